@@ -1,0 +1,237 @@
+"""The plain record types that cross every boundary.
+
+Importers and runners *yield* these; only ``benchwh.warehouse`` turns them into rows. A record
+holds facts exactly as measured (already in benchwh units: ms, MiB, items/s) and ``None`` for
+anything the source did not say. Identity is by content: every id is a hash of the fact's
+natural key (see ``RunInfo.run_id`` and ``Result.result_id``), so the same measurement reached
+through two files, two imports or two merged warehouses is one row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Union
+
+ID_LEN = 32  # hex chars of sha256 kept in ids (128 bits)
+
+INFERENCE = "inference"
+TRAINING = "training"
+
+STATUS_COMPLETED = "completed"
+STATUS_FAILED = "failed"
+
+
+def _canon(value: Any) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
+    return str(value)
+
+
+def content_id(kind: str, *parts: Any) -> str:
+    """Deterministic id: sha256 over the kind and the canonical text of each part."""
+    h = hashlib.sha256(kind.encode())
+    for p in parts:
+        h.update(b"\x1f")
+        h.update(_canon(p).encode())
+    return h.hexdigest()[:ID_LEN]
+
+
+def model_id(model_name: str) -> str:
+    return content_id("model", model_name)
+
+
+def hardware_id(hardware_type: str, device_name: str | None) -> str:
+    return content_id("hardware", hardware_type, device_name)
+
+
+@dataclass(slots=True)
+class Provenance:
+    """Where a fact came from: file path relative to the import root, its sha256, and a
+    pointer inside it (a JSON-pointer-like path such as ``/benchmarks/embedding/bert/cpu``)."""
+
+    source_file: str | None = None
+    source_sha256: str | None = None
+    source_pointer: str | None = None
+
+
+@dataclass(slots=True)
+class RunInfo:
+    """One run of a measuring tool. ``origin`` names the tool that produced the numbers
+    (``hardware_benchmark_runner``, ``benchwh.runner.inference``...); together with
+    ``started_at`` and ``run_key`` it is the run's identity."""
+
+    origin: str
+    started_at: datetime | None = None
+    run_key: str | None = None  # extra identity when origin+time is not unique (e.g. a uuid)
+    git_commit: str | None = None
+    git_branch: str | None = None
+    command_line: str | None = None
+    host: str | None = None
+    python_version: str | None = None
+    library_versions: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    hardware_fingerprint: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def run_id(self) -> str:
+        return content_id("run", self.origin, self.started_at, self.run_key)
+
+
+@dataclass(slots=True)
+class ModelInfo:
+    """A model known to the warehouse (also yielded alone by model-list files)."""
+
+    model_name: str
+    model_family: str | None = None
+    modality: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Result:
+    """One performance measurement of one configuration (or a failed attempt at one)."""
+
+    run: RunInfo
+    model_name: str
+    hardware_type: str
+    model_family: str | None = None
+    modality: str | None = None
+    device_name: str | None = None
+    mode: str = INFERENCE
+    scenario: str | None = None
+    batch_size: int | None = None
+    sequence_length: int | None = None
+    input_shape: str | None = None
+    precision: str | None = None
+    status: str = STATUS_COMPLETED
+    error: str | None = None
+    latency_ms_mean: float | None = None
+    latency_ms_p50: float | None = None
+    latency_ms_p90: float | None = None
+    latency_ms_p95: float | None = None
+    latency_ms_p99: float | None = None
+    latency_ms_min: float | None = None
+    latency_ms_max: float | None = None
+    latency_ms_std: float | None = None
+    latency_samples_ms: list[float] | None = None
+    throughput_items_per_s: float | None = None
+    throughput_tokens_per_s: float | None = None
+    memory_peak_mb: float | None = None
+    load_time_ms: float | None = None
+    iterations: int | None = None
+    warmup_iterations: int | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    is_simulated: bool = False
+    simulation_reason: str | None = None
+    measured_at: datetime | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def result_id(self) -> str:
+        # Natural key: who measured (run), what, where, how, when. Not the file: the same
+        # measurement carried by two files (F1 embedding F6) must be one row.
+        return content_id(
+            "result", self.run.run_id, self.model_name, self.hardware_type, self.device_name,
+            self.mode, self.scenario, self.batch_size, self.sequence_length, self.input_shape,
+            self.precision, self.measured_at, self.is_simulated,
+        )
+
+
+@dataclass(slots=True)
+class CompatFact:
+    """Did ``model_name`` load/run on ``hardware_type``? ``compatible`` None = unknown."""
+
+    run: RunInfo
+    model_name: str
+    hardware_type: str
+    compatible: bool | None
+    model_family: str | None = None
+    device_name: str | None = None
+    status: str | None = None
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    is_simulated: bool = False
+    simulation_reason: str | None = None
+    measured_at: datetime | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def compat_id(self) -> str:
+        return content_id(
+            "compat", self.run.run_id, self.model_name, self.hardware_type, self.device_name,
+            self.measured_at, self.is_simulated,
+        )
+
+
+@dataclass(slots=True)
+class TestOutcome:
+    """One test's outcome (module, test, status, duration)."""
+
+    __test__ = False  # not a pytest class
+
+    run: RunInfo
+    module: str | None
+    test_name: str
+    status: str
+    model_name: str | None = None
+    hardware_type: str | None = None
+    duration_s: float | None = None
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    is_simulated: bool = False
+    simulation_reason: str | None = None
+    measured_at: datetime | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def test_id(self) -> str:
+        return content_id(
+            "test", self.run.run_id, self.module, self.test_name, self.model_name,
+            self.hardware_type, self.measured_at,
+        )
+
+
+@dataclass(slots=True)
+class RunMeta:
+    """Run metadata only (a config file, a model list): adds to a run, never a result."""
+
+    run: RunInfo
+
+
+Record = Union[Result, CompatFact, TestOutcome, RunMeta, ModelInfo]
+
+
+def record_to_dict(rec: Record) -> dict[str, Any]:
+    """Plain JSON-able dict of a record (kind, its fields, and its id), for golden files,
+    reports and the interchange format. Datetimes become ISO text."""
+    import dataclasses
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, datetime):
+            return v.isoformat()
+        if dataclasses.is_dataclass(v):
+            return {f.name: conv(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, dict):
+            return {str(k): conv(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [conv(x) for x in v]
+        return v
+
+    out: dict[str, Any] = {"kind": type(rec).__name__}
+    out.update(conv(rec))
+    for attr in ("result_id", "compat_id", "test_id"):
+        if hasattr(rec, attr):
+            out[attr] = getattr(rec, attr)
+    if hasattr(rec, "run"):
+        out["run_id"] = rec.run.run_id  # type: ignore[union-attr]
+    return out
