@@ -281,3 +281,15 @@ def status(value: Any) -> str | None:
 def is_mock_text(value: Any) -> bool:
     """``(mock)``, ``MOCK``, ``Success (MOCK)``, implementation_type ``MOCK``."""
     return isinstance(value, str) and bool(re.search(r"\bmock\b", value, re.IGNORECASE))
+
+
+def informative_device_name(spelling: Any, canonical: str | None) -> str | None:
+    """The hardware spelling when it says more than its canonical type (``cuda:0``, a GPU model,
+    an OS string), else None: ``CPU``, ``AMD ROCm`` or ``Apple MPS`` are only other names for the
+    type. A ``(mock)`` marker is not part of a device's name (callers flag it separately)."""
+    if not isinstance(spelling, str) or not spelling.strip():
+        return None
+    text = _MOCK_RE.sub(" ", spelling).strip()
+    if not text or _HW_SPELLINGS.get(text.lower()) == canonical:
+        return None
+    return text

@@ -1,0 +1,56 @@
+"""Warehouse commands: migrate, status, check, merge, export, adopt."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json, say
+
+
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="Target revision, 'head' or 'base'.")] = "head",
+    sql: Annotated[bool, typer.Option("--sql", help="Print the SQL instead of running it; the warehouse is not touched.")] = False,
+    db: DbOpt = None,
+    data_path: DataPathOpt = None,
+) -> None:
+    """Upgrade or downgrade the warehouse schema (creates the warehouse if it does not exist).
+
+    A file warehouse is backed up beside itself first; a failed migration restores it.
+    """
+    from benchwh.warehouse import migrate as m
+
+    loc = location(db, data_path)
+    if sql:
+        out(m.offline_sql(loc, to))
+        return
+    result = m.migrate(loc, to, say=say)
+    out(result.message)
+
+
+def status(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False) -> None:
+    """Location, backend, current and head revision, pending revisions, rows per table."""
+    from benchwh.warehouse.status import status as get_status
+
+    info = get_status(location(db, data_path))
+    if as_json:
+        out_json(info)
+        return
+    out(f"location:  {info['location']}")
+    out(f"backend:   {info['backend']}")
+    if not info["exists"]:
+        out("warehouse: does not exist yet (run `benchwh migrate` to create it)")
+    out(f"revision:  {info['current_revision'] or 'none'} (head {info['head_revision']})")
+    if info.get("ahead"):
+        out("pending:   warehouse is AHEAD of this benchwh: upgrade benchwh")
+    else:
+        out(f"pending:   {', '.join(info['pending']) if info['pending'] else 'none'}")
+    for table, n in info["tables"].items():
+        out(f"  {table:<15} {n:>10,}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("migrate")(migrate)
+    app.command("status")(status)

@@ -1,0 +1,79 @@
+"""Entry point of the ``benchwh`` command: builds the app and turns errors into one line.
+
+Every ``BenchwhError`` becomes ``Error: <message>`` on stderr and exit code 1, here and only
+here; ``BENCHWH_DEBUG=1`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import sys
+import traceback
+
+import click
+import typer
+
+from benchwh import __version__
+from benchwh.errors import BenchwhError
+
+app = typer.Typer(
+    name="benchwh",
+    help="benchwh: one warehouse for ML benchmark results (latency, throughput, memory).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"benchwh {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """benchwh: one warehouse for ML benchmark results (latency, throughput, memory)."""
+
+
+def _register_all() -> None:
+    import benchwh.cli as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name in ("main", "common") or info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        if hasattr(mod, "register"):
+            mod.register(app)
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        rv = app(args=argv, prog_name="benchwh", standalone_mode=False)
+    except BenchwhError as e:
+        if os.environ.get("BENCHWH_DEBUG"):
+            traceback.print_exc()
+        print(f"Error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        print("Aborted.", file=sys.stderr)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

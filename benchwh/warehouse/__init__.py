@@ -1,0 +1,1 @@
+"""The only place in benchwh that speaks SQL: connect, migrate, write, read."""

@@ -1,0 +1,125 @@
+"""Open the warehouse: DuckDB file, in-memory, or DuckLake (``benchwh.warehouse.lake``).
+
+A DuckDB file admits one read-write process; a second process cannot even read while a writer
+holds it. So connections are short-lived, and a lock conflict is waited out with a bounded
+retry and then reported (never answered with a new database file).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import duckdb
+
+from benchwh.errors import LocationError, LockedError
+from benchwh.warehouse.location import DUCKLAKE, FILE, MEMORY, Location
+
+ENV_LOCK_TIMEOUT = "BENCHWH_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_S = 30.0
+_MAGIC_OFFSET, _MAGIC = 8, b"DUCK"
+
+
+def lock_timeout_s(value: float | None = None) -> float:
+    if value is not None:
+        return value
+    env = os.environ.get(ENV_LOCK_TIMEOUT)
+    if env:
+        try:
+            return float(env)
+        except ValueError:
+            raise LocationError(f"{ENV_LOCK_TIMEOUT}={env!r} is not a number of seconds") from None
+    return DEFAULT_LOCK_TIMEOUT_S
+
+
+def check_file(loc: Location, must_exist: bool) -> None:
+    """Refuse paths that are not DuckDB files before DuckDB sees them."""
+    path = loc.path
+    assert path is not None
+    if not path.exists():
+        if must_exist:
+            raise LocationError(f"no warehouse at {path}: run `benchwh migrate --db {path}` to create one")
+        if not path.parent.is_dir():
+            raise LocationError(f"cannot create warehouse {path}: folder {path.parent} does not exist")
+        return
+    if path.is_dir():
+        raise LocationError(f"{path} is a folder, not a DuckDB file")
+    with open(path, "rb") as fh:
+        head = fh.read(_MAGIC_OFFSET + len(_MAGIC))
+    if len(head) < _MAGIC_OFFSET + len(_MAGIC) or head[_MAGIC_OFFSET:] != _MAGIC:
+        raise LocationError(f"{path} is not a DuckDB file (no DuckDB header); pass `--db` a benchwh warehouse")
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return "Could not set lock" in str(exc) or "Conflicting lock" in str(exc)
+
+
+def _lock_holder(exc: Exception) -> str:
+    m = re.search(r"\(PID (\d+)\)", str(exc))
+    return f" (PID {m.group(1)})" if m else ""
+
+
+def retry_locked(open_fn, what: str, timeout_s: float | None = None, on_wait=None):
+    """Call ``open_fn`` until it stops failing with a lock conflict or ``timeout_s`` passes.
+    Backoff doubles from 20 ms to 1 s with jitter; ``on_wait(seconds_waited)`` is told once."""
+    timeout = lock_timeout_s(timeout_s)
+    deadline = time.monotonic() + timeout
+    delay, told = 0.02, False
+    while True:
+        try:
+            return open_fn()
+        except (duckdb.IOException, duckdb.ConnectionException) as e:
+            if not _is_lock_error(e):
+                raise
+            now = time.monotonic()
+            if now >= deadline:
+                raise LockedError(
+                    f"{what} is locked by another process{_lock_holder(e)}; waited {timeout:.0f}s "
+                    f"(set {ENV_LOCK_TIMEOUT} to wait longer)"
+                ) from None
+            if on_wait and not told:
+                on_wait(timeout)
+                told = True
+            time.sleep(min(delay * (0.5 + random.random()), max(0.0, deadline - now)))
+            delay = min(delay * 2, 1.0)
+
+
+def _connect_file(loc: Location, read_only: bool, create: bool, timeout_s: float | None) -> duckdb.DuckDBPyConnection:
+    check_file(loc, must_exist=not create)
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+    def attempt():
+        return duckdb.connect(str(loc.path), read_only=read_only, config=config)
+
+    try:
+        return retry_locked(attempt, str(loc.path), timeout_s)
+    except duckdb.Error as e:
+        raise LocationError(f"cannot open {loc.path}: {e}") from None
+
+
+def raw_connect(loc: Location, read_only: bool = False, create: bool = False,
+                timeout_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the warehouse as the default catalog. No revision check."""
+    if loc.backend == FILE:
+        return _connect_file(loc, read_only, create, timeout_s)
+    if loc.backend == MEMORY:
+        return duckdb.connect(":memory:")
+    if loc.backend == DUCKLAKE:
+        from benchwh.warehouse import lake
+
+        return lake.connect(loc, read_only=read_only, create=create, timeout_s=timeout_s)
+    raise LocationError(f"unknown backend for {loc}")
+
+
+@contextmanager
+def connection(loc: Location, read_only: bool = False, create: bool = False,
+               timeout_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = raw_connect(loc, read_only=read_only, create=create, timeout_s=timeout_s)
+    try:
+        yield con
+    finally:
+        con.close()

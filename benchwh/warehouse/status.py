@@ -1,0 +1,39 @@
+"""``benchwh status``: where the warehouse is, its revision, and how many rows each table has."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchwh.warehouse.connect import connection
+from benchwh.warehouse.location import FILE, Location
+from benchwh.warehouse.migrate import head, read_revision, revisions
+from benchwh.warehouse.tables import SCHEMAS
+
+
+def status(loc: Location) -> dict[str, Any]:
+    """Reads the version table and counts rows; creates nothing (a missing file is reported)."""
+    info: dict[str, Any] = {
+        "location": str(loc), "backend": loc.backend, "exists": True,
+        "current_revision": None, "head_revision": head(), "pending": [], "tables": {},
+    }
+    if loc.backend == FILE and not loc.path.exists():
+        info["exists"] = False
+        info["pending"] = revisions()
+        return info
+    with connection(loc, read_only=loc.backend == FILE) as con:
+        rev = read_revision(con)
+        info["current_revision"] = rev
+        order = revisions()
+        if rev is None:
+            info["pending"] = order
+        elif rev in order:
+            info["pending"] = order[order.index(rev) + 1:]
+        else:
+            info["ahead"] = True
+        present = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            " AND schema_name = current_schema()").fetchall()}
+        for table in SCHEMAS:
+            if table in present:
+                info["tables"][table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return info

@@ -1,0 +1,71 @@
+"""Column lists of the current schema, as the writer and readers use them.
+
+The migrations are the source of truth for the schema; ``tests/test_migrations.py`` checks
+that these lists match the migrated tables column for column.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+TS = pa.timestamp("us")
+S, D, I, B = pa.string(), pa.float64(), pa.int32(), pa.bool_()
+
+LATENCY_STATS = ("mean", "p50", "p90", "p95", "p99", "min", "max", "std")
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "runs": pa.schema([
+        ("run_id", S), ("origin", S), ("started_at", TS), ("run_key", S), ("git_commit", S),
+        ("git_branch", S), ("command_line", S), ("host", S), ("python_version", S),
+        ("library_versions", S), ("environment", S), ("hardware_fingerprint", S), ("metadata", S),
+        ("inserted_at", TS),
+    ]),
+    "models": pa.schema([
+        ("model_id", S), ("model_name", S), ("model_family", S), ("modality", S), ("metadata", S),
+        ("inserted_at", TS),
+    ]),
+    "hardware": pa.schema([("hardware_id", S), ("hardware_type", S), ("device_name", S), ("inserted_at", TS)]),
+    "results": pa.schema([
+        ("result_id", S), ("run_id", S), ("model_id", S), ("hardware_id", S), ("model_family", S),
+        ("modality", S), ("mode", S), ("scenario", S), ("batch_size", I), ("sequence_length", I),
+        ("input_shape", S), ("precision", S), ("status", S), ("error", S),
+        *[(f"latency_ms_{s}", D) for s in LATENCY_STATS],
+        ("latency_samples_ms", pa.list_(D)), ("throughput_items_per_s", D),
+        ("throughput_tokens_per_s", D), ("memory_peak_mb", D), ("load_time_ms", D),
+        ("iterations", I), ("warmup_iterations", I), ("metrics", S), ("is_simulated", B),
+        ("simulation_reason", S), ("measured_at", TS), ("source_file", S), ("source_sha256", S),
+        ("source_pointer", S), ("inserted_at", TS),
+    ]),
+    "compatibility": pa.schema([
+        ("compat_id", S), ("run_id", S), ("model_id", S), ("hardware_id", S), ("compatible", B),
+        ("status", S), ("error", S), ("details", S), ("is_simulated", B), ("simulation_reason", S),
+        ("measured_at", TS), ("source_file", S), ("source_sha256", S), ("source_pointer", S),
+        ("inserted_at", TS),
+    ]),
+    "test_results": pa.schema([
+        ("test_id", S), ("run_id", S), ("module", S), ("test_name", S), ("model_name", S),
+        ("hardware_type", S), ("status", S), ("duration_s", D), ("error", S), ("details", S),
+        ("is_simulated", B), ("simulation_reason", S), ("measured_at", TS), ("source_file", S),
+        ("source_sha256", S), ("source_pointer", S), ("inserted_at", TS),
+    ]),
+    "import_ledger": pa.schema([
+        ("ledger_id", S), ("file_sha256", S), ("path", S), ("size_bytes", pa.int64()), ("format", S),
+        ("parser_version", I), ("status", S), ("results", I), ("compat", I), ("tests", I),
+        ("reason", S), ("imported_at", TS),
+    ]),
+    "annotations": pa.schema([
+        ("annotation_id", S), ("kind", S), ("model_name", S), ("hardware_type", S), ("device_name", S),
+        ("batch_size", I), ("sequence_length", I), ("precision", S), ("metric", S),
+        ("effective_at", TS), ("note", S), ("created_at", TS),
+    ]),
+}
+
+ID_COLUMN = {
+    "runs": "run_id", "models": "model_id", "hardware": "hardware_id", "results": "result_id",
+    "compatibility": "compat_id", "test_results": "test_id", "import_ledger": "ledger_id",
+    "annotations": "annotation_id",
+}
+
+# Order matters for writes: dimensions first, so a reader never sees a result without its run.
+WRITE_ORDER = ("runs", "models", "hardware", "results", "compatibility", "test_results",
+               "import_ledger", "annotations")
