@@ -14,6 +14,7 @@ from typing import Any
 from benchwh.errors import ImportFormatError
 from benchwh.legacy_import.base import ImportContext, Quarantine, SkipFile
 from benchwh.legacy_import.registry import identify
+from benchwh.normalize import time_from_path
 from benchwh.records import Record
 
 IMPORTED = "imported"
@@ -49,9 +50,11 @@ def parse_json(data: bytes) -> Any:
 
 
 def convert_bytes(data: bytes, rel_path: str, forced: str | None = None,
-                  sha256: str | None = None) -> FileOutcome:
+                  sha256: str | None = None, time_path: str | None = None) -> FileOutcome:
     """Identify and convert one file's content. Never raises for bad content: the outcome
-    says skipped or quarantined with a reason."""
+    says skipped or quarantined with a reason. ``rel_path`` is the provenance path;
+    ``time_path`` (default: rel_path) is where a time in the name or folders is looked for,
+    so that a file's time does not depend on which folder the import started from."""
     digest = sha256 or hashlib.sha256(data).hexdigest()
     out = FileOutcome(rel_path=rel_path, sha256=digest, size=len(data), status=IMPORTED)
     try:
@@ -59,6 +62,8 @@ def convert_bytes(data: bytes, rel_path: str, forced: str | None = None,
         imp = identify(doc, forced)
         out.format, out.parser_version = imp.name, imp.parser_version
         ctx = ImportContext.for_path(rel_path, digest)
+        if time_path is not None:
+            ctx.path_time = time_from_path(time_path)
         out.records = list(imp.convert(doc, ctx))
     except SkipFile as e:
         out.status, out.reason, out.records = SKIPPED, str(e), []

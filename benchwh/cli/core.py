@@ -51,6 +51,50 @@ def status(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = F
         out(f"  {table:<15} {n:>10,}")
 
 
+def check(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False) -> None:
+    """Integrity: orphaned rows, duplicate ids, ledger/facts disagreements. Exit 1 if any."""
+    from benchwh.warehouse.check import check as run_check
+    from benchwh.warehouse.open import open_warehouse
+
+    with open_warehouse(location(db, data_path), read_only=True) as con:
+        result = run_check(con)
+    if as_json:
+        out_json(result)
+    else:
+        for p in result["problems"]:
+            out(f"PROBLEM {p['check']}: {p['count']} (e.g. {', '.join(map(str, p['examples']))})")
+        out(f"{len(result['checked'])} checks, {len(result['problems'])} problem(s)"
+            + ("" if result["problems"] else ": warehouse is consistent"))
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+def merge(
+    others: Annotated[List[str], typer.Argument(help="Other benchwh warehouses to append into this one.")],
+    db: DbOpt = None,
+    data_path: DataPathOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Append other benchwh warehouses (e.g. one per CI job) into this one. Idempotent."""
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.merge import merge as run_merge
+    from benchwh.warehouse.open import open_warehouse
+
+    loc = location(db, data_path)
+    reports = []
+    with open_warehouse(loc) as con:
+        for other in others:
+            rep = run_merge(con, loc, resolve(other))
+            reports.append(rep)
+            if not as_json:
+                added = ", ".join(f"{t} +{n}" for t, n in rep.added.items() if rep.seen.get(t))
+                out(f"merged {rep.source}: {added or 'nothing to add'}")
+    if as_json:
+        out_json([vars(r) for r in reports])
+
+
 def register(app: typer.Typer) -> None:
     app.command("migrate")(migrate)
     app.command("status")(status)
+    app.command("check")(check)
+    app.command("merge")(merge)

@@ -1,0 +1,89 @@
+"""``benchwh import``: legacy JSON result files into the warehouse."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from benchwh.cli.common import DataPathOpt, DbOpt, location, out, say
+
+
+def import_(
+    paths: Annotated[Optional[List[str]], typer.Argument(help="JSON files or folders (searched recursively for *.json).", show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")] = False,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="Force this importer (see --list-formats).", show_default=False)] = None,
+    report_file: Annotated[Optional[Path], typer.Option("--report", help="Write a per-file JSON report here.", show_default=False)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any file was quarantined.")] = False,
+    list_formats: Annotated[bool, typer.Option("--list-formats", help="List the known formats and exit.")] = False,
+    db: DbOpt = None,
+    data_path: DataPathOpt = None,
+) -> None:
+    """Import legacy benchmark JSON files: every format recognised by content, idempotently.
+
+    Unknown or malformed files are quarantined with a reason (not fatal); files already
+    imported are recognised by content hash and add nothing.
+    """
+    if list_formats:
+        from benchwh.legacy_import.registry import importers
+
+        for imp in importers():
+            out(f"{imp.name:<28} {', '.join(imp.formats):<10} {imp.description}")
+        return
+    if not paths:
+        raise typer.BadParameter("give at least one file or folder", param_hint="PATHS")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from benchwh.importing import run_import
+
+    loc = location(db, data_path)
+    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  TextColumn("{task.description}"), transient=True,
+                  disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, rel: str) -> None:
+            if done == 1 or done % 50 == 0 or done == total:
+                bar.update(task, completed=done, total=total, description=rel[-50:])
+
+        report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress)
+    _print_summary(report)
+    if report_file:
+        report_file.write_text(json.dumps(report.to_json(), indent=1, default=str))
+        say(f"report written to {report_file}")
+    if strict and report.quarantined:
+        say(f"--strict: {report.quarantined} file(s) quarantined")
+        raise typer.Exit(1)
+
+
+def _print_summary(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    title = "import (dry run: nothing written)" if report.dry_run else "import"
+    table = Table(title=title)
+    for col in ("format", "files", "results", "compat", "tests", "skipped", "quarantined", "duplicate"):
+        table.add_column(col, justify="left" if col == "format" else "right")
+    total = [0] * 7
+    for fmt, s in sorted(report.by_format.items()):
+        vals = [s.files, s.results, s.compat, s.tests, s.skipped, s.quarantined, s.duplicate]
+        total = [a + b for a, b in zip(total, vals)]
+        table.add_row(fmt, *map(str, vals))
+    table.add_row("total", *map(str, total), style="bold")
+    Console(width=120).print(table)
+    added = sum(report.added.get(t, 0) for t in ("results", "compatibility", "test_results"))
+    verb = "would add" if report.dry_run else "added"
+    out(f"{verb} {report.added.get('results', 0)} results, {report.added.get('compatibility', 0)} "
+        f"compatibility facts, {report.added.get('test_results', 0)} test outcomes"
+        + (" (nothing new: already imported)" if added == 0 and not report.dry_run else ""))
+    for f in report.files:
+        if f["status"] == "quarantined":
+            say(f"quarantined: {f['path']}: {f['reason']}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)

@@ -1,0 +1,70 @@
+"""``benchwh merge``: append other benchwh warehouses into this one.
+
+Ids are content hashes, so nothing is remapped: each table's rows whose id is not yet present
+are appended, streamed in Arrow batches from a read-only connection to the other warehouse (its
+path never enters SQL text), all in one transaction. Merging the same warehouse twice adds 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from benchwh.errors import BenchwhError, RevisionError
+from benchwh.warehouse.connect import connection
+from benchwh.warehouse.location import FILE, Location
+from benchwh.warehouse.migrate import head, read_revision
+from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS, WRITE_ORDER
+from benchwh.warehouse.write import new_ids
+
+CHUNK_ROWS = 100_000
+
+
+@dataclass
+class MergeReport:
+    source: str
+    added: dict[str, int] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+def merge(con, target: Location, other: Location) -> MergeReport:
+    """Append ``other`` into the open warehouse ``con`` (at ``target``)."""
+    if other.backend == FILE and target.backend == FILE and other.path == target.path:
+        raise BenchwhError(f"cannot merge {other} into itself")
+    report = MergeReport(str(other))
+    with connection(other, read_only=other.backend == FILE) as src:
+        rev, h = read_revision(src), head()
+        if rev != h:
+            raise RevisionError(
+                f"{other} is at revision {rev or 'none'}, this warehouse at {h}: "
+                f"run `benchwh migrate --db {other}` first"
+            )
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in WRITE_ORDER:
+                schema, idcol = SCHEMAS[table], ID_COLUMN[table]
+                cols = ", ".join(schema.names)
+                reader = src.execute(f"SELECT {cols} FROM {table}").fetch_record_batch(CHUNK_ROWS)
+                added = seen = 0
+                for rb in reader:
+                    tbl = pa.Table.from_batches([rb]).cast(schema)
+                    seen += tbl.num_rows
+                    fresh = new_ids(con, table, tbl.column(idcol).to_pylist())
+                    if not fresh:
+                        continue
+                    import pyarrow.compute as pc
+
+                    tbl = tbl.filter(pc.is_in(tbl.column(idcol), value_set=pa.array(list(fresh), pa.string())))
+                    con.register("_bw_merge", tbl)
+                    try:
+                        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _bw_merge")
+                    finally:
+                        con.unregister("_bw_merge")
+                    added += tbl.num_rows
+                report.added[table], report.seen[table] = added, seen
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return report
