@@ -23,8 +23,8 @@ from benchwh.legacy_import.convert import (
 )
 from benchwh.records import CompatFact, Result, TestOutcome
 
-BATCH_FILES = 2000
-BATCH_RECORDS = 50_000
+BATCH_FILES = int(os.environ.get("BENCHWH_IMPORT_BATCH_FILES", "2000"))
+BATCH_RECORDS = int(os.environ.get("BENCHWH_IMPORT_BATCH_RECORDS", "50000"))
 
 
 @dataclass(slots=True)
@@ -125,8 +125,8 @@ def run_import(
     forced: str | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
-    batch_files: int = BATCH_FILES,
-    batch_records: int = BATCH_RECORDS,
+    batch_files: int | None = None,
+    batch_records: int | None = None,
 ) -> ImportReport:
     """Import every JSON file under ``paths`` into the warehouse ``db``.
 
@@ -136,6 +136,12 @@ def run_import(
     from benchwh.warehouse.open import open_warehouse
     from benchwh.warehouse.write import Batch, LedgerRow, append_in_transaction
 
+    batch_files = batch_files or BATCH_FILES
+    batch_records = batch_records or BATCH_RECORDS
+    if forced:
+        from benchwh.legacy_import.registry import by_name
+
+        by_name(forced)  # an unknown name is the user's error, not the files'
     files = discover(paths)
     report = ImportReport(dry_run=dry_run)
     with open_warehouse(db) as con:
