@@ -43,6 +43,12 @@ def test_exactly_one_head_and_linear_history():
     assert revisions()[0] == "0001"
 
 
+def test_revision_constants_match_alembic():
+    from benchwh.migrations import HEAD, REVISIONS
+
+    assert list(REVISIONS) == revisions() and HEAD == head()
+
+
 def test_every_revision_has_docstring_and_downgrade():
     from benchwh.warehouse.migrate import script
 

@@ -12,7 +12,6 @@ import pkgutil
 import sys
 import traceback
 
-import click
 import typer
 
 from benchwh import __version__
@@ -56,23 +55,17 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> None:
+    # typer's standalone mode handles usage errors and exits; our errors propagate to here.
     try:
-        rv = app(args=argv, prog_name="benchwh", standalone_mode=False)
+        app(args=argv, prog_name="benchwh")
     except BenchwhError as e:
         if os.environ.get("BENCHWH_DEBUG"):
             traceback.print_exc()
         print(f"Error: {e}", file=sys.stderr)
         sys.exit(1)
-    except click.exceptions.Abort:
-        print("Aborted.", file=sys.stderr)
-        sys.exit(130)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         sys.exit(130)
-    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def retry_locked(open_fn, what: str, timeout_s: float | None = None, on_wait=Non
             now = time.monotonic()
             if now >= deadline:
                 raise LockedError(
-                    f"{what} is locked by another process{_lock_holder(e)}; waited {timeout:.0f}s "
+                    f"{what} is locked by another process{_lock_holder(e)}; waited {timeout:g}s "
                     f"(set {ENV_LOCK_TIMEOUT} to wait longer)"
                 ) from None
             if on_wait and not told:
@@ -99,6 +99,17 @@ def _connect_file(loc: Location, read_only: bool, create: bool, timeout_s: float
         return retry_locked(attempt, str(loc.path), timeout_s)
     except duckdb.Error as e:
         raise LocationError(f"cannot open {loc.path}: {e}") from None
+
+
+def exists(loc: Location) -> bool:
+    """Whether the warehouse has been created (a DuckDB file on disk, a DuckLake catalog)."""
+    if loc.backend == FILE:
+        return loc.path is not None and loc.path.exists()
+    if loc.backend == DUCKLAKE:
+        from benchwh.warehouse import lake
+
+        return lake.exists(loc)
+    return True
 
 
 def raw_connect(loc: Location, read_only: bool = False, create: bool = False,

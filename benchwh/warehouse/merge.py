@@ -14,7 +14,7 @@ import pyarrow as pa
 from benchwh.errors import BenchwhError, RevisionError
 from benchwh.warehouse.connect import connection
 from benchwh.warehouse.location import FILE, Location
-from benchwh.warehouse.migrate import head, read_revision
+from benchwh.warehouse.migrate import read_revision
 from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS, WRITE_ORDER
 from benchwh.warehouse.write import new_ids
 
@@ -34,7 +34,9 @@ def merge(con, target: Location, other: Location) -> MergeReport:
         raise BenchwhError(f"cannot merge {other} into itself")
     report = MergeReport(str(other))
     with connection(other, read_only=other.backend == FILE) as src:
-        rev, h = read_revision(src), head()
+        from benchwh.migrations import HEAD as h
+
+        rev = read_revision(src)
         if rev != h:
             raise RevisionError(
                 f"{other} is at revision {rev or 'none'}, this warehouse at {h}: "
@@ -45,7 +47,7 @@ def merge(con, target: Location, other: Location) -> MergeReport:
             for table in WRITE_ORDER:
                 schema, idcol = SCHEMAS[table], ID_COLUMN[table]
                 cols = ", ".join(schema.names)
-                reader = src.execute(f"SELECT {cols} FROM {table}").fetch_record_batch(CHUNK_ROWS)
+                reader = src.execute(f"SELECT {cols} FROM {table}").to_arrow_reader(CHUNK_ROWS)
                 added = seen = 0
                 for rb in reader:
                     tbl = pa.Table.from_batches([rb]).cast(schema)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from benchwh.errors import LocationError, MigrationError, RevisionError
-from benchwh.warehouse.connect import check_file, connection, retry_locked
+from benchwh.warehouse.connect import check_file, connection, exists, retry_locked
 from benchwh.warehouse.location import DUCKLAKE, FILE, Location
 
 VERSION_TABLE = "alembic_version"
@@ -70,21 +70,23 @@ def read_revision(con) -> str | None:
 
 
 def current_revision(loc: Location) -> str | None:
-    if loc.backend == FILE and (loc.path is None or not loc.path.exists()):
+    if not exists(loc):
         return None
     with connection(loc, read_only=loc.backend == FILE) as con:
         return read_revision(con)
 
 
 def require_head(loc: Location, rev: str | None) -> None:
-    """Refuse a warehouse that is not at this benchwh's head revision."""
-    h = head()
+    """Refuse a warehouse that is not at this benchwh's head revision (without loading
+    alembic: the chain's constants in ``benchwh.migrations`` are checked against it by a test)."""
+    from benchwh.migrations import HEAD as h, REVISIONS
+
     if rev == h:
         return
     where = f"warehouse {loc}"
     if rev is None:
         raise RevisionError(f"{where} has no benchwh schema: run `benchwh migrate`")
-    if rev not in revisions():
+    if rev not in REVISIONS:
         raise RevisionError(
             f"{where} is at revision {rev}, newer than this benchwh knows (head {h}): upgrade benchwh"
         )

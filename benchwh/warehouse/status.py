@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchwh.warehouse.connect import connection
+from benchwh.warehouse.connect import connection, exists
 from benchwh.warehouse.location import FILE, Location
 from benchwh.warehouse.migrate import head, read_revision, revisions
 from benchwh.warehouse.tables import SCHEMAS
@@ -16,7 +16,7 @@ def status(loc: Location) -> dict[str, Any]:
         "location": str(loc), "backend": loc.backend, "exists": True,
         "current_revision": None, "head_revision": head(), "pending": [], "tables": {},
     }
-    if loc.backend == FILE and not loc.path.exists():
+    if not exists(loc):
         info["exists"] = False
         info["pending"] = revisions()
         return info

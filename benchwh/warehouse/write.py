@@ -60,6 +60,16 @@ class WriteStats:
         for k, v in other.inserted.items():
             self.inserted[k] = self.inserted.get(k, 0) + v
 
+    def forget(self, lost: dict[str, list[tuple[str, str | None]]]) -> None:
+        """Take back rows that a concurrent DuckLake writer committed first (``lake.settle``):
+        ``lost`` maps a table to the (id, source_sha256) of this write's removed copies."""
+        for table, rows in lost.items():
+            self.inserted[table] = self.inserted.get(table, 0) - len(rows)
+            for _rid, sha in rows:
+                per = self.per_file.get(sha or "")
+                if per and per.get(table):
+                    per[table] -= 1
+
 
 class Batch:
     """Column buffers for every table, deduplicated by id within the batch."""
@@ -266,16 +276,32 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
     return stats
 
 
-def append(con, batch: Batch, inserted_at: datetime | None = None) -> WriteStats:
-    """One transaction around ``append_in_transaction``; rolled back on any error."""
+def commit(con, body, dry_run: bool = False, what: str = "append"):
+    """Run ``body(con)`` in one transaction and commit it (roll it back with ``dry_run``);
+    rolled back on any error. On DuckLake, where other machines write at the same time, a
+    commit conflict re-runs ``body`` (so it must only depend on what it reads) and duplicate ids
+    are settled after COMMIT (``lake.commit_write``); a WriteStats result is corrected for rows
+    another writer had committed first."""
+    from benchwh.warehouse import lake
+
+    if not dry_run and lake.is_lake(con):
+        value, lost = lake.commit_write(con, body, what)
+        if isinstance(value, WriteStats):
+            value.forget(lost)
+        return value
     con.execute("BEGIN TRANSACTION")
     try:
-        stats = append_in_transaction(con, batch, inserted_at)
-        con.execute("COMMIT")
+        value = body(con)
+        con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return stats
+    return value
+
+
+def append(con, batch: Batch, inserted_at: datetime | None = None) -> WriteStats:
+    """One transaction around ``append_in_transaction`` (see ``commit``)."""
+    return commit(con, lambda c: append_in_transaction(c, batch, inserted_at))
 
 
 def write_records(loc, records: Iterable[Any], timeout_s: float | None = None) -> WriteStats:

@@ -1,0 +1,49 @@
+"""``benchwh export``: write the flat results table (the export contract) to files."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from typing_extensions import Annotated
+
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json
+
+
+def export(
+    out_path: Annotated[str, typer.Option("--out", help="File to write; a folder with --partition-by or --incremental.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv, jsonl or arrow (Arrow IPC file).")] = "parquet",
+    model: Annotated[Optional[str], typer.Option("--model", help="Only this model.", show_default=False)] = None,
+    hardware: Annotated[Optional[str], typer.Option("--hardware", help="Only this hardware type.", show_default=False)] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only results measured on or after this date/time.",
+                                                 show_default=False)] = None,
+    partition_by: Annotated[Optional[str], typer.Option(
+        "--partition-by", help="Hive layout by these columns, comma-separated (e.g. hardware_type,model_name).",
+        show_default=False)] = None,
+    incremental: Annotated[bool, typer.Option(
+        "--incremental", help="Add only results not yet exported to the folder (keeps a manifest there).")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file or folder.")] = False,
+    db: DbOpt = None,
+    data_path: DataPathOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export every result (simulated ones included and flagged) as one flat table.
+
+    Columns are the export contract's; Parquet and Arrow files carry the schema revision and
+    benchwh version in their metadata.
+    """
+    from benchwh.warehouse.export import export as run_export
+
+    parts = [c for c in (partition_by or "").split(",") if c.strip()]
+    result = run_export(location(db, data_path), out_path, fmt, model=model, hardware=hardware,
+                        since=since, partition_by=parts, incremental=incremental, overwrite=overwrite)
+    if as_json:
+        out_json(result.as_dict())
+        return
+    what = "new result(s)" if incremental else "result(s)"
+    where = f"{len(result.files)} file(s) under {result.path}" if result.path.is_dir() else str(result.path)
+    out(f"exported {result.rows:,} {what} as {result.format} to {where}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)

@@ -1,0 +1,207 @@
+"""``benchwh query``: latest, compare-hardware, compare-models, trend, matrix, runs, sql.
+
+Each command parses its options, makes one call into ``benchwh.query`` and prints the
+DataFrame it gets back in the chosen format. No SQL here.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from typing_extensions import Annotated
+
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, say
+
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Only this model (exact name).", show_default=False)]
+HardwareOpt = Annotated[Optional[str], typer.Option(
+    "--hardware", help="Only this hardware type (cpu, cuda, rocm, mps, openvino, qnn, webnn, webgpu...).",
+    show_default=False)]
+BatchOpt = Annotated[Optional[int], typer.Option("--batch-size", help="Only this batch size.", show_default=False)]
+PrecisionOpt = Annotated[Optional[str], typer.Option("--precision", help="Only this precision (fp32, fp16, int8...).",
+                                                     show_default=False)]
+SinceOpt = Annotated[Optional[str], typer.Option(
+    "--since", help="Measured on or after this date/time (YYYY-MM-DD or ISO-8601).", show_default=False)]
+UntilOpt = Annotated[Optional[str], typer.Option(
+    "--until", help="Measured on or before this date (the whole day) or time.", show_default=False)]
+SimOpt = Annotated[bool, typer.Option(
+    "--include-simulated", help="Include simulated results (marked by is_simulated).")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or markdown.")]
+LimitOpt = Annotated[Optional[int], typer.Option("--limit", help="At most this many rows.", show_default=False)]
+
+query_app = typer.Typer(
+    name="query",
+    help="Ask the warehouse: latest results, comparisons, trends, compatibility, runs, or SQL.",
+    no_args_is_help=True,
+)
+
+
+def _format(fmt: str, as_json: bool) -> str:
+    from benchwh.errors import QueryError
+    from benchwh.query.render import FORMATS
+
+    chosen = "json" if as_json else fmt.strip().lower()
+    if chosen not in FORMATS:
+        from difflib import get_close_matches
+
+        close = get_close_matches(chosen, FORMATS, n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        raise QueryError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}{hint}")
+    return chosen
+
+
+def _filters(model, hardware, batch_size, precision, since, until, include_simulated):
+    from benchwh.warehouse.read import Filters
+
+    return Filters(model, hardware, batch_size, precision, since, until, include_simulated)
+
+
+def _show(df, fmt: str, title: str) -> None:
+    """Print ``df``; notes (row count, simulated rows) go to stderr in the table view."""
+    if fmt != "table":
+        out(_render(df, fmt))
+        return
+    from rich.console import Console
+
+    from benchwh.query.render import to_rich
+
+    Console().print(to_rich(df, title))
+    sims = int(df["is_simulated"].sum()) if "is_simulated" in df.columns and df.height else 0
+    note = f"{df.height} row(s)"
+    if sims:
+        note += f", {sims} simulated (dimmed; is_simulated = yes)"
+    say(note)
+
+
+def _render(df, fmt: str) -> str:
+    from benchwh.query.render import render
+
+    return render(df, fmt)
+
+
+def latest(
+    model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
+    precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+    include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """The newest result per model x hardware x configuration."""
+    from benchwh.query import queries
+
+    fmt = _format(fmt, as_json)
+    df = queries.latest(location(db, data_path),
+                        _filters(model, hardware, batch_size, precision, since, until, include_simulated),
+                        limit=limit)
+    _show(df, fmt, "latest results")
+
+
+def compare_hardware(
+    model: Annotated[str, typer.Option("--model", help="The model to compare across hardware.")],
+    hardware: HardwareOpt = None, batch_size: BatchOpt = None, precision: PrecisionOpt = None,
+    since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
+    fmt: FormatOpt = "table", limit: LimitOpt = None,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """One model on every hardware type, per configuration, fastest first."""
+    from benchwh.query import queries
+
+    fmt = _format(fmt, as_json)
+    df = queries.compare_hardware(
+        location(db, data_path), model,
+        _filters(model, hardware, batch_size, precision, since, until, include_simulated), limit=limit)
+    _show(df, fmt, f"{model} across hardware")
+
+
+def compare_models(
+    hardware: Annotated[str, typer.Option("--hardware", help="The hardware type to compare models on.")],
+    model: ModelOpt = None, batch_size: BatchOpt = None, precision: PrecisionOpt = None,
+    since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
+    fmt: FormatOpt = "table", limit: LimitOpt = None,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Every model on one hardware type, per configuration, fastest first."""
+    from benchwh.query import queries
+
+    fmt = _format(fmt, as_json)
+    df = queries.compare_models(
+        location(db, data_path), hardware,
+        _filters(model, hardware, batch_size, precision, since, until, include_simulated), limit=limit)
+    _show(df, fmt, f"models on {hardware}")
+
+
+def trend(
+    model: Annotated[str, typer.Option("--model", help="The model.")],
+    hardware: Annotated[str, typer.Option("--hardware", help="The hardware type.")],
+    metric: Annotated[str, typer.Option("--metric", help="latency (mean ms), throughput (items/s) or memory (MiB).")] = "latency",
+    batch_size: BatchOpt = None, precision: PrecisionOpt = None,
+    since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
+    fmt: FormatOpt = "table", limit: LimitOpt = None,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """A metric over time for one model on one hardware type, one series per configuration."""
+    from benchwh.query import queries
+
+    fmt = _format(fmt, as_json)
+    df = queries.trend(
+        location(db, data_path), model, hardware, metric,
+        _filters(model, hardware, batch_size, precision, since, until, include_simulated), limit=limit)
+    _show(df, fmt, f"{metric} of {model} on {hardware}")
+
+
+def matrix(
+    model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
+    precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+    include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Compatibility, model x hardware: the newest evidence (fact or result) and its date."""
+    from benchwh.query import queries
+
+    fmt = _format(fmt, as_json)
+    df = queries.matrix(location(db, data_path),
+                        _filters(model, hardware, batch_size, precision, since, until, include_simulated),
+                        limit=limit)
+    _show(df, fmt, "compatibility")
+
+
+def runs(
+    model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
+    precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+    include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Runs with matching results or compatibility facts, newest first, with counts."""
+    from benchwh.query import queries
+
+    fmt = _format(fmt, as_json)
+    df = queries.runs(location(db, data_path),
+                      _filters(model, hardware, batch_size, precision, since, until, include_simulated),
+                      limit=limit)
+    _show(df, fmt, "runs")
+
+
+def sql(
+    statement: Annotated[str, typer.Argument(help="One read-only SELECT query.")],
+    dialect: Annotated[str, typer.Option(
+        "--dialect", help="The statement's SQL dialect (duckdb, postgres, sqlite, mysql, ...); "
+        "it is translated to DuckDB.")] = "duckdb",
+    fmt: FormatOpt = "table", limit: LimitOpt = None,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Run one read-only SQL query on the warehouse (anything else is refused)."""
+    from benchwh.query.sqlguard import run_sql
+
+    fmt = _format(fmt, as_json)
+    df = run_sql(location(db, data_path), statement, dialect, limit=limit)
+    _show(df, fmt, None)
+
+
+def register(app: typer.Typer) -> None:
+    query_app.command("latest")(latest)
+    query_app.command("compare-hardware")(compare_hardware)
+    query_app.command("compare-models")(compare_models)
+    query_app.command("trend")(trend)
+    query_app.command("matrix")(matrix)
+    query_app.command("runs")(runs)
+    query_app.command("sql")(sql)
+    app.add_typer(query_app, name="query")

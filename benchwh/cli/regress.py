@@ -1,0 +1,175 @@
+"""``benchwh regressions`` (judge the latest result of every series) and ``benchwh annotate``
+(mark an expected change so it is not flagged)."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json, say
+from benchwh.errors import QueryError
+
+FORMATS = ("table", "json", "csv", "markdown")
+_SHOWN = ("regression", "improvement", "unchanged")
+
+
+def parse_threshold(text: str) -> float:
+    """``5%`` or ``5`` -> 5.0 (percent)."""
+    t = text.strip().removesuffix("%").strip()
+    try:
+        value = float(t)
+    except ValueError:
+        raise QueryError(f"--threshold {text!r}: give a percentage such as 5%") from None
+    return value
+
+
+def _num(v, digits: int = 3) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.{digits}g}" if abs(v) < 1e-3 or abs(v) >= 1e6 else f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def _stat(d: dict) -> str:
+    if d["p_value"] is not None:
+        return f"p={d['p_value']:.2g}"
+    if d["z"] is not None:
+        return f"z={d['z']:+.2f}"
+    return "-"
+
+
+def _rows(findings: list[dict]) -> list[list[str]]:
+    return [[d["series"], _num(d["baseline"]), _num(d["current"]),
+             "-" if d["change_pct"] is None else f"{d['change_pct']:+.1f}%", _stat(d), d["method"],
+             d["verdict"] + (f" ({d['reason']})" if d["reason"] and d["verdict"] not in _SHOWN else "")]
+            for d in findings]
+
+
+HEADER = ["series", "baseline", "current", "change", "p / z", "method", "verdict"]
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [HEADER, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _markdown(rows: list[list[str]]) -> str:
+    esc = [[c.replace("|", "\\|") for c in r] for r in rows]
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in esc])
+
+
+def _csv(findings: list[dict]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    if findings:
+        w = csv.DictWriter(buf, fieldnames=list(findings[0]), lineterminator="\n")
+        w.writeheader()
+        for d in findings:
+            w.writerow({k: ("" if v is None else v) for k, v in d.items()})
+    return buf.getvalue().rstrip("\n")
+
+
+def regressions(
+    baseline: Annotated[str, typer.Option("--baseline", help="`previous`, a run id, a git commit or a date (YYYY-MM-DD).")] = "previous",
+    method: Annotated[str, typer.Option("--method", help="auto (Mann-Whitney U where raw samples allow, else threshold), threshold, mwu or zscore.")] = "auto",
+    threshold: Annotated[str, typer.Option("--threshold", help="Smallest change that counts, in percent.")] = "5%",
+    alpha: Annotated[float, typer.Option("--alpha", help="Mann-Whitney U: p-value below which a change is significant.")] = 0.002,
+    min_samples: Annotated[int, typer.Option("--min-samples", help="Raw samples per side for the rank test; earlier points for the z-score.")] = 5,
+    window: Annotated[int, typer.Option("--window", help="z-score: earlier points in the rolling window.")] = 10,
+    z: Annotated[float, typer.Option("--z", help="z-score: |z| at or above which a change is significant.")] = 3.0,
+    metric: Annotated[Optional[List[str]], typer.Option("--metric", help="Metric or family (latency, throughput, memory); repeatable.", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Only this model.", show_default=False)] = None,
+    hardware: Annotated[Optional[str], typer.Option("--hardware", help="Only this hardware type.", show_default=False)] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list series that could not be judged (one point, no baseline, too few samples).")] = False,
+    fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when any series regressed (for CI).")] = False,
+    fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(FORMATS)}.")] = "table",
+    db: DbOpt = None,
+    data_path: DataPathOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare each series' latest result with its baseline, direction-aware.
+
+    A series is one model, hardware, device and configuration, measured or simulated (never
+    mixed). Latency and memory: lower is better; throughput: higher is better. Annotations
+    (`benchwh annotate`) restart a series' baseline.
+    """
+    from benchwh import normalize as nz
+    from benchwh.regress import Settings, check_metric, find_regressions
+
+    if as_json:
+        fmt = "json"
+    if fmt not in FORMATS:
+        raise QueryError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    for m in metric or ():
+        check_metric(m)
+    hw = None
+    if hardware is not None:
+        hw = nz.hardware_type(hardware) or hardware
+    settings = Settings(method=method, threshold_pct=parse_threshold(threshold), alpha=alpha,
+                        min_samples=min_samples, window=window, z=z)
+    report = find_regressions(location(db, data_path), settings, baseline=baseline, metrics=metric,
+                              model=model, hardware=hw)
+    findings = [f.as_dict() for f in report.findings if show_all or f.verdict in _SHOWN]
+    counts = report.counts()
+    if fmt == "json":
+        out_json({"baseline": str(report.baseline), "method": settings.method,
+                  "threshold_pct": settings.threshold_pct, "counts": counts, "findings": findings})
+    elif fmt == "csv":
+        out(_csv(findings))
+    elif fmt == "markdown":
+        out(_markdown(_rows(findings)))
+    else:
+        out(_table(_rows(findings)) if findings else "no series to compare")
+    say(", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no series")
+    if fail_on_regression and report.regressions:
+        say(f"--fail-on-regression: {len(report.regressions)} regression(s)")
+        raise typer.Exit(1)
+
+
+def annotate(
+    model: Annotated[str, typer.Option("--model", help="Model name, as stored.")],
+    hardware: Annotated[str, typer.Option("--hardware", help="Hardware type (cpu, cuda, rocm, ...).")],
+    at: Annotated[str, typer.Option("--at", help="When the change took effect (YYYY-MM-DD or ISO time).")],
+    note: Annotated[str, typer.Option("--note", help="Why the change is expected.")],
+    device: Annotated[Optional[str], typer.Option("--device", help="Only this device name.", show_default=False)] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Only this batch size.", show_default=False)] = None,
+    sequence_length: Annotated[Optional[int], typer.Option("--sequence-length", help="Only this sequence length.", show_default=False)] = None,
+    precision: Annotated[Optional[str], typer.Option("--precision", help="Only this precision.", show_default=False)] = None,
+    metric: Annotated[Optional[str], typer.Option("--metric", help="Only this metric or family (latency, throughput, memory).", show_default=False)] = None,
+    db: DbOpt = None,
+    data_path: DataPathOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark an expected change: from --at on, the matching series' baselines start afresh,
+    so the change is not reported as a regression. Options left out match any value."""
+    from benchwh import normalize as nz
+    from benchwh.regress import check_metric
+    from benchwh.warehouse.annotate import Annotation, annotate_warehouse
+
+    hw = nz.hardware_type(hardware)
+    if hw is None:
+        raise QueryError(f"--hardware {hardware!r}: unknown hardware; use one of {', '.join(nz.HARDWARE_TYPES)}")
+    when = nz.parse_time(at)
+    if when is None:
+        raise QueryError(f"--at {at!r}: not a time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
+    ann = Annotation(effective_at=when, note=note, model_name=model, hardware_type=hw,
+                     device_name=device, batch_size=batch_size, sequence_length=sequence_length,
+                     precision=precision, metric=check_metric(metric) if metric else None)
+    added, matching = annotate_warehouse(location(db, data_path), ann)
+    if as_json:
+        out_json({"annotation_id": ann.annotation_id, "added": added, "matching_results": matching})
+        return
+    out(f"{'annotated' if added else 'already annotated'}: {ann.annotation_id} at {when.isoformat()}")
+    if matching == 0:
+        say(f"note: no completed result matches {model} on {hw} with these filters (yet)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("regressions")(regressions)
+    app.command("annotate")(annotate)

@@ -1,0 +1,253 @@
+"""The answers ``benchwh query`` gives, as functions returning Polars DataFrames.
+
+Each function reads the warehouse (results, runs, models, hardware, compatibility) through
+the export contract's flat SELECT and writes nothing. ``source`` is an open DuckDB connection
+or a warehouse location (``--db`` text or a Location), opened read-only for the call.
+Filters (:class:`benchwh.warehouse.read.Filters`) are bound as parameters; simulated results
+are left out unless ``include_simulated`` and are then marked by ``is_simulated``.
+
+Definitions used throughout:
+
+- *configuration*: mode, scenario, batch size, sequence length, input shape, precision
+  (NULLs compare equal: a result without a precision is its own configuration);
+- *hardware*: the canonical hardware type (``device_name`` is shown, not grouped on);
+- *newest*: latest ``measured_at`` (unknown times last), then latest ``inserted_at``;
+- a simulated result never hides or replaces a measured one: simulation is part of the key.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from benchwh.errors import QueryError
+from benchwh.warehouse.flat import FLAT_SELECT
+from benchwh.warehouse.read import Filters, read_frame
+
+CONFIG = ("mode", "scenario", "batch_size", "sequence_length", "input_shape", "precision")
+MEASURES = ("status", "latency_ms_mean", "latency_ms_p50", "throughput_items_per_s",
+            "throughput_tokens_per_s", "memory_peak_mb")
+TRAIL = ("measured_at", "is_simulated", "simulation_reason", "source", "source_file", "result_id")
+
+# --metric name -> the contract column a trend follows.
+METRICS = {
+    "latency": "latency_ms_mean",
+    "throughput": "throughput_items_per_s",
+    "memory": "memory_peak_mb",
+}
+
+_NEWEST = "measured_at DESC NULLS LAST, inserted_at DESC, {id} DESC"
+_CONFIG_ORDER = ", ".join(f"{c} NULLS FIRST" for c in CONFIG)
+
+
+@contextmanager
+def reading(source: Any) -> Iterator[Any]:
+    """Yield a connection: ``source`` itself when it is one, else the warehouse at that
+    location opened read-only (and closed afterwards)."""
+    if hasattr(source, "execute"):
+        yield source
+        return
+    from benchwh.warehouse.open import open_warehouse
+
+    with open_warehouse(source, read_only=True) as con:
+        yield con
+
+
+def _filtered(filters: Filters | None) -> tuple[str, list[Any]]:
+    """``SELECT * FROM flat WHERE <filters>`` as SQL text plus its parameters."""
+    where, params = (filters or Filters()).where()
+    sql = f"SELECT * FROM ({FLAT_SELECT}) flat"
+    return (sql + (" WHERE " + " AND ".join(where) if where else "")), params
+
+
+def _limit(sql: str, params: list[Any], limit: int | None) -> tuple[str, list[Any]]:
+    if limit is None:
+        return sql, params
+    if limit < 0:
+        raise QueryError(f"--limit {limit}: give a number of rows, 0 or more")
+    return sql + " LIMIT ?", [*params, int(limit)]
+
+
+def _select(con, sql: str, params: list[Any], limit: int | None):
+    sql, params = _limit(sql, params, limit)
+    return read_frame(con, sql, params)
+
+
+def latest(source, filters: Filters | None = None, limit: int | None = None):
+    """The newest result per model x hardware x configuration (x simulated or not).
+
+    One row per key with its status, latency (mean, p50), throughput, memory, device, time,
+    simulation flag and provenance; ordered by model, hardware, configuration."""
+    base, params = _filtered(filters)
+    cols = ("model_name", "hardware_type", "device_name", *CONFIG, *MEASURES, *TRAIL)
+    key = ("model_name", "hardware_type", *CONFIG, "is_simulated")
+    sql = (
+        f"SELECT {', '.join(cols)} FROM ({base}) f "
+        f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
+        f"ORDER BY {_NEWEST.format(id='result_id')}) = 1 "
+        f"ORDER BY model_name, hardware_type, {_CONFIG_ORDER}, is_simulated"
+    )
+    with reading(source) as con:
+        return _select(con, sql, params, limit)
+
+
+def _compare(source, filters: Filters, across: str, limit: int | None):
+    """Newest result per (model, hardware, configuration), grouped by configuration and
+    ranked by mean latency within it: ``latency_vs_fastest`` is latency / the configuration's
+    lowest latency (1.0 = fastest; NULL where latency was not measured)."""
+    held = "model_name" if across == "hardware_type" else "hardware_type"
+    base, params = _filtered(filters)
+    key = ("model_name", "hardware_type", *CONFIG, "is_simulated")
+    group = (held, *CONFIG)
+    cols = (held, *CONFIG, across, "device_name" if across == "hardware_type" else "model_family",
+            *MEASURES)
+    sql = (
+        f"WITH newest AS (SELECT * FROM ({base}) f "
+        f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
+        f"ORDER BY {_NEWEST.format(id='result_id')}) = 1) "
+        f"SELECT {', '.join(cols)}, "
+        f"latency_ms_mean / nullif(min(latency_ms_mean) OVER (PARTITION BY {', '.join(group)}), 0) "
+        f"AS latency_vs_fastest, {', '.join(TRAIL)} FROM newest "
+        f"ORDER BY {held}, {_CONFIG_ORDER}, latency_ms_mean NULLS LAST, {across}, is_simulated"
+    )
+    with reading(source) as con:
+        return _select(con, sql, params, limit)
+
+
+def compare_hardware(source, model: str, filters: Filters | None = None, limit: int | None = None):
+    """One model's newest result on each hardware, per configuration, fastest first."""
+    if not model:
+        raise QueryError("compare-hardware needs a model: pass `--model NAME`")
+    f = _with(filters, model=model)
+    return _compare(source, f, "hardware_type", limit)
+
+
+def compare_models(source, hardware: str, filters: Filters | None = None, limit: int | None = None):
+    """Every model's newest result on one hardware type, per configuration, fastest first."""
+    if not hardware:
+        raise QueryError("compare-models needs a hardware type: pass `--hardware TYPE`")
+    f = _with(filters, hardware=hardware)
+    return _compare(source, f, "model_name", limit)
+
+
+def metric_column(metric: str) -> str:
+    """``latency``/``throughput``/``memory`` -> the contract column; a close miss is named."""
+    if metric in METRICS:
+        return METRICS[metric]
+    from difflib import get_close_matches
+
+    close = get_close_matches(metric, list(METRICS), n=1)
+    hint = f"; did you mean `{close[0]}`?" if close else ""
+    raise QueryError(f"unknown metric {metric!r}: use one of {', '.join(METRICS)}{hint}")
+
+
+def trend(source, model: str, hardware: str, metric: str = "latency",
+          filters: Filters | None = None, limit: int | None = None):
+    """Every measured value of ``metric`` for one model on one hardware type, one series per
+    configuration, oldest first. ``change_vs_previous`` is value / previous value - 1 within
+    the series (NULL for the first point). Results without that metric are left out."""
+    if not model or not hardware:
+        raise QueryError("trend needs `--model NAME` and `--hardware TYPE`")
+    col = metric_column(metric)
+    base, params = _filtered(_with(filters, model=model, hardware=hardware))
+    series = ", ".join((*CONFIG, "is_simulated"))
+    sql = (
+        f"SELECT model_name, hardware_type, {', '.join(CONFIG)}, measured_at, {col}, "
+        f"{col} / nullif(lag({col}) OVER (PARTITION BY {series} ORDER BY measured_at, "
+        f"inserted_at, result_id), 0) - 1 AS change_vs_previous, "
+        f"device_name, status, is_simulated, run_id, git_commit, source_file, result_id "
+        f"FROM ({base}) f WHERE {col} IS NOT NULL "
+        f"ORDER BY {_CONFIG_ORDER}, is_simulated, measured_at NULLS LAST, inserted_at, result_id"
+    )
+    with reading(source) as con:
+        return _select(con, sql, params, limit)
+
+
+def matrix(source, filters: Filters | None = None, limit: int | None = None):
+    """Compatibility, model x hardware: the newest evidence for each pair and its date.
+
+    Evidence is a compatibility fact with a known answer (``compatible`` true/false) or a
+    result that completed (true) or failed (false); ``evidence`` says which, ``measured_at``
+    when. Evidence of the same moment that disagrees (one configuration ran, another failed)
+    counts as compatible: the model does run there. Batch-size and precision filters apply to result evidence only (facts have none)."""
+    f = (filters or Filters()).normalized()
+    where, params = f.where()
+    sql = f"""
+        WITH ev AS (
+            SELECT m.model_name, h.hardware_type, c.compatible, c.status, c.error,
+                   c.is_simulated, c.measured_at, c.inserted_at, c.source_file,
+                   'compatibility' AS evidence, c.compat_id AS evidence_id,
+                   NULL::INTEGER AS batch_size, NULL::VARCHAR AS precision
+            FROM compatibility c
+            LEFT JOIN models m ON m.model_id = c.model_id
+            LEFT JOIN hardware h ON h.hardware_id = c.hardware_id
+            WHERE c.compatible IS NOT NULL
+            UNION ALL
+            SELECT model_name, hardware_type, status = 'completed', status, error,
+                   is_simulated, measured_at, inserted_at, source_file,
+                   'result', result_id, batch_size, precision
+            FROM ({FLAT_SELECT}) flat WHERE status IN ('completed', 'failed')
+        )
+        SELECT model_name, hardware_type, compatible, status, evidence, measured_at,
+               is_simulated, error, source_file, evidence_id
+        FROM ev {"WHERE " + " AND ".join(where) if where else ""}
+        QUALIFY row_number() OVER (PARTITION BY model_name, hardware_type, is_simulated
+                                   ORDER BY measured_at DESC NULLS LAST, compatible DESC,
+                                            inserted_at DESC, evidence_id DESC) = 1
+        ORDER BY model_name, hardware_type, is_simulated
+    """
+    with reading(source) as con:
+        return _select(con, sql, params, limit)
+
+
+def runs(source, filters: Filters | None = None, limit: int | None = None):
+    """Runs with at least one result or compatibility fact matching the filters, newest
+    first: origin (``source``), start, git, host, and counts of what matched."""
+    f = (filters or Filters()).normalized()
+    where, params = f.where()
+    sql = f"""
+        WITH ev AS (
+            SELECT run_id, 'result' AS kind, model_name, hardware_type, batch_size, precision,
+                   is_simulated, measured_at
+            FROM ({FLAT_SELECT}) flat
+            UNION ALL
+            SELECT c.run_id, 'compatibility', m.model_name, h.hardware_type, NULL::INTEGER,
+                   NULL::VARCHAR, c.is_simulated, c.measured_at
+            FROM compatibility c
+            LEFT JOIN models m ON m.model_id = c.model_id
+            LEFT JOIN hardware h ON h.hardware_id = c.hardware_id
+        ), agg AS (
+            SELECT run_id,
+                   count(*) FILTER (WHERE kind = 'result') AS results,
+                   count(*) FILTER (WHERE kind = 'compatibility') AS compatibility_facts,
+                   count(*) FILTER (WHERE is_simulated) AS simulated,
+                   count(DISTINCT model_name) AS models,
+                   string_agg(DISTINCT hardware_type, ',' ORDER BY hardware_type) AS hardware_types,
+                   min(measured_at) AS first_measured_at, max(measured_at) AS last_measured_at
+            FROM ev {"WHERE " + " AND ".join(where) if where else ""}
+            GROUP BY run_id
+        )
+        SELECT a.run_id, ru.origin AS source, ru.started_at, ru.git_commit, ru.git_branch,
+               ru.host, a.results, a.compatibility_facts, a.simulated, a.models,
+               a.hardware_types, a.first_measured_at, a.last_measured_at
+        FROM agg a LEFT JOIN runs ru ON ru.run_id = a.run_id
+        ORDER BY coalesce(ru.started_at, a.first_measured_at) DESC NULLS LAST, a.run_id
+    """
+    with reading(source) as con:
+        return _select(con, sql, params, limit)
+
+
+def _with(filters: Filters | None, **changes) -> Filters:
+    from dataclasses import replace
+
+    return replace(filters or Filters(), **changes)
+
+
+QUERIES = {
+    "latest": latest,
+    "compare-hardware": compare_hardware,
+    "compare-models": compare_models,
+    "trend": trend,
+    "matrix": matrix,
+    "runs": runs,
+}

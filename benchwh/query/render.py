@@ -1,0 +1,113 @@
+"""Turn a query's DataFrame into text: csv, json, markdown, or a rich table.
+
+JSON is an array of objects keyed by the export contract's column names (times as ISO-8601
+text, lists as arrays, missing as null). CSV writes lists as JSON arrays. The table view is
+for people: columns with no value in any row are left out, numbers are rounded for reading,
+and simulated rows are marked.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from typing import Any
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf; a ratio over a zero denominator has no value
+    return value
+
+
+def to_json(df) -> str:
+    rows = [{k: (_plain(v) if not isinstance(v, list) else [_plain(x) for x in v])
+             for k, v in row.items()} for row in df.iter_rows(named=True)]
+    if not rows:
+        return "[]"
+    # one object per line: greppable, and still one JSON array
+    return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n]"
+
+
+def to_csv(df) -> str:
+    import polars as pl
+
+    lists = [name for name, dtype in df.schema.items() if isinstance(dtype, (pl.List, pl.Array))]
+    if lists:
+        # JSON array text, built column-wise (numbers print as JSON numbers; null stays null)
+        df = df.with_columns(
+            pl.concat_str([pl.lit("["), pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(","),
+                           pl.lit("]")]).alias(c)
+            for c in lists
+        )
+    return df.write_csv(datetime_format="%Y-%m-%dT%H:%M:%S%.f")
+
+
+def cell(value: Any) -> str:
+    """A value as people read it in a table."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (list, tuple)):
+        return f"[{len(value)} values]"
+    return str(value)
+
+
+def _markdown_cell(value: Any) -> str:
+    text = cell(value) if not isinstance(value, (list, tuple)) else json.dumps(list(value))
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(df) -> str:
+    cols = df.columns
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in df.iter_rows():
+        lines.append("| " + " | ".join(_markdown_cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def shown_columns(df) -> list[str]:
+    """Columns with at least one value (the table view leaves all-empty ones out)."""
+    if df.height == 0:
+        return list(df.columns)
+    counts = df.null_count().row(0)
+    return [c for c, nulls in zip(df.columns, counts) if nulls < df.height]
+
+
+def to_rich(df, title: str | None = None):
+    """A rich Table of ``df``; simulated rows are dimmed and marked in a ``simulated`` column."""
+    from rich.table import Table
+
+    cols = shown_columns(df)
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for c in cols:
+        table.add_column(c, overflow="fold")
+    sim = "is_simulated" in df.columns
+    for row in df.select(cols).iter_rows(named=True):
+        marked = sim and bool(row.get("is_simulated"))
+        table.add_row(*(cell(row[c]) for c in cols), style="dim" if marked else None)
+    return table
+
+
+def render(df, fmt: str) -> str:
+    """csv/json/markdown text of ``df`` (the table view is printed by :func:`to_rich`)."""
+    if fmt == "json":
+        return to_json(df)
+    if fmt == "csv":
+        return to_csv(df)
+    if fmt == "markdown":
+        return to_markdown(df)
+    raise ValueError(f"no text rendering for format {fmt!r}")

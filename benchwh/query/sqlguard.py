@@ -1,0 +1,279 @@
+"""``benchwh query sql``: let a person run one read-only query, and nothing else.
+
+Three walls, each enough on its own for the common cases:
+
+1. The statement is parsed with sqlglot (in the user's dialect) and refused unless it is
+   exactly one query (SELECT / set operation / VALUES) containing no DDL, DML, COPY, ATTACH,
+   INSTALL/LOAD, PRAGMA, SET, CALL, CHECKPOINT, EXPORT or ``SELECT ... INTO``. Every relation
+   it reads must be a warehouse table or view, an ``information_schema`` view or one of its
+   own CTEs (so ``FROM 'file.csv'`` and ``FROM "x.parquet"`` are refused); table functions
+   come from an allowlist of pure generators (``range``, ``unnest``...), so ``read_csv``,
+   ``glob``, ``query()`` and every other file or SQL-string reader is refused; scalar
+   functions must be known to DuckDB and not one of the few that leak the environment
+   (``getenv``, ``current_setting``...) or move state (``nextval``, ``setseed``). What runs is
+   sqlglot's DuckDB rendering of the checked tree (never the raw text), and any sqlglot
+   warning (an unsupported construct, a fallback to an opaque Command) is an error.
+2. The connection is opened read-only.
+3. Before the query runs, the connection turns off external access (files, extensions,
+   ATTACH) and locks its configuration, so nothing the statement does can re-enable them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterator
+
+from sqlglot import exp
+
+from benchwh.errors import QueryError
+
+# Table functions that only generate values from their arguments.
+TABLE_FUNCTIONS = frozenset({
+    "range", "generate_series", "unnest", "json_each", "json_tree", "generate_subscripts",
+})
+
+# Scalar functions DuckDB has that read the environment or settings, or change state.
+DENIED_FUNCTIONS = frozenset({
+    "getenv", "current_setting", "which_secret", "nextval", "currval", "setval", "setseed",
+    "set_config", "pg_read_file", "pg_ls_dir", "read_text", "read_blob",
+})
+
+# Expression types that write, change the session, or reach outside the warehouse.
+_DENIED_NODES = tuple(
+    getattr(exp, name) for name in (
+        "DDL", "DML", "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "Copy",
+        "Attach", "Detach", "Install", "Command", "Pragma", "Set", "Use", "Transaction",
+        "Commit", "Rollback", "Into", "Describe", "Show", "Summarize", "LoadData", "Analyze",
+        "Kill", "Grant", "Revoke", "Cache", "Uncache", "Refresh", "TruncateTable", "Export",
+        "Comment", "Declare", "Execute", "ToFile",
+    ) if hasattr(exp, name)  # names differ between sqlglot releases
+)
+
+_CALL_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What a checked query may read: the warehouse's relations (lower-case names) in its
+    default catalog and schema."""
+
+    relations: frozenset[str]
+    database: str = ""
+    schema: str = "main"
+
+
+@lru_cache(maxsize=1)
+def _duckdb_functions() -> dict[str, frozenset[str]]:
+    """Function name -> DuckDB function types (scalar, aggregate, table, macro...), read
+    from a fresh in-memory DuckDB (no warehouse, no extensions beyond the built-ins)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        rows = con.execute("SELECT DISTINCT lower(function_name), function_type FROM duckdb_functions()").fetchall()
+    finally:
+        con.close()
+    out: dict[str, set[str]] = {}
+    for name, kind in rows:
+        out.setdefault(name, set()).add(kind)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+class _WarningTrap(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _sqlglot_warnings() -> Iterator[_WarningTrap]:
+    """Collect what sqlglot logs (it reports unsupported syntax as warnings, not errors)."""
+    logger = logging.getLogger("sqlglot")
+    trap = _WarningTrap()
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(trap)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield trap
+    finally:
+        logger.removeHandler(trap)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _parse_message(err) -> str:
+    """sqlglot's first parse error without its terminal highlighting."""
+    errors = getattr(err, "errors", None)
+    if errors:
+        e = errors[0]
+        return _one_line(f"{e.get('description')} at line {e.get('line')}, column {e.get('col')}")
+    return _one_line(re.sub(r"\x1b\[[0-9;]*m", "", str(err)))
+
+
+def _verb(sql: str, tree) -> str:
+    """The statement's first keyword for the refusal message (CHECKPOINT, VACUUM...)."""
+    m = re.match(r"\s*([A-Za-z]+)", sql)
+    return m.group(1).upper() if m else tree.key.upper()
+
+
+def _dialect(name: str | None) -> str:
+    from sqlglot.dialects.dialect import Dialect
+
+    name = (name or "duckdb").strip().lower()
+    try:
+        Dialect.get_or_raise(name)
+    except ValueError as e:
+        raise QueryError(f"unknown SQL dialect {name!r}: {_one_line(e)}") from None
+    return name
+
+
+def _function_name(node) -> str | None:
+    """The name DuckDB will call for a function node (lower case), or None when sqlglot
+    renders it as syntax rather than a call (CASE, ``::``, ``[...]``)."""
+    if isinstance(node, exp.Anonymous):
+        return str(node.name).lower()
+    m = _CALL_NAME.match(node.sql(dialect="duckdb"))
+    return m.group(1).lower() if m else None
+
+
+def _in_table_position(node) -> bool:
+    return isinstance(node.parent, (exp.Table, exp.From, exp.Join, exp.Lateral))
+
+
+def _check_function(node) -> None:
+    name = _function_name(node)
+    if name is None or name in TABLE_FUNCTIONS:  # generators are fine anywhere (SELECT unnest(x))
+        return
+    if _in_table_position(node):
+        raise QueryError(f"table function {name}() is not allowed: only "
+                             f"{', '.join(sorted(TABLE_FUNCTIONS))} and the warehouse's tables may be read")
+        return
+    if name in DENIED_FUNCTIONS:
+        raise QueryError(f"function {name}() is not allowed in `benchwh query sql`")
+    kinds = _duckdb_functions().get(name)
+    if kinds is None:
+        if isinstance(node, exp.Anonymous):
+            raise QueryError(f"unknown function {name}()")
+        return  # SQL syntax sqlglot models as a function (CAST, EXTRACT, ROW_NUMBER...)
+    if not kinds & {"scalar", "aggregate", "macro", "window"}:
+        raise QueryError(f"function {name}() is not allowed: it is a {'/'.join(sorted(kinds))} function")
+
+
+def _check_relation(table, catalog: Catalog, ctes: set[str]) -> None:
+    if not isinstance(table.this, exp.Identifier):
+        return  # a function in FROM: checked by _check_function
+    name = table.name.lower()
+    db, cat = table.db.lower(), table.catalog.lower()
+    shown = table.sql(dialect="duckdb")
+    if cat and cat != catalog.database.lower():
+        raise QueryError(f"{shown}: only this warehouse can be read (no other catalogs)")
+    if db == "information_schema":
+        return
+    if not db and name in ctes:
+        return
+    if db and db != catalog.schema.lower():
+        raise QueryError(f"{shown}: unknown schema {table.db!r}; read the warehouse's tables or information_schema")
+    if name not in catalog.relations:
+        from difflib import get_close_matches
+
+        close = get_close_matches(name, sorted(catalog.relations), n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        raise QueryError(f"unknown table {shown}{hint} (files and other databases cannot be read)")
+
+
+def check_sql(sql: str, catalog: Catalog, dialect: str | None = None) -> str:
+    """Parse ``sql`` in ``dialect`` and return the DuckDB SQL to run, or raise QueryError
+    with a one-line reason. Pure: reads and writes nothing."""
+    import sqlglot
+    from sqlglot.errors import ErrorLevel, SqlglotError
+
+    name = _dialect(dialect)
+    if not sql or not sql.strip():
+        raise QueryError("empty statement: pass one SELECT query")
+    with _sqlglot_warnings() as trap:
+        try:
+            trees = [t for t in sqlglot.parse(sql, read=name, error_level=ErrorLevel.RAISE) if t is not None]
+        except SqlglotError as e:
+            raise QueryError(f"cannot parse the statement as {name} SQL: {_parse_message(e)}") from None
+        if trap.messages:
+            raise QueryError(f"refused: {_one_line(trap.messages[0])}")
+        if len(trees) != 1:
+            raise QueryError(f"refused: {len(trees)} statements; pass exactly one SELECT query")
+        tree = trees[0]
+        if not isinstance(tree, (exp.Select, exp.SetOperation, exp.Subquery, exp.Values)):
+            raise QueryError(f"refused: only a read-only query (SELECT) may run, not {_verb(sql, tree)}")
+        # Render first: a construct DuckDB cannot express is reported as what it is.
+        try:
+            out = tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+        except SqlglotError as e:
+            raise QueryError(f"cannot translate the statement from {name} to DuckDB: {_one_line(e)}") from None
+        if trap.messages:
+            raise QueryError(f"cannot translate the statement from {name} to DuckDB: {_one_line(trap.messages[0])}")
+        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+        for node in tree.walk():
+            if isinstance(node, _DENIED_NODES):
+                raise QueryError(f"refused: {node.key.upper()} is not allowed in a read-only query")
+            if isinstance(node, exp.Table):
+                _check_relation(node, catalog, ctes)
+            elif isinstance(node, exp.Func):
+                _check_function(node)
+    return out
+
+
+def catalog_of(con) -> Catalog:
+    """The relations a checked query may read on ``con``: tables and views of the current
+    database and schema (the warehouse), lower-cased."""
+    database, schema = con.execute("SELECT current_database(), current_schema()").fetchone()
+    rows = con.execute(
+        "SELECT lower(table_name) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+        "UNION SELECT lower(view_name) FROM duckdb_views() WHERE database_name = ? AND schema_name = ? "
+        "AND NOT internal",
+        [database, schema, database, schema],
+    ).fetchall()
+    return Catalog(frozenset(r[0] for r in rows), database, schema)
+
+
+def lock_down(con, allowed_directories: list[str] | None = None) -> None:
+    """Turn off file, extension and ATTACH access on ``con`` and lock its configuration.
+    ``allowed_directories`` keeps the warehouse's own data files readable (DuckLake)."""
+    if allowed_directories:
+        con.execute("SET allowed_directories = ?", [list(allowed_directories)])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def run_sql(db: Any, sql: str, dialect: str | None = None, limit: int | None = None):
+    """Check ``sql`` and run it on the warehouse at ``db`` (a location) opened read-only and
+    locked down; return the answer as a Polars DataFrame. Raises QueryError (refused, or
+    DuckDB's own error in one line). Writes nothing."""
+    import duckdb
+
+    from benchwh.warehouse.open import as_location, open_warehouse
+    from benchwh.warehouse.read import read_frame
+
+    loc = as_location(db)
+    with open_warehouse(loc, read_only=True) as con:
+        checked = check_sql(sql, catalog_of(con), dialect)
+        lock_down(con, [str(loc.data_path)] if loc.is_lake and loc.data_path else None)
+        if limit is not None:
+            if limit < 0:
+                raise QueryError(f"--limit {limit}: give a number of rows, 0 or more")
+            checked, params = f"SELECT * FROM ({checked}) q LIMIT ?", [int(limit)]
+        else:
+            params = []
+        try:
+            return read_frame(con, checked, params)
+        except duckdb.Error as e:
+            raise QueryError(f"the query failed: {_one_line(e)}") from None

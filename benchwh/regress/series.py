@@ -1,0 +1,120 @@
+"""Result series: the points of one metric for one like-for-like configuration, in time order.
+
+Like with like: a series is one model on one hardware type and device, in one configuration
+(mode, scenario, batch size, sequence length, input shape, precision), measured or simulated
+(never both). Only completed results with a value and a measurement time are points.
+Annotations (``benchwh annotate``) cut a series into segments: a baseline is only ever taken
+from the segment of the point it is compared with.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from benchwh.regress.metrics import Metric
+from benchwh.warehouse.annotate import Annotation
+
+SERIES_KEY = ("model_name", "hardware_type", "device_name", "mode", "scenario", "batch_size",
+              "sequence_length", "input_shape", "precision", "is_simulated")
+
+# Flat columns a point needs besides the key and the metric columns.
+POINT_COLUMNS = ("result_id", "run_id", "git_commit", "measured_at", "latency_samples_ms")
+
+
+@dataclass(slots=True)
+class Point:
+    result_id: str
+    run_id: str
+    git_commit: str | None
+    measured_at: datetime
+    value: float
+    samples: list[float] | None  # the row's raw latency samples, ms
+
+
+@dataclass(slots=True)
+class Series:
+    key: dict[str, Any]
+    metric: Metric
+    points: list[Point]
+    resets: list[datetime] = field(default_factory=list)  # annotation times, ascending
+
+    @property
+    def label(self) -> str:
+        """One line naming the series: model | hardware[/device] | config | metric."""
+        k = self.key
+        hw = k["hardware_type"] + (f"/{k['device_name']}" if k.get("device_name") else "")
+        cfg = [f"{name}={k[col]}" for col, name in (
+            ("mode", "mode"), ("scenario", "scenario"), ("batch_size", "batch"),
+            ("sequence_length", "seq"), ("input_shape", "shape"), ("precision", "precision"),
+        ) if k.get(col) is not None]
+        sim = " [simulated]" if k.get("is_simulated") else ""
+        return f"{k['model_name']} | {hw} | {' '.join(cfg) or '-'} | {self.metric.name}{sim}"
+
+    def segment_start(self, i: int) -> int:
+        """Index of the first point in the segment holding point ``i``: the first point at
+        or after the latest annotation time not after point ``i``'s time."""
+        t = self.points[i].measured_at
+        cut = None
+        for r in self.resets:
+            if r <= t:
+                cut = r
+        if cut is None:
+            return 0
+        times = [p.measured_at for p in self.points]
+        return bisect.bisect_left(times, cut)
+
+
+def _read_frame(con, sql: str, params: list):
+    """Rows of ``sql`` as a Polars frame through Arrow (private stand-in until the shared
+    reader in benchwh.warehouse.read is used)."""
+    import polars as pl
+
+    return pl.from_arrow(con.execute(sql, params).fetch_arrow_table())
+
+
+def load_frame(con, model: str | None = None, hardware: str | None = None):
+    """Completed, timed results (flat export rows) as a Polars frame, oldest first."""
+    from benchwh.warehouse.flat import flat_query
+
+    sql, params = flat_query(model=model, hardware=hardware, extra_where=[
+        "status = 'completed'", "measured_at IS NOT NULL",
+    ])
+    return _read_frame(con, sql, params)
+
+
+def build_series(frame, metrics: Iterable[Metric], annotations: Iterable[Annotation] = ()) -> list[Series]:
+    """Group flat rows (``load_frame``) into series, one per key and metric with at least
+    one value. Rows of one series at the same ``measured_at`` are one measurement reached
+    twice (a file embedded in another): the first with samples is kept."""
+    metrics = list(metrics)
+    annotations = list(annotations)
+    out: list[Series] = []
+    if frame.height == 0:
+        return out
+    frame = frame.sort(["measured_at", "result_id"])
+    for part in frame.partition_by(list(SERIES_KEY), maintain_order=True):
+        key = {c: part[c][0] for c in SERIES_KEY}
+        cols = {c: part[c].to_list() for c in POINT_COLUMNS}
+        for metric in metrics:
+            values = part[metric.name].to_list()
+            by_time: dict[datetime, Point] = {}
+            for i, v in enumerate(values):
+                if v is None or v != v:  # NaN is no measurement
+                    continue
+                t = cols["measured_at"][i]
+                samples = cols["latency_samples_ms"][i] if metric.rank_test_on_samples else None
+                pt = Point(cols["result_id"][i], cols["run_id"][i], cols["git_commit"][i], t,
+                           float(v), list(samples) if samples else None)
+                have = by_time.get(t)
+                if have is None or (have.samples is None and pt.samples is not None):
+                    by_time[t] = pt
+            if not by_time:
+                continue
+            points = sorted(by_time.values(), key=lambda p: (p.measured_at, p.result_id))
+            resets = sorted({a.effective_at for a in annotations
+                             if a.matches(key, metric.name, metric.family)})
+            out.append(Series(key=key, metric=metric, points=points, resets=resets))
+    return out

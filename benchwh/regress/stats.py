@@ -1,0 +1,108 @@
+"""The three ways to judge one comparison, each returning a ``Judgement``.
+
+- threshold: the relative change of the metric against the threshold, in the metric's worse
+  direction.
+- mwu: Mann-Whitney U (scipy.stats.mannwhitneyu, two-sided) on the raw samples of the
+  baseline and current results, *and* the threshold: a change must be both significant
+  (p < alpha) and large enough to matter.
+- zscore: the current value against the mean and standard deviation of a rolling window of
+  earlier points, *and* the threshold against the window mean.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from benchwh.regress.metrics import Metric
+
+REGRESSION = "regression"
+IMPROVEMENT = "improvement"
+UNCHANGED = "unchanged"
+NO_BASELINE = "no-baseline"
+INSUFFICIENT = "insufficient-data"
+VERDICTS = (REGRESSION, IMPROVEMENT, UNCHANGED, NO_BASELINE, INSUFFICIENT)
+
+
+@dataclass(slots=True)
+class Judgement:
+    method: str  # the method actually applied
+    verdict: str
+    baseline: float | None = None  # the value compared against (window mean for zscore)
+    change_pct: float | None = None
+    p_value: float | None = None
+    z: float | None = None
+    reason: str | None = None
+
+
+def change_pct(baseline: float, current: float) -> float | None:
+    """Relative change in percent; None when the baseline is zero (no scale to compare on)."""
+    if baseline == 0:
+        return None
+    return (current - baseline) / abs(baseline) * 100.0
+
+
+def direction(metric: Metric, change: float, threshold_pct: float) -> str:
+    """Regression / improvement / unchanged for a change of ``change`` percent."""
+    if abs(change) <= threshold_pct:
+        return UNCHANGED
+    worse = change > 0 if metric.lower_is_better else change < 0
+    return REGRESSION if worse else IMPROVEMENT
+
+
+def by_threshold(metric: Metric, baseline: float, current: float, threshold_pct: float) -> Judgement:
+    ch = change_pct(baseline, current)
+    if ch is None:
+        return Judgement("threshold", INSUFFICIENT, baseline, reason="baseline value is 0")
+    return Judgement("threshold", direction(metric, ch, threshold_pct), baseline, ch)
+
+
+def min_attainable_p(n: int, m: int) -> float:
+    """Smallest two-sided p-value the exact Mann-Whitney U test can give for sample sizes
+    ``n`` and ``m`` (all of one sample below all of the other): 2 / C(n+m, n)."""
+    return min(1.0, 2.0 / math.comb(n + m, n))
+
+
+def mwu_applicable(base: list[float] | None, cur: list[float] | None, alpha: float,
+                   min_samples: int) -> str | None:
+    """None when the rank test can decide at ``alpha``; else the reason it cannot."""
+    n, m = len(base or ()), len(cur or ())
+    if n < min_samples or m < min_samples:
+        return f"raw samples: {n} baseline, {m} current (need {min_samples} each)"
+    if min_attainable_p(n, m) >= alpha:
+        return f"{n} vs {m} samples cannot reach p < {alpha:g}"
+    return None
+
+
+def by_mwu(metric: Metric, baseline: float, current: float, base_samples: list[float],
+           cur_samples: list[float], threshold_pct: float, alpha: float) -> Judgement:
+    """Significant (p < alpha) and beyond the threshold in the worse/better direction.
+    The change is that of the metric values; the test is on the latency samples."""
+    from scipy.stats import mannwhitneyu
+
+    p = float(mannwhitneyu(cur_samples, base_samples, alternative="two-sided").pvalue)
+    ch = change_pct(baseline, current)
+    if ch is None:
+        return Judgement("mwu", INSUFFICIENT, baseline, None, p, reason="baseline value is 0")
+    verdict = direction(metric, ch, threshold_pct) if p < alpha else UNCHANGED
+    return Judgement("mwu", verdict, baseline, ch, p)
+
+
+def by_zscore(metric: Metric, window: list[float], current: float, threshold_pct: float,
+              z_limit: float) -> Judgement:
+    """``current`` against the window's mean and sample standard deviation; a flat window
+    (std 0) has no z and is judged by the threshold alone."""
+    n = len(window)
+    mean = sum(window) / n
+    var = sum((x - mean) ** 2 for x in window) / (n - 1)
+    std = math.sqrt(var)
+    ch = change_pct(mean, current)
+    if ch is None:
+        return Judgement("zscore", INSUFFICIENT, mean, reason="baseline mean is 0")
+    if std == 0:
+        j = by_threshold(metric, mean, current, threshold_pct)
+        j.reason = f"window of {n} identical values: no z, threshold only"
+        return j
+    z = (current - mean) / std
+    verdict = direction(metric, ch, threshold_pct) if abs(z) >= z_limit else UNCHANGED
+    return Judgement("zscore", verdict, mean, ch, None, z)

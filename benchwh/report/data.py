@@ -1,0 +1,87 @@
+"""What a report shows, read from a warehouse in one pass.
+
+Reads (never writes): completed results (flat export rows), their series and per-point
+verdicts (``benchwh.regress``), annotations, and the latest compatibility fact per model,
+hardware and simulated flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from benchwh.regress import Finding, Series, Settings
+from benchwh.warehouse.annotate import Annotation
+
+# Metrics drawn in the hardware comparison and the trends.
+CHART_METRICS = ("latency_ms_mean", "throughput_items_per_s")
+
+# Latest compatibility fact per model x hardware x simulated flag.
+COMPAT_SELECT = """
+SELECT model_name, hardware_type, is_simulated, compatible, error, measured_at FROM (
+    SELECT m.model_name, h.hardware_type, c.is_simulated, c.compatible, c.error, c.measured_at,
+           row_number() OVER (PARTITION BY m.model_name, h.hardware_type, c.is_simulated
+                              ORDER BY c.measured_at DESC NULLS LAST, c.compat_id) AS rn
+    FROM compatibility c
+    LEFT JOIN models m ON m.model_id = c.model_id
+    LEFT JOIN hardware h ON h.hardware_id = c.hardware_id
+) WHERE rn = 1 ORDER BY model_name, hardware_type, is_simulated
+"""
+
+
+@dataclass
+class ReportData:
+    location: str
+    results: Any  # polars.DataFrame of completed flat rows
+    series: list[Series]
+    history: dict[int, list[Finding]]  # id(series) -> judged points after the first (chart metrics)
+    latest: list[Finding]
+    annotations: list[Annotation]
+    compat: Any  # polars.DataFrame (COMPAT_SELECT)
+    failed_results: int = 0
+    models: list[str] = field(default_factory=list)
+
+    @property
+    def simulated_results(self) -> int:
+        return int(self.results["is_simulated"].sum()) if self.results.height else 0
+
+
+def _frame(con, sql: str, params: list):
+    """Rows as a Polars frame through Arrow (private stand-in for the shared reader)."""
+    import polars as pl
+
+    return pl.from_arrow(con.execute(sql, params).fetch_arrow_table())
+
+
+def gather(db, models: Iterable[str] | None = None, settings: Settings = Settings(),
+           timeout_s: float | None = None) -> ReportData:
+    """Read everything a report shows from warehouse ``db``, for ``models`` (all if None)."""
+    import polars as pl
+
+    from benchwh.regress import build_series, judge_history, judge_latest, parse_baseline, select_metrics
+    from benchwh.regress.series import load_frame
+    from benchwh.warehouse.annotate import read_annotations
+    from benchwh.warehouse.flat import FLAT_SELECT
+    from benchwh.warehouse.open import as_location, open_warehouse
+
+    wanted = sorted(set(models)) if models else None
+    loc = as_location(db)
+    with open_warehouse(loc, read_only=True, timeout_s=timeout_s) as con:
+        frame = load_frame(con)
+        compat = _frame(con, COMPAT_SELECT, [])
+        annotations = read_annotations(con)
+        failed = int(con.execute(
+            f"SELECT count(*) FROM ({FLAT_SELECT}) f WHERE status <> 'completed'"
+            + (" AND model_name IN (SELECT unnest(?))" if wanted else ""),
+            [wanted] if wanted else [],
+        ).fetchone()[0])
+    if wanted:
+        frame = frame.filter(pl.col("model_name").is_in(wanted))
+        compat = compat.filter(pl.col("model_name").is_in(wanted))
+    series = build_series(frame, select_metrics(None), annotations)
+    history = {id(s): judge_history(s, settings) for s in series if s.metric.name in CHART_METRICS}
+    latest = judge_latest(series, settings, parse_baseline("previous"))
+    names = sorted(set(frame["model_name"].to_list())) if frame.height else []
+    return ReportData(location=str(loc), results=frame, series=series, history=history,
+                      latest=latest, annotations=annotations, compat=compat,
+                      failed_results=failed, models=names)

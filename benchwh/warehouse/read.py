@@ -1,0 +1,176 @@
+"""Shared read helpers: SQL with parameters -> Arrow -> Polars, and the filtered flat table.
+
+Every reader in benchwh (queries, regressions, reports) goes through :func:`read_frame`, so
+results travel DuckDB -> Arrow -> Polars with no pandas and no per-row Python on the way, and
+user values only ever reach SQL as parameters. :func:`flat_frame` is the export contract
+(``benchwh.warehouse.flat.FLAT_SELECT``) filtered the way every ``benchwh query`` command
+filters it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Sequence
+
+from benchwh.errors import QueryError
+from benchwh.warehouse.flat import CONTRACT_COLUMNS, FLAT_SELECT
+
+
+def read_frame(con, sql: str, params: Sequence[Any] | dict | None = None):
+    """Run ``sql`` with ``params`` on ``con`` and return the answer as a Polars DataFrame.
+
+    Reads only what the statement reads; writes nothing. The result is fetched as one Arrow
+    table and handed to Polars without copying (``pl.from_arrow``); an empty answer keeps
+    its column names and types.
+    """
+    import polars as pl
+
+    cur = con.execute(sql, params if params is not None else [])
+    table = cur.to_arrow_table()
+    return pl.from_arrow(table, rechunk=False)
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def time_bound(value: Any, *, end: bool = False) -> datetime | None:
+    """A ``--since`` / ``--until`` value -> the datetime the comparison uses.
+
+    A date (``2025-03-01``, or a ``date``) means the whole day: as ``since`` it starts at
+    00:00, as ``until`` (``end=True``) it is the exclusive bound at the next day's 00:00, so
+    ``--until 2025-03-01`` keeps everything measured on that day. A datetime (ISO text or
+    ``datetime``) is used as given and ``until`` is then inclusive (see :meth:`Filters.where`).
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        day = datetime.combine(value, time())
+        return day + timedelta(days=1) if end else day
+    if isinstance(value, str):
+        text = value.strip()
+        if _DATE_ONLY.match(text):
+            try:
+                return time_bound(date.fromisoformat(text), end=end)
+            except ValueError:
+                pass
+        else:
+            try:
+                dt = datetime.fromisoformat(text)
+            except ValueError:
+                dt = None
+            if dt is not None:
+                if dt.tzinfo is not None:  # stored times are naive (UTC where a zone was given)
+                    dt =  dt.astimezone(timezone.utc).replace(tzinfo=None)
+                return dt
+    raise QueryError(f"{'--until' if end else '--since'} {value!r} is not a date or time: "
+                     "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
+
+
+def is_day(value: Any) -> bool:
+    """True for a bound that names a whole day (a ``date`` or ``YYYY-MM-DD`` text)."""
+    if isinstance(value, datetime):
+        return False
+    if isinstance(value, date):
+        return True
+    return isinstance(value, str) and bool(_DATE_ONLY.match(value.strip()))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters every query takes. ``None`` means "any". Values are matched exactly
+    (no patterns: a ``%`` or quote in a value is just a character) and always bound as
+    parameters. ``hardware`` accepts any spelling benchwh knows (``CUDA``, ``cuda:0``) and is
+    compared as the canonical type; ``precision`` likewise (``float16`` -> ``fp16``).
+    Simulated results are left out unless ``include_simulated``."""
+
+    model: str | None = None
+    hardware: str | None = None
+    batch_size: int | None = None
+    precision: str | None = None
+    since: Any = None
+    until: Any = None
+    include_simulated: bool = False
+
+    def normalized(self) -> "Filters":
+        from benchwh import normalize as nz
+
+        hw = self.hardware
+        if hw is not None:
+            hw = nz.hardware_type(hw) or hw
+        prec = self.precision
+        if prec is not None:
+            prec = nz.precision(prec) or prec
+        return Filters(self.model, hw, self.batch_size, prec, self.since, self.until,
+                       self.include_simulated)
+
+    def where(self, alias: str = "", *, batch: bool = True, precision: bool = True,
+              simulated: bool = True) -> tuple[list[str], list[Any]]:
+        """SQL conditions (column names prefixed with ``alias.``) and their parameters.
+
+        ``batch``/``precision`` False leave those filters out (for sources without those
+        columns); ``simulated`` False leaves the simulated rows in regardless."""
+        f = self.normalized()
+        p = f"{alias}." if alias else ""
+        where: list[str] = []
+        params: list[Any] = []
+        if f.model is not None:
+            where.append(f"{p}model_name = ?")
+            params.append(f.model)
+        if f.hardware is not None:
+            where.append(f"{p}hardware_type = ?")
+            params.append(f.hardware)
+        if batch and f.batch_size is not None:
+            where.append(f"{p}batch_size = ?")
+            params.append(int(f.batch_size))
+        if precision and f.precision is not None:
+            where.append(f"{p}precision = ?")
+            params.append(f.precision)
+        since = time_bound(f.since)
+        if since is not None:
+            where.append(f"{p}measured_at >= ?")
+            params.append(since)
+        until = time_bound(f.until, end=True)
+        if until is not None:
+            # A whole-day bound is exclusive (the next day's 00:00); a datetime is inclusive.
+            where.append(f"{p}measured_at {'<' if is_day(f.until) else '<='} ?")
+            params.append(until)
+        if simulated and not f.include_simulated:
+            where.append(f"NOT {p}is_simulated")
+        return where, params
+
+
+def flat_sql(filters: Filters | None = None, columns: Sequence[str] | None = None,
+             order: bool = True) -> tuple[str, list[Any]]:
+    """The flat results SELECT with ``filters`` applied: (sql, params)."""
+    cols = list(columns) if columns else list(CONTRACT_COLUMNS)
+    unknown = [c for c in cols if c not in CONTRACT_COLUMNS]
+    if unknown:
+        raise QueryError(f"unknown column(s) {', '.join(unknown)}; the flat table has: "
+                         + ", ".join(CONTRACT_COLUMNS))
+    where, params = (filters or Filters()).where("flat")
+    sql = f"SELECT {', '.join(cols)} FROM ({FLAT_SELECT}) flat"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    if order:
+        sql += " ORDER BY measured_at NULLS LAST, result_id"
+    return sql, params
+
+
+def flat_frame(con, *, model: str | None = None, hardware: str | None = None,
+               batch_size: int | None = None, precision: str | None = None, since: Any = None,
+               until: Any = None, include_simulated: bool = False,
+               columns: Sequence[str] | None = None):
+    """The export contract's flat rows (one per result) as a Polars DataFrame, filtered.
+
+    Reads results, runs, models and hardware; writes nothing. Simulated results are left out
+    unless ``include_simulated`` (they are never mixed in silently: the ``is_simulated``
+    column says which is which). ``columns`` picks contract columns (default: all). Rows come
+    ordered by ``measured_at`` (missing last), then ``result_id``.
+    """
+    filters = Filters(model, hardware, batch_size, precision, since, until, include_simulated)
+    sql, params = flat_sql(filters, columns)
+    return read_frame(con, sql, params)
