@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up benchwh in ./.venv and run the main job on a local DuckDB file:
+# create/upgrade ./benchwh.duckdb, import the legacy results, show the latest numbers and
+# write a report. Safe to rerun (imports are idempotent).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+# torch 2.13.0 (CPU) is pinned by the runners extra; everything for the tests comes along.
+.venv/bin/python -m pip install -q -e '.[runners,lake,dev,spark]'
+
+DB=${BENCHWH_DB:-benchwh.duckdb}
+SRC=${1:-../shared/legacy_corpus}
+if [ ! -d "$SRC" ]; then
+    echo "legacy corpus not found at $SRC; importing the bundled golden fixtures instead" >&2
+    SRC=tests/fixtures/legacy
+fi
+
+.venv/bin/benchwh migrate --db "$DB"
+.venv/bin/benchwh import "$SRC" --db "$DB" --report import-report.json
+.venv/bin/benchwh check --db "$DB"
+.venv/bin/benchwh query latest --db "$DB" --format markdown | head -n 25
+.venv/bin/benchwh report --db "$DB" --out report.html
+echo "warehouse: $DB   import report: import-report.json   report: report.html"
