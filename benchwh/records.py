@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Union
 
 ID_LEN = 32  # hex chars of sha256 kept in ids (128 bits)
@@ -37,12 +38,16 @@ def _canon(value: Any) -> str:
 
 
 def content_id(kind: str, *parts: Any) -> str:
-    """Deterministic id: sha256 over the kind and the canonical text of each part."""
-    h = hashlib.sha256(kind.encode())
-    for p in parts:
-        h.update(b"\x1f")
-        h.update(_canon(p).encode())
-    return h.hexdigest()[:ID_LEN]
+    """Deterministic id: sha256 over the kind and the canonical text of each part,
+    separated by the ASCII unit separator."""
+    text = "\x1f".join([kind, *map(_canon, parts)])
+    return hashlib.sha256(text.encode()).hexdigest()[:ID_LEN]
+
+
+@lru_cache(maxsize=65536)
+def _run_id(origin: str, started_at: datetime | None, run_key: str | None) -> str:
+    # Many results share one run: hash its identity once.
+    return content_id("run", origin, started_at, run_key)
 
 
 def model_id(model_name: str) -> str:
@@ -84,7 +89,7 @@ class RunInfo:
 
     @property
     def run_id(self) -> str:
-        return content_id("run", self.origin, self.started_at, self.run_key)
+        return _run_id(self.origin, self.started_at, self.run_key)
 
 
 @dataclass(slots=True)

@@ -100,19 +100,19 @@ def test_import_missing_path_is_an_error(tmp_path, fresh_db, cli):
 def test_sigkill_midway_then_rerun_converges(tmp_path):
     """Kill a real import process at several moments; the rerun must equal an uninterrupted run."""
     src = tmp_path / "src"
-    write_tree(src, 1500)
+    write_tree(src, 3000)
     from benchwh.warehouse.location import resolve
     from benchwh.warehouse.migrate import migrate
 
     ref = str(tmp_path / "ref.duckdb")
     migrate(resolve(ref))
-    env = dict(os.environ, BENCHWH_IMPORT_BATCH_FILES="50")
+    env = dict(os.environ, BENCHWH_IMPORT_BATCH_FILES="20")
     subprocess.run([BENCHWH, "import", str(src), "--db", ref], env=env, check=True, capture_output=True)
     expected = snapshot(ref)
     total = q(ref, "SELECT count(*) FROM results")[0][0]
 
     partial_seen = False
-    for attempt, delay in enumerate((1.2, 1.6, 2.0, 2.6, 3.2)):
+    for attempt, delay in enumerate((0.8, 1.1, 1.4, 1.8, 2.3, 3.0, 4.0)):
         db = str(tmp_path / f"k{attempt}.duckdb")
         migrate(resolve(db))
         proc = subprocess.Popen([BENCHWH, "import", str(src), "--db", db], env=env,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 import pyarrow as pa
@@ -17,7 +17,7 @@ import pyarrow as pa
 from benchwh.records import (
     CompatFact, ModelInfo, Result, RunInfo, RunMeta, TestOutcome, content_id, hardware_id, model_id,
 )
-from benchwh.warehouse.tables import ID_COLUMN, LATENCY_STATS, SCHEMAS, WRITE_ORDER
+from benchwh.warehouse.tables import ID_COLUMN, LATENCY_STATS, SCHEMAS, TS, WRITE_ORDER
 
 
 def _json(value: Any) -> str | None:
@@ -71,65 +71,86 @@ class WriteStats:
                     per[table] -= 1
 
 
+_EPOCH = datetime(1970, 1, 1)
+_US = timedelta(microseconds=1)
+
+
+def _ts_array(values: list) -> pa.Array:
+    """Naive datetimes -> timestamp[us]. pyarrow converts datetime objects one slow call at a
+    time (~20 us each here); integers are converted in bulk."""
+    ints = [None if v is None else (v - _EPOCH) // _US for v in values]
+    return pa.array(ints, pa.int64()).cast(pa.timestamp("us"))
+
+
+_RESULT_FIELDS = (
+    "model_family", "modality", "mode", "scenario", "batch_size", "sequence_length", "input_shape",
+    "precision", "status", "error", *[f"latency_ms_{s}" for s in LATENCY_STATS],
+    "latency_samples_ms", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb",
+    "load_time_ms", "iterations", "warmup_iterations", "simulation_reason", "measured_at",
+)
+
+
 class Batch:
-    """Column buffers for every table, deduplicated by id within the batch."""
+    """Rows for every table, deduplicated by id within the batch; columns are built only when
+    the batch is written (one list comprehension per column)."""
 
     def __init__(self) -> None:
-        self.cols: dict[str, dict[str, list]] = {
-            t: {name: [] for name in SCHEMAS[t].names} for t in WRITE_ORDER
-        }
-        self.seen: dict[str, set[str]] = {t: set() for t in WRITE_ORDER}
+        # table -> {id: row source}; dicts keep insertion order and make dedupe O(1)
+        self.rows: dict[str, dict[str, Any]] = {t: {} for t in WRITE_ORDER}
         self.source_of: dict[str, dict[str, str | None]] = {
             "results": {}, "compatibility": {}, "test_results": {},
         }
 
     def __len__(self) -> int:
-        return sum(len(c[ID_COLUMN[t]]) for t, c in self.cols.items())
+        return sum(len(r) for r in self.rows.values())
 
-    def _row(self, table: str, values: dict[str, Any]) -> bool:
-        rid = values[ID_COLUMN[table]]
-        if rid in self.seen[table]:
-            return False
-        self.seen[table].add(rid)
-        cols = self.cols[table]
-        for name, buf in cols.items():
-            buf.append(values.get(name))
-        return True
+    def ids(self, table: str) -> list[str]:
+        return list(self.rows[table])
 
     # --- dimensions -------------------------------------------------------------------
     def run(self, r: RunInfo) -> str:
         rid = r.run_id
-        if rid not in self.seen["runs"]:
-            self._row("runs", {
-                "run_id": rid, "origin": r.origin, "started_at": r.started_at, "run_key": r.run_key,
-                "git_commit": r.git_commit, "git_branch": r.git_branch,
-                "command_line": r.command_line, "host": r.host, "python_version": r.python_version,
-                "library_versions": _json(r.library_versions), "environment": _json(r.environment),
-                "hardware_fingerprint": r.hardware_fingerprint, "metadata": _json(r.metadata),
-            })
+        runs = self.rows["runs"]
+        if rid not in runs:
+            runs[rid] = r
         return rid
 
     def model(self, name: str, family: str | None, modality: str | None, metadata: dict | None = None) -> str:
         mid = model_id(name)
-        if mid not in self.seen["models"]:
-            self._row("models", {"model_id": mid, "model_name": name, "model_family": family,
-                                 "modality": modality, "metadata": _json(metadata)})
+        models = self.rows["models"]
+        if mid not in models:
+            models[mid] = (name, family, modality, metadata)
         return mid
 
     def hardware(self, hw_type: str, device: str | None) -> str:
         hid = hardware_id(hw_type, device)
-        if hid not in self.seen["hardware"]:
-            self._row("hardware", {"hardware_id": hid, "hardware_type": hw_type, "device_name": device})
+        hw = self.rows["hardware"]
+        if hid not in hw:
+            hw[hid] = (hw_type, device)
         return hid
 
     # --- facts ------------------------------------------------------------------------
     def add(self, rec: Any) -> None:
         if isinstance(rec, Result):
-            self._result(rec)
+            rid = rec.result_id
+            rows = self.rows["results"]
+            if rid not in rows:
+                rows[rid] = (rec, self.run(rec.run), self.model(rec.model_name, rec.model_family, rec.modality),
+                             self.hardware(rec.hardware_type, rec.device_name))
+                self.source_of["results"][rid] = rec.provenance.source_sha256
         elif isinstance(rec, CompatFact):
-            self._compat(rec)
+            cid = rec.compat_id
+            rows = self.rows["compatibility"]
+            if cid not in rows:
+                rows[cid] = (rec, self.run(rec.run), self.model(rec.model_name, rec.model_family, None),
+                             self.hardware(rec.hardware_type, rec.device_name))
+                self.source_of["compatibility"][cid] = rec.provenance.source_sha256
         elif isinstance(rec, TestOutcome):
-            self._test(rec)
+            tid = rec.test_id
+            rows = self.rows["test_results"]
+            if tid not in rows:
+                rows[tid] = (rec, self.run(rec.run))
+                self.source_of["test_results"][tid] = rec.provenance.source_sha256
         elif isinstance(rec, RunMeta):
             self.run(rec.run)
         elif isinstance(rec, ModelInfo):
@@ -137,82 +158,65 @@ class Batch:
         else:
             raise TypeError(f"not a benchwh record: {type(rec).__name__}")
 
-    def _result(self, r: Result) -> None:
-        rid = r.result_id
-        if rid in self.seen["results"]:
-            return
-        p = r.provenance
-        values = {
-            "result_id": rid, "run_id": self.run(r.run),
-            "model_id": self.model(r.model_name, r.model_family, r.modality),
-            "hardware_id": self.hardware(r.hardware_type, r.device_name),
-            "model_family": r.model_family, "modality": r.modality, "mode": r.mode,
-            "scenario": r.scenario, "batch_size": r.batch_size, "sequence_length": r.sequence_length,
-            "input_shape": r.input_shape, "precision": r.precision, "status": r.status,
-            "error": r.error, "latency_samples_ms": r.latency_samples_ms,
-            "throughput_items_per_s": r.throughput_items_per_s,
-            "throughput_tokens_per_s": r.throughput_tokens_per_s,
-            "memory_peak_mb": r.memory_peak_mb, "load_time_ms": r.load_time_ms,
-            "iterations": r.iterations, "warmup_iterations": r.warmup_iterations,
-            "metrics": _json(r.metrics), "is_simulated": bool(r.is_simulated),
-            "simulation_reason": r.simulation_reason, "measured_at": r.measured_at,
-            "source_file": p.source_file, "source_sha256": p.source_sha256,
-            "source_pointer": p.source_pointer,
-        }
-        for s in LATENCY_STATS:
-            values[f"latency_ms_{s}"] = getattr(r, f"latency_ms_{s}")
-        self._row("results", values)
-        self.source_of["results"][rid] = p.source_sha256
-
-    def _compat(self, c: CompatFact) -> None:
-        cid = c.compat_id
-        if cid in self.seen["compatibility"]:
-            return
-        p = c.provenance
-        self._row("compatibility", {
-            "compat_id": cid, "run_id": self.run(c.run),
-            "model_id": self.model(c.model_name, c.model_family, None),
-            "hardware_id": self.hardware(c.hardware_type, c.device_name),
-            "compatible": c.compatible, "status": c.status, "error": c.error,
-            "details": _json(c.details), "is_simulated": bool(c.is_simulated),
-            "simulation_reason": c.simulation_reason, "measured_at": c.measured_at,
-            "source_file": p.source_file, "source_sha256": p.source_sha256,
-            "source_pointer": p.source_pointer,
-        })
-        self.source_of["compatibility"][cid] = p.source_sha256
-
-    def _test(self, t: TestOutcome) -> None:
-        tid = t.test_id
-        if tid in self.seen["test_results"]:
-            return
-        p = t.provenance
-        self._row("test_results", {
-            "test_id": tid, "run_id": self.run(t.run), "module": t.module, "test_name": t.test_name,
-            "model_name": t.model_name, "hardware_type": t.hardware_type, "status": t.status,
-            "duration_s": t.duration_s, "error": t.error, "details": _json(t.details),
-            "is_simulated": bool(t.is_simulated), "simulation_reason": t.simulation_reason,
-            "measured_at": t.measured_at, "source_file": p.source_file,
-            "source_sha256": p.source_sha256, "source_pointer": p.source_pointer,
-        })
-        self.source_of["test_results"][tid] = p.source_sha256
-
     def ledger(self, row: LedgerRow) -> None:
-        self._row("import_ledger", {
-            "ledger_id": row.ledger_id, "file_sha256": row.file_sha256, "path": row.path,
-            "size_bytes": row.size_bytes, "format": row.format,
-            "parser_version": row.parser_version, "status": row.status, "results": row.results,
-            "compat": row.compat, "tests": row.tests, "reason": row.reason,
-            "imported_at": row.imported_at,
-        })
+        self.rows["import_ledger"].setdefault(row.ledger_id, row)
+
+    # --- columns ----------------------------------------------------------------------
+    def _columns(self, name: str) -> dict[str, list]:
+        ids = list(self.rows[name])
+        vals = list(self.rows[name].values())
+        if name == "runs":
+            c = {f: [getattr(r, f) for r in vals] for f in (
+                "origin", "started_at", "run_key", "git_commit", "git_branch", "command_line", "host",
+                "python_version", "hardware_fingerprint")}
+            for f in ("library_versions", "environment", "metadata"):
+                c[f] = [_json(getattr(r, f)) for r in vals]
+        elif name == "models":
+            c = {"model_name": [v[0] for v in vals], "model_family": [v[1] for v in vals],
+                 "modality": [v[2] for v in vals], "metadata": [_json(v[3]) for v in vals]}
+        elif name == "hardware":
+            c = {"hardware_type": [v[0] for v in vals], "device_name": [v[1] for v in vals]}
+        elif name in ("results", "compatibility", "test_results"):
+            recs = [v[0] for v in vals]
+            c = {"run_id": [v[1] for v in vals]}
+            if name != "test_results":
+                c["model_id"] = [v[2] for v in vals]
+                c["hardware_id"] = [v[3] for v in vals]
+            if name == "results":
+                for f in _RESULT_FIELDS:
+                    c[f] = [getattr(r, f) for r in recs]
+                c["metrics"] = [_json(r.metrics) for r in recs]
+            elif name == "compatibility":
+                for f in ("compatible", "status", "error", "simulation_reason", "measured_at"):
+                    c[f] = [getattr(r, f) for r in recs]
+                c["details"] = [_json(r.details) for r in recs]
+            else:
+                for f in ("module", "test_name", "model_name", "hardware_type", "status", "duration_s",
+                          "error", "simulation_reason", "measured_at"):
+                    c[f] = [getattr(r, f) for r in recs]
+                c["details"] = [_json(r.details) for r in recs]
+            c["is_simulated"] = [bool(r.is_simulated) for r in recs]
+            for f in ("source_file", "source_sha256", "source_pointer"):
+                c[f] = [getattr(r.provenance, f) for r in recs]
+        elif name == "import_ledger":
+            c = {f: [getattr(r, f) for r in vals] for f in (
+                "file_sha256", "path", "size_bytes", "format", "parser_version", "status", "results",
+                "compat", "tests", "reason", "imported_at")}
+        else:
+            raise KeyError(name)
+        c[ID_COLUMN[name]] = ids
+        return c
 
     def table(self, name: str, inserted_at: datetime) -> pa.Table:
-        cols = self.cols[name]
-        n = len(cols[ID_COLUMN[name]])
+        cols = self._columns(name)
+        n = len(self.rows[name])
         schema = SCHEMAS[name]
         arrays = []
         for f in schema:
             if f.name == "inserted_at":
-                arrays.append(pa.array([inserted_at] * n, f.type))
+                arrays.append(_ts_array([inserted_at]).take(pa.array([0] * n, pa.int32())) if n else pa.array([], f.type))
+            elif f.type == TS:
+                arrays.append(_ts_array(cols[f.name]))
             else:
                 arrays.append(pa.array(cols[f.name], f.type))
         return pa.Table.from_arrays(arrays, schema=schema)
@@ -250,7 +254,7 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
     when = inserted_at or datetime.now()
     stats = WriteStats()
     for name in WRITE_ORDER:
-        if not batch.cols[name][ID_COLUMN[name]]:
+        if not batch.rows[name]:
             continue
         tbl = batch.table(name, when)
         idcol = ID_COLUMN[name]
