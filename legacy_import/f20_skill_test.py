@@ -1,0 +1,65 @@
+"""F20: a skill test's own result file (``skills/collected_results|expected_results/
+hf_<skill>_test_results.json``), the dict a skills/test_hf_*.py ``__test__`` writes.
+
+Two shapes: structured ``{status {...}, examples [...], metadata {model_name, test_timestamp,
+...}}`` and the older flat one (status strings, ``<hw>_..._example`` dicts with epoch
+timestamps, ``metadata {timestamp (epoch), test_model, ...}`` at the top level). Both are
+converted by f16_skill_common (status strings -> TestOutcome, timed examples -> Result,
+``<hw>_benchmark`` -> a benchmark Result, MOCK/simulated markers kept).
+
+Run: origin ``skill_test``; started_at = ``metadata.test_timestamp`` (ISO naive) or
+``metadata.timestamp`` (epoch -> UTC), else the file name's time; run_key =
+``metadata.test_run_id`` or the model. model_name = ``metadata.model_name``/``test_model``;
+model_family = ``metadata.model_type`` when given. Expected-results files are older real runs of
+the same test (their own timestamps), imported like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
+from benchwh.legacy_import.f16_skill_common import SkillContext, skill_model_name, skill_records, skill_time, status_of
+from benchwh.legacy_import.f16_skill_performance import skill_run_fields
+from benchwh.records import Record, RunInfo
+
+_OTHER_FORMAT_KEYS = {"results", "test_file", "skill_tests", "json_result", "model_results", "tests"}
+
+
+def _flat_skill(doc: dict) -> bool:
+    """Flat shape: an ``init`` or ``<hw>_init`` status string at the top level."""
+    return any(isinstance(k, str) and (k == "init" or k.endswith("_init")) and status_of(v) is not None
+               for k, v in doc.items())
+
+
+class SkillTestImporter(Importer):
+    name = "f20-skill-test"
+    formats = ("F20",)
+    description = "skill test result {status{}, examples[], metadata{}} or its flat older shape"
+    keys = frozenset({"status", "examples", "metadata"})
+
+    def sniff(self, doc: Any) -> bool:
+        if not isinstance(doc, dict) or _OTHER_FORMAT_KEYS & set(doc):
+            return False
+        if isinstance(doc.get("status"), dict) and isinstance(doc.get("examples"), list):
+            return True
+        return isinstance(doc.get("metadata"), dict) and _flat_skill(doc)
+
+    def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
+        meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        model = skill_model_name(doc, "")
+        if not model:
+            raise SkipFile("skill test result names no model (metadata.model_name/test_model missing)")
+        started = skill_time(doc) or ctx.path_time
+        run_key = meta.get("test_run_id") if isinstance(meta.get("test_run_id"), str) else model
+        family = meta.get("model_type") if isinstance(meta.get("model_type"), str) else None
+        total = doc.get("total_execution_time", meta.get("total_execution_time"))
+        run_meta = {"total_execution_time_s": total} if isinstance(total, (int, float)) and not isinstance(total, bool) else {}
+        run = RunInfo(origin="skill_test", started_at=started, run_key=run_key, metadata=run_meta,
+                      **skill_run_fields(meta))
+        sc = SkillContext(run=run, ctx=ctx, model_name=model, module=None, model_family=family,
+                          base_time=started, pointer=())
+        yield from skill_records(doc, sc)
+
+
+IMPORTERS = [SkillTestImporter()]
