@@ -20,11 +20,12 @@ def adopt(
 ) -> None:
     """Adopt a legacy warehouse: carry its real rows over with provenance.
 
-    The legacy file is opened read-only and never modified. Its families are recognised by
-    the tables and columns inside (star schema and its drifted copy, web tables, flat
-    converter tables, the pre-DuckDB Parquet store). Seeded sample rows, synthetic rows and
-    zero-filled rows are not imported as measurements: they are counted with their reasons.
-    Adopting the same file twice adds nothing.
+    The legacy file is opened read-only and never modified. Its families
+    are recognised by the tables and columns inside: star schema and its
+    drifted copy, web tables, flat converter tables, the Parquet store.
+    Seeded sample, synthetic and zero-filled rows are not imported as
+    measurements; they are counted with their reasons. Adopting the same
+    file twice adds nothing.
     """
     from benchwh.warehouse.adopt import adopt as run_adopt
 

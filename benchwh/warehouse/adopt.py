@@ -112,6 +112,8 @@ def convert_file(path: str | Path) -> tuple[AdoptReport, list[Any]]:
     tables = rd.read_tables(p, kind)
     if _fingerprint(p) != before:
         raise AdoptError(f"{p.name} changed while it was read (another process writes it?): adopt a copy")
+    if "import_ledger" in tables and "alembic_version" in tables:
+        raise AdoptError(f"{p.name} is a benchwh warehouse, not a legacy one: bring it in with `benchwh merge`")
     fams = rd.families(tables)
     if not fams:
         raise rd.unrecognised(p.name, tables)

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.records import TRAINING, INFERENCE, CompatFact, Result
 from benchwh.warehouse.adopt_base import (
-    R_ZERO, R_MODEL_UNNAMED, Ctx, Table, count, hardware_of, measured, note_zeros, plain, text, when,
+    R_MODEL_UNNAMED, R_ZERO, Ctx, Table, count, hardware_of, measured, note_zeros, plain, text, when,
 )
 
 R_INVENTORY = "hardware inventory row: benchwh keeps no device-availability table"
@@ -49,7 +49,7 @@ def _flat_run(ctx: Ctx, source_file: Any):
     return ctx.run("flat", nz.time_from_path(src), src, metadata={"legacy_source_file": src})
 
 
-def _pointer(table: Table, row: dict, i: int) -> Any:
+def _pointer(row: dict, i: int) -> Any:
     return row.get("id") if row.get("id") is not None else i
 
 
@@ -76,7 +76,7 @@ def _flat_performance(table: Table | None, ctx: Ctx) -> Iterator[Result]:
             precision=nz.precision(row.get("precision")),
             metrics={"notes": row["notes"]} if text(row.get("notes")) else {},
             is_simulated=mock, simulation_reason="hardware spelled as mock in the legacy row" if mock else None,
-            measured_at=when(row.get("timestamp")), provenance=ctx.prov(table.name, _pointer(table, row, i)),
+            measured_at=when(row.get("timestamp")), provenance=ctx.prov(table.name, _pointer(row, i)),
             **vals,
         )
 
@@ -104,7 +104,7 @@ def _flat_compat(table: Table | None, ctx: Ctx) -> Iterator[CompatFact]:
             status=None if ok is None else ("completed" if ok else "failed"),
             error=text(row.get("error_message")), details=details, is_simulated=mock,
             simulation_reason="hardware spelled as mock in the legacy row" if mock else None,
-            measured_at=when(row.get("timestamp")), provenance=ctx.prov(table.name, _pointer(table, row, i)),
+            measured_at=when(row.get("timestamp")), provenance=ctx.prov(table.name, _pointer(row, i)),
         )
 
 

@@ -75,7 +75,7 @@ def sniff_kind(path: Path) -> str:
     if head.startswith(b"PAR1") and tail == b"PAR1":
         return PARQUET
     try:
-        first = head.decode("utf-8-sig").splitlines()[0] if head else ""
+        first = head.split(b"\n", 1)[0].decode("utf-8-sig")
     except UnicodeDecodeError:
         first = ""
     if first.count(",") >= 1 and b"\x00" not in head:
@@ -110,6 +110,8 @@ def _read_duckdb(path: Path) -> dict[str, Table]:
                 f"the DuckDB that wrote it, EXPORT DATABASE to a folder, IMPORT DATABASE that folder "
                 f"with DuckDB {duckdb.__version__} into a new file, and adopt the new file"
             ) from None
+        if "lock" in why.lower():
+            why += " Another process has it open for writing: close that process or adopt a copy"
         raise AdoptError(f"cannot open {path.name} read-only with DuckDB {duckdb.__version__}: {why}") from None
     try:
         names = con.execute(
@@ -132,18 +134,28 @@ def _read_duckdb(path: Path) -> dict[str, Table]:
 
 
 def _read_single(path: Path, kind: str) -> dict[str, Table]:
+    """A Parquet file or CSV export, read by pyarrow (no glob or URL interpretation of the
+    path), then selected through an in-memory DuckDB like the database tables are."""
     import duckdb
+    import pyarrow as pa
 
+    try:
+        if kind == PARQUET:
+            import pyarrow.parquet as pq
+
+            arrow = pq.read_table(path)
+        else:
+            import pyarrow.csv as pcsv
+
+            arrow = pcsv.read_csv(path)
+    except (pa.ArrowException, OSError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise AdoptError(f"cannot read {path.name} as {kind}: {first}") from None
+    key = _table_for_columns(arrow.column_names) or path.stem
     con = duckdb.connect()  # in-memory: the file is only read
     try:
-        try:
-            rel = con.read_parquet(str(path)) if kind == PARQUET else con.read_csv(str(path), header=True)
-            cols = list(zip(rel.columns, [str(t) for t in rel.types]))
-        except duckdb.Error as e:
-            first = str(e).strip().splitlines()[0]
-            raise AdoptError(f"cannot read {path.name} as {kind}: {first}") from None
-        key = _table_for_columns([c for c, _ in cols]) or path.stem
-        rel.create_view("_legacy")
+        con.register("_legacy", arrow)
+        cols = [(r[0], r[1]) for r in con.execute("DESCRIBE _legacy").fetchall()]
         return {key: _fetch(con, "_legacy", cols, key)}
     finally:
         con.close()

@@ -23,7 +23,8 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.records import CompatFact, Result, RunInfo, RunMeta, TestOutcome
 from benchwh.warehouse.adopt_base import (
-    R_ZERO, R_SAMPLE, R_CHILD, R_MODEL_UNNAMED, Ctx, Table, as_json, count, hardware_of, measured, note_zeros, plain, text, when,
+    R_CHILD, R_MODEL_UNNAMED, R_SAMPLE, R_ZERO, Ctx, Table, as_json, count, hardware_of, measured,
+    note_zeros, plain, text, when,
 )
 from benchwh.warehouse.adopt_web import web_records
 
@@ -60,9 +61,10 @@ _TEST_STATUS = {"pass": "passed", "fail": "failed", "error": "error", "skip": "s
 
 
 def _ref_reason(what: str, table_present: bool) -> str:
+    table = "models" if what == "model" else "hardware_platforms"
     if not table_present:
-        return f"{what}_id cannot be resolved: the file has no {'models' if what == 'model' else 'hardware_platforms'} table"
-    return f"{what}_id not found in {'models' if what == 'model' else 'hardware_platforms'}"
+        return f"{what}_id cannot be resolved: the file has no {table} table"
+    return f"{what}_id not found in {table}"
 
 
 class StarConverter:
@@ -112,13 +114,15 @@ class StarConverter:
         hw, _, mock = hardware_of(h.get("hardware_type"))
         return hw, nz.informative_device_name(h.get("device_name"), hw), mock
 
-    def _run(self, run_id: Any, table: str) -> RunInfo:
+    def _run(self, run_id: Any) -> RunInfo:
+        """The run of a legacy row: its test_runs row (origin ``web`` for web test runs), keyed
+        by the legacy run id and start time; rows without one share a run named by the file."""
         if run_id in self._run_cache:
             return self._run_cache[run_id]
         r = self.runs.get(run_id)
         if r is None:
             # no test_runs row: the file is the only identity the run has
-            run = self.ctx.run("star", None, f"{table} without run @{self.ctx.sha256[:16]}")
+            run = self.ctx.run("star", None, f"no test_runs row @{self.ctx.sha256[:16]}")
         else:
             started = when(r.get("started_at"))
             meta = {k: plain(r.get(k)) for k in ("test_name", "test_type", "success", "completed_at")
@@ -147,7 +151,7 @@ class StarConverter:
         if isinstance(hw, str):
             self.ctx.ledger.refuse(table, hw)
             return None
-        return model, hw, self._run(row.get("run_id"), table)
+        return model, hw, self._run(row.get("run_id"))
 
     def _used(self, row: dict) -> None:
         self.used_models.add(row.get("model_id"))
@@ -292,7 +296,7 @@ class StarConverter:
             if bad:
                 L.refuse("integration_test_results", bad)
                 continue
-            run = self._run(row.get("run_id"), "integration_test_results")
+            run = self._run(row.get("run_id"))
             details: dict[str, Any] = {}
             if text(row.get("test_class")):
                 details["test_class"] = row["test_class"]
@@ -352,7 +356,7 @@ class StarConverter:
             elif text(r.get("git_commit")) or text(r.get("command_line")):
                 # a real run that left no rows (the web run whose ingestion failed): keep the run
                 L.carry("test_runs")
-                yield RunMeta(self._run(rid, "test_runs"))
+                yield RunMeta(self._run(rid))
             else:
                 L.flag("test_runs", R_RUN_PLACEHOLDER)
 

@@ -13,11 +13,15 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from benchwh.records import Result
-from benchwh.warehouse.adopt_base import R_ZERO, R_SAMPLE, R_CHILD, as_json, hardware_of, measured, note_zeros, plain, text, when
+from benchwh.warehouse.adopt_base import (
+    R_CHILD, R_SAMPLE, R_ZERO, as_json, hardware_of, measured, note_zeros, plain, text, when,
+)
 
 _WEB_ZEROS = {"inference_time_ms": "latency_ms_mean", "load_time_ms": "load_time_ms",
-              "memory_usage_mb": "memory_peak_mb", "initialization_time_ms": "metrics.initialization_time_ms",
-              "total_time_ms": "metrics.total_time_ms", "shader_compilation_time_ms": "metrics.shader_compilation_time_ms"}
+              "memory_usage_mb": "memory_peak_mb",
+              "initialization_time_ms": "metrics.initialization_time_ms",
+              "total_time_ms": "metrics.total_time_ms",
+              "shader_compilation_time_ms": "metrics.shader_compilation_time_ms"}
 
 
 def web_records(conv) -> Iterator[Result]:
@@ -56,7 +60,7 @@ def web_records(conv) -> Iterator[Result]:
         if feats.get(rid):
             metrics["webgpu_features"] = [{k: plain(v) for k, v in f.items() if k not in (
                 "feature_id", "result_id", "created_at") and v is not None} for f in feats[rid]]
-        run = conv._run(row.get("run_id"), "web_platform_results")
+        run = conv._run(row.get("run_id"))
         conv._used(row)
         carried.add(rid)
         L.carry("web_platform_results")
