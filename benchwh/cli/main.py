@@ -40,10 +40,17 @@ def _root(
     """benchwh: one warehouse for ML benchmark results (latency, throughput, memory)."""
 
 
+# Help lists commands in this order (warehouse, data in, data out); modules not named here
+# follow alphabetically.
+ORDER = ("core", "importing", "adopt", "run", "query", "regress", "report", "export")
+
+
 def _register_all() -> None:
     import benchwh.cli as pkg
 
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+    rank = {name: i for i, name in enumerate(ORDER)}
+    mods = sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: (rank.get(i.name, len(ORDER)), i.name))
+    for info in mods:
         if info.name in ("main", "common") or info.name.startswith("_"):
             continue
         mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
