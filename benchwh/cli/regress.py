@@ -125,7 +125,8 @@ def regressions(
     elif fmt == "markdown":
         out(_markdown(_rows(findings)))
     else:
-        out(_table(_rows(findings)) if findings else "no series to compare")
+        out(_table(_rows(findings)) if findings else
+            "no series with a baseline to compare" + ("" if show_all else " (--all lists every series)"))
     say(", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no series")
     if fail_on_regression and report.regressions:
         say(f"--fail-on-regression: {len(report.regressions)} regression(s)")
@@ -146,8 +147,11 @@ def annotate(
     data_path: DataPathOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Mark an expected change: from --at on, the matching series' baselines start afresh,
-    so the change is not reported as a regression. Options left out match any value."""
+    """Mark an expected change so that it is not reported as a regression.
+
+    From --at on, the baselines of the matching series start afresh. Options left out match
+    any value.
+    """
     from benchwh import normalize as nz
     from benchwh.regress import check_metric
     from benchwh.warehouse.annotate import Annotation, annotate_warehouse

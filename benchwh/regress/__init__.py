@@ -6,7 +6,7 @@
 
 from benchwh.regress.detect import (
     METHODS, Baseline, Finding, RegressionReport, Settings, find_regressions, judge, judge_history,
-    judge_latest, parse_baseline,
+    judge_latest, judge_many, parse_baseline,
 )
 from benchwh.regress.metrics import DEFAULT_METRICS, FAMILIES, METRICS, Metric, check_metric, select_metrics
 from benchwh.regress.series import SERIES_KEY, Point, Series, build_series, load_frame
@@ -16,7 +16,7 @@ from benchwh.regress.stats import (
 
 __all__ = [
     "METHODS", "Baseline", "Finding", "RegressionReport", "Settings", "find_regressions", "judge",
-    "judge_history", "judge_latest", "parse_baseline", "DEFAULT_METRICS", "FAMILIES", "METRICS",
+    "judge_history", "judge_latest", "judge_many", "parse_baseline", "DEFAULT_METRICS", "FAMILIES", "METRICS",
     "Metric", "check_metric", "select_metrics", "SERIES_KEY", "Point", "Series", "build_series",
     "load_frame", "IMPROVEMENT", "INSUFFICIENT", "NO_BASELINE", "REGRESSION", "UNCHANGED",
     "VERDICTS", "Judgement",

@@ -97,9 +97,9 @@ def parse_baseline(spec: str | None, run_ids: Iterable[str] = (), commits: Itera
 
 def baseline_index(series: Series, current: int, base: Baseline) -> int | None:
     """Index of the baseline point for point ``current``, or None."""
-    pts = series.points[:current]
     if base.kind == "previous":
         return current - 1 if current >= 1 else None
+    pts = series.points[:current]
     if base.kind == "date":
         idx = [i for i, p in enumerate(pts) if p.measured_at <= base.value]
     elif base.kind == "run":
@@ -137,8 +137,9 @@ class Finding:
         return d
 
 
-def judge(series: Series, current: int, settings: Settings, base: Baseline = Baseline("previous")) -> Finding:
-    """Compare point ``current`` of ``series`` with its baseline under ``settings``."""
+def _prepare(series: Series, current: int, settings: Settings, base: Baseline) -> Finding:
+    """The finding for point ``current``; a rank-test finding is left with verdict None
+    for ``judge_many`` to complete once its p-value is known."""
     cur = series.points[current]
     b = baseline_index(series, current, base)
     start = series.segment_start(current)
@@ -165,22 +166,50 @@ def judge(series: Series, current: int, settings: Settings, base: Baseline = Bas
         why_not = stats.mwu_applicable(bp.samples, cur.samples, s.alpha, s.min_samples) \
             if m.rank_test_on_samples else f"{m.name} has no raw samples"
         if why_not is None:
-            j = stats.by_mwu(m, bp.value, cur.value, bp.samples, cur.samples, s.threshold_pct, s.alpha)
-            return Finding(series, cur, bp, j)
+            return Finding(series, cur, bp, stats.Judgement("mwu", None))  # type: ignore[arg-type]
         if s.method == "mwu":
             return Finding(series, cur, bp, stats.Judgement("mwu", stats.INSUFFICIENT, bp.value, reason=why_not))
     return Finding(series, cur, bp, stats.by_threshold(m, bp.value, cur.value, s.threshold_pct))
 
 
+def judge_many(items: Iterable[tuple[Series, int, Baseline]], settings: Settings) -> list[Finding]:
+    """Judge point ``i`` of each ``(series, i, baseline)``. Rank tests run in batches (one
+    scipy call per sample-size group), each pair of results once even when several metrics
+    share its samples."""
+    findings = [_prepare(s, i, settings, b) for s, i, b in items]
+    pending = [f for f in findings if f.judgement.verdict is None]
+    keys = list(dict.fromkeys((f.baseline_point.result_id, f.current.result_id) for f in pending))
+    if keys:
+        pairs = {(f.baseline_point.result_id, f.current.result_id): (f.current.samples, f.baseline_point.samples)
+                 for f in pending}
+        pvals = dict(zip(keys, stats.mwu_pvalues([pairs[k] for k in keys])))
+        for f in pending:
+            p = pvals[(f.baseline_point.result_id, f.current.result_id)]
+            f.judgement = stats.by_mwu(f.series.metric, f.baseline_point.value, f.current.value, p,
+                                       settings.threshold_pct, settings.alpha)
+    return findings
+
+
+def judge(series: Series, current: int, settings: Settings, base: Baseline = Baseline("previous")) -> Finding:
+    """Compare point ``current`` of ``series`` with its baseline under ``settings``."""
+    return judge_many([(series, current, base)], settings)[0]
+
+
 def judge_latest(series_list: Iterable[Series], settings: Settings, base: Baseline) -> list[Finding]:
     """One finding per series: its latest point against its baseline."""
-    return [judge(s, len(s.points) - 1, settings, base) for s in series_list]
+    return judge_many(((s, len(s.points) - 1, base) for s in series_list), settings)
 
 
-def judge_history(series: Series, settings: Settings) -> list[Finding]:
-    """Every point after the first judged against the point before it (``previous``), for
-    trend charts that mark where a series regressed."""
-    return [judge(series, i, settings) for i in range(1, len(series.points))]
+def judge_history(series_list: Iterable[Series], settings: Settings) -> dict[int, list[Finding]]:
+    """For each series (keyed by ``id(series)``), every point after the first judged
+    against the point before it, for trend charts that mark where a series regressed."""
+    series_list = list(series_list)
+    prev = Baseline("previous")
+    found = judge_many(((s, i, prev) for s in series_list for i in range(1, len(s.points))), settings)
+    out: dict[int, list[Finding]] = {id(s): [] for s in series_list}
+    for f in found:
+        out[id(f.series)].append(f)
+    return out
 
 
 @dataclass

@@ -57,32 +57,25 @@ class Series:
         """Index of the first point in the segment holding point ``i``: the first point at
         or after the latest annotation time not after point ``i``'s time."""
         t = self.points[i].measured_at
-        cut = None
-        for r in self.resets:
-            if r <= t:
-                cut = r
-        if cut is None:
+        k = bisect.bisect_right(self.resets, t)
+        if k == 0:
             return 0
-        times = [p.measured_at for p in self.points]
-        return bisect.bisect_left(times, cut)
-
-
-def _read_frame(con, sql: str, params: list):
-    """Rows of ``sql`` as a Polars frame through Arrow (private stand-in until the shared
-    reader in benchwh.warehouse.read is used)."""
-    import polars as pl
-
-    return pl.from_arrow(con.execute(sql, params).fetch_arrow_table())
+        # Points are in time order (build_series sorts them).
+        return bisect.bisect_left(self.points, self.resets[k - 1], key=lambda p: p.measured_at)
 
 
 def load_frame(con, model: str | None = None, hardware: str | None = None):
-    """Completed, timed results (flat export rows) as a Polars frame, oldest first."""
-    from benchwh.warehouse.flat import flat_query
+    """Completed, timed results (flat export rows, measured and simulated: the series key
+    keeps them apart) as a Polars frame, oldest first. Reads only; ``hardware`` may be any
+    known spelling."""
+    import polars as pl
 
-    sql, params = flat_query(model=model, hardware=hardware, extra_where=[
-        "status = 'completed'", "measured_at IS NOT NULL",
-    ])
-    return _read_frame(con, sql, params)
+    from benchwh.regress.metrics import METRICS
+    from benchwh.warehouse.read import flat_frame
+
+    cols = list(dict.fromkeys([*SERIES_KEY, *POINT_COLUMNS, "status", *METRICS]))
+    frame = flat_frame(con, model=model, hardware=hardware, include_simulated=True, columns=cols)
+    return frame.filter((pl.col("status") == "completed") & pl.col("measured_at").is_not_null())
 
 
 def build_series(frame, metrics: Iterable[Metric], annotations: Iterable[Annotation] = ()) -> list[Series]:
@@ -105,9 +98,10 @@ def build_series(frame, metrics: Iterable[Metric], annotations: Iterable[Annotat
                 if v is None or v != v:  # NaN is no measurement
                     continue
                 t = cols["measured_at"][i]
-                samples = cols["latency_samples_ms"][i] if metric.rank_test_on_samples else None
+                raw = cols["latency_samples_ms"][i] if metric.rank_test_on_samples else None
+                samples = [x for x in raw if x is not None and x == x] if raw else None
                 pt = Point(cols["result_id"][i], cols["run_id"][i], cols["git_commit"][i], t,
-                           float(v), list(samples) if samples else None)
+                           float(v), samples or None)
                 have = by_time.get(t)
                 if have is None or (have.samples is None and pt.samples is not None):
                     by_time[t] = pt

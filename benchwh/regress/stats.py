@@ -27,7 +27,7 @@ VERDICTS = (REGRESSION, IMPROVEMENT, UNCHANGED, NO_BASELINE, INSUFFICIENT)
 @dataclass(slots=True)
 class Judgement:
     method: str  # the method actually applied
-    verdict: str
+    verdict: str | None  # None only while a rank test is pending inside judge_many
     baseline: float | None = None  # the value compared against (window mean for zscore)
     change_pct: float | None = None
     p_value: float | None = None
@@ -74,13 +74,33 @@ def mwu_applicable(base: list[float] | None, cur: list[float] | None, alpha: flo
     return None
 
 
-def by_mwu(metric: Metric, baseline: float, current: float, base_samples: list[float],
-           cur_samples: list[float], threshold_pct: float, alpha: float) -> Judgement:
-    """Significant (p < alpha) and beyond the threshold in the worse/better direction.
-    The change is that of the metric values; the test is on the latency samples."""
+def mwu_pvalues(pairs: list[tuple[list[float], list[float]]]) -> list[float]:
+    """Two-sided p-value of ``scipy.stats.mannwhitneyu(current, baseline)`` for each
+    ``(current, baseline)`` pair, computed with one vectorised call per group of pairs that
+    share sample sizes and whether they hold ties: scipy picks the exact or the asymptotic
+    method from exactly those, so each p-value equals that of a call on the pair alone."""
+    import numpy as np
     from scipy.stats import mannwhitneyu
 
-    p = float(mannwhitneyu(cur_samples, base_samples, alternative="two-sided").pvalue)
+    groups: dict[tuple[int, int, bool], list[int]] = {}
+    for i, (x, y) in enumerate(pairs):
+        ties = len(set(x) | set(y)) < len(x) + len(y)
+        groups.setdefault((len(x), len(y), ties), []).append(i)
+    out = [math.nan] * len(pairs)
+    for idx in groups.values():
+        xs = np.array([pairs[i][0] for i in idx], dtype=float)
+        ys = np.array([pairs[i][1] for i in idx], dtype=float)
+        pv = np.atleast_1d(mannwhitneyu(xs, ys, alternative="two-sided", axis=1).pvalue)
+        for i, p in zip(idx, pv):
+            out[i] = float(p)
+    return out
+
+
+def by_mwu(metric: Metric, baseline: float, current: float, p: float, threshold_pct: float,
+           alpha: float) -> Judgement:
+    """Significant (``p`` < alpha, from ``mwu_pvalues``) and beyond the threshold in the
+    worse/better direction. The change is that of the metric values; the test is on the
+    row's latency samples."""
     ch = change_pct(baseline, current)
     if ch is None:
         return Judgement("mwu", INSUFFICIENT, baseline, None, p, reason="baseline value is 0")

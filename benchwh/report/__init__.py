@@ -73,11 +73,15 @@ def write_report(db, out_html: Path | str | None, png_dir: Path | str | None = N
     if cfig is not None:
         figures.append(("compat", "compatibility", "compatibility of each model on each hardware", cfig))
     files.charts = len(figures)
-    if png_dir is not None:
-        d = Path(png_dir)
-        files.pngs = [charts.save_png(fig, d / f"{key}.png") for _, key, _, fig in figures]
+    rendered: dict[str, html.Chart] = {}
+    for _, key, cap, fig in figures:
+        png = Path(png_dir) / f"{key}.png" if png_dir is not None else None
+        svg = charts.render(fig, png, svg=out_html is not None)
+        if png is not None:
+            files.pngs.append(png)
+        if svg is not None:
+            rendered[key] = html.Chart(key, cap, svg)
     if out_html is not None:
-        rendered = {key: html.Chart(key, cap, charts.svg_bytes(fig)) for _, key, cap, fig in figures}
         pick = lambda sec: [rendered[k] for s, k, _, _ in figures if s == sec]  # noqa: E731
         compat = pick("compat")
         text = html.page(data, pick("hardware"), pick("trends"),

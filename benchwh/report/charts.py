@@ -113,11 +113,11 @@ def draw_hardware_bars(ax, rows, metric: str, title: str | None = None) -> bool:
         shown.extend(ys)
     ax.set_xticks(range(len(configs)), configs, rotation=30 if len(configs) > 4 else 0, ha="right" if len(configs) > 4 else "center")
     positive = [v for v in shown if v > 0]
-    if positive and max(positive) / min(positive) > 50:
+    if positive and max(positive) / min(positive) > 20:
         ax.set_yscale("log")
     ax.set_title(title or TITLES.get(metric, metric), fontsize=10)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return True
 
 
@@ -177,7 +177,7 @@ def draw_trend(ax, series: list[Series], history: dict[int, list[Finding]], anno
     ax.xaxis.set_major_locator(loc)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
     positive = [p.value for s in lines for p in s.points if p.value > 0]
-    if positive and max(positive) / min(positive) > 50:
+    if positive and max(positive) / min(positive) > 20:
         ax.set_yscale("log")
     metric = lines[0].metric.name
     ax.set_title(TITLES.get(metric, metric), fontsize=10)
@@ -209,7 +209,8 @@ def compat_figure(cells: dict[tuple[str, str], dict], models: list[str], hardwar
         return None
     from matplotlib.patches import Rectangle
 
-    fig = new_figure(1.2 + 0.9 * len(hardware), 1.0 + 0.28 * len(models))
+    longest = max(len(m) for m in models)
+    fig = new_figure(max(4.5, 0.07 * longest + 0.9 * len(hardware)), 1.2 + 0.28 * len(models))
     ax = fig.subplots()
     colours = {True: "#2ca02c", False: "#d62728", None: "#bbbbbb"}
     for i, m in enumerate(models):
@@ -225,7 +226,7 @@ def compat_figure(cells: dict[tuple[str, str], dict], models: list[str], hardwar
     ax.set_xticks([j + 0.47 for j in range(len(hardware))], hardware, fontsize=8)
     ax.set_yticks([i + 0.45 for i in range(len(models))], models, fontsize=7)
     ax.xaxis.tick_top()
-    ax.set_title("compatibility (green ran, red failed, grey unknown, hatched = simulated only)", fontsize=9)
+    ax.set_title("compatibility\ngreen ran, red failed, grey unknown; hatched: simulated only", fontsize=8)
     return fig
 
 
@@ -243,3 +244,14 @@ def save_png(fig, path: Path, dpi: int = 110) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None})
     return path
+
+
+def render(fig, png_path: Path | None = None, svg: bool = True) -> bytes | None:
+    """Write ``fig`` as PNG (if ``png_path``) and return it as SVG (if ``svg``). The layout
+    is computed on the first render and then kept, so the second render skips it (layout is
+    most of the drawing time)."""
+    if png_path is not None:
+        save_png(fig, png_path)
+        fig.set_layout_engine("none")
+    return svg_bytes(fig) if svg else None
+

@@ -46,13 +46,6 @@ class ReportData:
         return int(self.results["is_simulated"].sum()) if self.results.height else 0
 
 
-def _frame(con, sql: str, params: list):
-    """Rows as a Polars frame through Arrow (private stand-in for the shared reader)."""
-    import polars as pl
-
-    return pl.from_arrow(con.execute(sql, params).fetch_arrow_table())
-
-
 def gather(db, models: Iterable[str] | None = None, settings: Settings = Settings(),
            timeout_s: float | None = None) -> ReportData:
     """Read everything a report shows from warehouse ``db``, for ``models`` (all if None)."""
@@ -61,25 +54,23 @@ def gather(db, models: Iterable[str] | None = None, settings: Settings = Setting
     from benchwh.regress import build_series, judge_history, judge_latest, parse_baseline, select_metrics
     from benchwh.regress.series import load_frame
     from benchwh.warehouse.annotate import read_annotations
-    from benchwh.warehouse.flat import FLAT_SELECT
     from benchwh.warehouse.open import as_location, open_warehouse
+    from benchwh.warehouse.read import flat_frame, read_frame
 
     wanted = sorted(set(models)) if models else None
     loc = as_location(db)
     with open_warehouse(loc, read_only=True, timeout_s=timeout_s) as con:
         frame = load_frame(con)
-        compat = _frame(con, COMPAT_SELECT, [])
+        compat = read_frame(con, COMPAT_SELECT, [])
         annotations = read_annotations(con)
-        failed = int(con.execute(
-            f"SELECT count(*) FROM ({FLAT_SELECT}) f WHERE status <> 'completed'"
-            + (" AND model_name IN (SELECT unnest(?))" if wanted else ""),
-            [wanted] if wanted else [],
-        ).fetchone()[0])
+        statuses = flat_frame(con, include_simulated=True, columns=["model_name", "status"])
     if wanted:
         frame = frame.filter(pl.col("model_name").is_in(wanted))
         compat = compat.filter(pl.col("model_name").is_in(wanted))
+        statuses = statuses.filter(pl.col("model_name").is_in(wanted))
+    failed = statuses.filter(pl.col("status") != "completed").height
     series = build_series(frame, select_metrics(None), annotations)
-    history = {id(s): judge_history(s, settings) for s in series if s.metric.name in CHART_METRICS}
+    history = judge_history([s for s in series if s.metric.name in CHART_METRICS], settings)
     latest = judge_latest(series, settings, parse_baseline("previous"))
     names = sorted(set(frame["model_name"].to_list())) if frame.height else []
     return ReportData(location=str(loc), results=frame, series=series, history=history,
