@@ -68,6 +68,8 @@ def to_float(x: Any) -> float | None:
         return float(x) if math.isfinite(x) else None
     if isinstance(x, str):
         s = x.strip().rstrip("%").strip()
+        if "_" in s:  # float() accepts "20250101_000000"; a legacy timestamp is not a number
+            return None
         try:
             v = float(s)
         except ValueError:

@@ -1,0 +1,261 @@
+"""F6: ``benchmark_results.json`` written by hardware_benchmark_runner.py (run by
+run_benchmark_suite.py, itself run by run_model_benchmarks.py).
+
+Shape: ``{timestamp, system_info, hardware_info, [hardware_details], benchmarks {family:
+{model: {hw: {status, model_class, benchmark_results {<config>: {...}}, timestamp,
+model_load_time, performance_summary}}}}}``. Config keys are ``batch_<b>_seq_<s>``,
+``batch_<b>_audio_<n>s``, ``batch_<b>_img_<H>x<W>`` or ``batch_<b>``; every config carries its
+own status, and a model entry may say ``completed`` while all its configs failed.
+
+Units in the file: seconds for ``avg_latency``, ``latencies``, ``total_time`` and
+``model_load_time``; items/s for ``throughput``. ``performance_summary`` is a min/max/mean/median
+over the configs' averages (derived, not imported) and its ``memory`` is always ``{}``.
+
+The module also holds the helpers the other run-suite importers (F1-F5, F7) share: the
+simulated-hardware annotation reader and the hardware-spelling fields. F1 embeds whole F6
+documents and calls :func:`convert_document` on them, so the records are identical to the
+standalone file's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Any, Iterator
+
+from benchwh import normalize as nz
+from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
+from benchwh.records import STATUS_COMPLETED, STATUS_FAILED, Record, Result, RunInfo, RunMeta
+
+ORIGIN = "hardware_benchmark_runner"
+
+_MOCK_WORD = re.compile(r"\s*[\(\[]?\bmock\b[\)\]]?\s*", re.IGNORECASE)
+
+# Keys of one config entry that map onto Result columns; everything else goes to metrics.
+_CONFIG_KNOWN = {"status", "error", "latencies", "avg_latency", "throughput", "iterations", "total_time"}
+
+
+# --- helpers shared by the run-suite importers -------------------------------------------
+
+def simulated_marks(doc: Any) -> dict[str, str]:
+    """Read the annotation cleanup_stale_reports injected later (``simulated_hardware: [...]``
+    plus ``warnings: [{message, affected_hardware, verification_date}]``).
+
+    Returns canonical hardware type -> the reason text naming the marker; ``{}`` when absent.
+    """
+    if not isinstance(doc, dict):
+        return {}
+    listed: list[str] = []
+    raw = doc.get("simulated_hardware")
+    if isinstance(raw, list):
+        listed += [x for x in raw if isinstance(x, str)]
+    detail = ""
+    warnings = doc.get("warnings")
+    if isinstance(warnings, list):
+        for w in warnings:
+            if not isinstance(w, dict):
+                continue
+            affected = w.get("affected_hardware")
+            if isinstance(affected, list):
+                listed += [x for x in affected if isinstance(x, str)]
+            msg, when = w.get("message"), w.get("verification_date")
+            if isinstance(msg, str) and not detail:
+                detail = f": {msg!r}" + (f" (verification_date {when})" if isinstance(when, str) else "")
+    out: dict[str, str] = {}
+    for spelling in listed:
+        hw = nz.hardware_type(spelling) or spelling.strip().lower()
+        out.setdefault(hw, f"listed in the file's simulated_hardware annotation{detail}")
+    return out
+
+
+def hw_fields(spelling: Any) -> tuple[str, str | None, bool]:
+    """A hardware spelling -> ``(canonical type, device_name, is_mock)``.
+
+    ``device_name`` keeps the spelling when it says more than the type (``cuda:0``,
+    ``AMD ROCm``); an unrecognised spelling gives ``unknown`` with the spelling kept.
+    """
+    if not isinstance(spelling, str) or not spelling.strip():
+        return "unknown", None, False
+    hw, mock = nz.hardware(spelling)
+    # The mock marker is a property of the result (is_simulated), not of the device.
+    text = _MOCK_WORD.sub(" ", spelling).strip() if mock else spelling.strip()
+    if hw is None:
+        return "unknown", text or spelling.strip(), mock
+    return hw, (None if text.lower() == hw else text), mock
+
+
+def undated_key(started: datetime | None, ctx: ImportContext) -> str | None:
+    """Run identity for a run whose time is unknown: the file's content hash, so undated runs
+    of one origin do not all collapse into a single run."""
+    return None if started is not None else f"sha256:{ctx.sha256}"
+
+
+def config_status(raw: Any) -> str | None:
+    """Legacy status word -> ``completed`` / ``failed`` (error counts as failed) / other."""
+    st = nz.status(raw)
+    return STATUS_FAILED if st in ("failed", "error") else st
+
+
+def entry_simulation(entry: dict, spelling: Any, marks: dict[str, str], hw: str) -> str | None:
+    """Why a model x hardware entry is simulated, or None: a mock spelling, an explicit flag,
+    a MOCK implementation type, or the file's simulated_hardware annotation."""
+    _, _, mock = hw_fields(spelling)
+    if mock:
+        return f"hardware spelled {spelling!r} (mock)"
+    for flag in ("is_simulation", "is_simulated", "simulated"):
+        if entry.get(flag) is True:
+            return f"{flag}: true"
+    if nz.is_mock_text(entry.get("implementation_type")):
+        return f"implementation_type {entry.get('implementation_type')!r}"
+    return marks.get(hw)
+
+
+# --- F6 conversion -----------------------------------------------------------------------
+
+def run_info(doc: dict, fallback_time: datetime | None, ctx: ImportContext) -> RunInfo:
+    """The hardware_benchmark_runner run: started at the document's ``timestamp``; host,
+    Python and library versions from ``system_info``; ``hardware_info``/``hardware_details``
+    as metadata."""
+    sysinfo = doc.get("system_info") if isinstance(doc.get("system_info"), dict) else {}
+    started = nz.parse_time(doc.get("timestamp")) or nz.parse_time(sysinfo.get("timestamp")) or fallback_time
+    versions = {
+        lib: sysinfo[key] for lib, key in (("cuda", "cuda_version"), ("openvino", "openvino_version"))
+        if isinstance(sysinfo.get(key), str)
+    }
+    meta = {k: doc[k] for k in ("hardware_info", "hardware_details") if k in doc}
+    return RunInfo(
+        origin=ORIGIN,
+        started_at=started,
+        run_key=undated_key(started, ctx),
+        host=sysinfo.get("hostname") if isinstance(sysinfo.get("hostname"), str) else None,
+        python_version=sysinfo.get("python_version") if isinstance(sysinfo.get("python_version"), str) else None,
+        library_versions=versions,
+        environment=dict(sysinfo),
+        metadata=meta,
+    )
+
+
+def convert_document(doc: Any, ctx: ImportContext, base: tuple = (),
+                     extra_marks: dict[str, str] | None = None,
+                     fallback_time: datetime | None = None) -> Iterator[Record]:
+    """Records of one F6 document: one Result per model x hardware x config.
+
+    ``base`` is the pointer prefix when the document sits inside another file (F1);
+    ``extra_marks`` adds the enclosing file's simulated-hardware annotation. Yields a RunMeta
+    when no Result carries the run (so its system facts still land).
+    """
+    if not isinstance(doc, dict):
+        return
+    run = run_info(doc, fallback_time, ctx)
+    marks = {**simulated_marks(doc), **(extra_marks or {})}
+    benchmarks = doc.get("benchmarks")
+    emitted = 0
+    if isinstance(benchmarks, dict):
+        for family, models in benchmarks.items():
+            if not isinstance(models, dict):
+                continue
+            for model, hws in models.items():
+                if not isinstance(hws, dict):
+                    continue
+                for spelling, entry in hws.items():
+                    if not isinstance(entry, dict):
+                        continue
+                    for rec in _entry_results(run, family, model, spelling, entry, marks, ctx, base):
+                        emitted += 1
+                        yield rec
+    if not emitted:
+        yield RunMeta(run=run)
+
+
+def _entry_results(run: RunInfo, family: str, model: str, spelling: str, entry: dict,
+                   marks: dict[str, str], ctx: ImportContext, base: tuple) -> Iterator[Result]:
+    hw, device, _ = hw_fields(spelling)
+    reason = entry_simulation(entry, spelling, marks, hw)
+    measured = nz.parse_time(entry.get("timestamp")) or run.started_at
+    fam = entry.get("family") if isinstance(entry.get("family"), str) else family
+    common = dict(
+        run=run, model_name=model, hardware_type=hw, device_name=device,
+        model_family=fam, modality=nz.modality(None, fam),
+        is_simulated=reason is not None, simulation_reason=reason, measured_at=measured,
+    )
+    entry_ptr = (*base, "benchmarks", family, model, spelling)
+    configs = entry.get("benchmark_results")
+    entry_status = config_status(entry.get("status"))
+    if not isinstance(configs, dict) or not configs:
+        # A model that failed before any config ran (load_failed...) is one failed attempt.
+        if entry_status not in (None, STATUS_COMPLETED):
+            err = entry.get("error")
+            yield Result(**common, status=STATUS_FAILED,
+                         error=err if isinstance(err, str) else f"status {entry.get('status')!r}",
+                         provenance=ctx.prov(ptr(*entry_ptr)))
+        return
+    load_ms = nz.s_to_ms(entry.get("model_load_time"))
+    summary = entry.get("performance_summary")
+    mem = summary.get("memory") if isinstance(summary, dict) else None
+    for key, cfg in configs.items():
+        if not isinstance(cfg, dict):
+            continue
+        shape = nz.parse_config_key(key) if isinstance(key, str) else None
+        where = dict(
+            batch_size=shape["batch_size"] if shape else None,
+            sequence_length=shape["sequence_length"] if shape else None,
+            input_shape=shape["input_shape"] if shape else None,
+            scenario=None if shape else str(key),  # keeps an unparseable config distinct
+        )
+        prov = ctx.prov(ptr(*entry_ptr, "benchmark_results", key))
+        st = config_status(cfg.get("status"))
+        if st == STATUS_FAILED:
+            err = cfg.get("error")
+            yield Result(**common, **where, status=STATUS_FAILED,
+                         error=err if isinstance(err, str) else None, provenance=prov)
+            continue
+        metrics: dict[str, Any] = {}
+        total = nz.to_float(cfg.get("total_time"))
+        if total is not None:
+            metrics["total_time_s"] = total
+        for k, v in cfg.items():
+            if k in _CONFIG_KNOWN or v is None:
+                continue
+            if isinstance(v, float) and not math.isfinite(v):
+                continue  # NaN/inf are not measurements
+            metrics[k] = v  # real_time_factor, timeout, completed_iterations...
+        if isinstance(mem, dict) and mem:
+            metrics["performance_summary_memory"] = mem  # never seen filled; kept if it is
+        values = dict(
+            latency_ms_mean=nz.s_to_ms(cfg.get("avg_latency")),
+            latency_samples_ms=nz.samples_s_to_ms(cfg.get("latencies")),
+            throughput_items_per_s=nz.to_float(cfg.get("throughput")),
+            iterations=nz.to_int(cfg.get("iterations")),
+        )
+        has_numbers = any(v is not None for v in values.values()) or bool(metrics)
+        status = st or (STATUS_COMPLETED if has_numbers else "unknown")
+        yield Result(**common, **where, **values, status=status, load_time_ms=load_ms,
+                     metrics=metrics, provenance=prov)
+
+
+def looks_like_f6(doc: Any) -> bool:
+    """Cheap content test shared with F1 (which embeds F6 documents)."""
+    return (isinstance(doc, dict) and isinstance(doc.get("benchmarks"), dict)
+            and ("system_info" in doc or "hardware_info" in doc)
+            and "functionality_verification" not in doc)
+
+
+class HardwareBenchmarkImporter(Importer):
+    name = "f06-hardware-benchmark"
+    formats = ("F6",)
+    description = ("hardware_benchmark_runner.py benchmark_results.json: per model x hardware x "
+                   "config latencies (s), throughput, load time")
+    keys = frozenset({"timestamp", "system_info", "hardware_info", "hardware_details", "benchmarks"})
+
+    def sniff(self, doc: Any) -> bool:
+        return looks_like_f6(doc)
+
+    def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
+        records = list(convert_document(doc, ctx, fallback_time=ctx.path_time))
+        if not any(isinstance(r, Result) for r in records):
+            raise SkipFile("hardware_benchmark_runner results with no model x hardware entries")
+        yield from records
+
+
+IMPORTERS = [HardwareBenchmarkImporter()]
