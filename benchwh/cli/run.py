@@ -97,9 +97,11 @@ def inference(
 ) -> None:
     """Time inference of each model x precision x batch size x sequence length.
 
-    Keeps every iteration's latency; records mean/p50/p90/p95/p99/min/max/std, throughput,
-    peak memory and load time. A configuration that fails is recorded as failed and the run
-    goes on.
+    Every iteration's latency is kept, with mean/p50/p90/p95/p99/min/max/std.
+
+    Also recorded: throughput, peak memory, load time, the run's environment.
+
+    A configuration that fails is recorded as failed, with its error; the run goes on.
     """
     _sweep("inference", models, hardware, batch_sizes, seq_lens, precision, iterations, warmup, db,
            data_path, no_db_store, output, visualize_from_db, as_json, scenario=scenario, new_tokens=new_tokens)
@@ -115,8 +117,9 @@ def training(
 ) -> None:
     """Time optimizer steps on random data for each configuration.
 
-    Step times are the latency samples; samples/s the throughput; the loss of every timed
-    step is kept in the result's metrics.
+    Step times are the latency samples and samples/s the throughput.
+
+    The loss of every timed step is kept in the result's metrics.
     """
     _sweep("training", models, hardware, batch_sizes, seq_lens, precision, iterations, warmup, db,
            data_path, no_db_store, output, visualize_from_db, as_json, learning_rate=learning_rate)
@@ -129,8 +132,12 @@ def compatibility(
     db: DbOpt = None, data_path: DataPathOpt = None, no_db_store: NoStoreOpt = False,
     output: OutputOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Can each model load and run one forward pass on each hardware? Records one
-    compatibility fact per pair, with the error when not."""
+    """Can each model load and run one forward pass on each hardware?
+
+    One compatibility fact per model x hardware, with the error when not.
+
+    Hardware this machine lacks is recorded as unknown (skipped), never as incompatible.
+    """
     from benchwh.runners.session import run_compat
 
     records = run_compat(_split(models), _split(hardware),

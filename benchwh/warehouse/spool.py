@@ -204,6 +204,8 @@ def write_or_spool(loc: Location, records: Iterable[Any], timeout_s: float | Non
                            f"fix that, then run `benchwh ingest --spool --db {loc}`") from e
     if drained.files:
         say(f"added {drained.files} spooled batch(es) from {spool_dir(loc)}")
+    for bad in drained.bad:
+        say(f"unreadable spool file kept aside: {bad}")
     return WriteOutcome(len(recs), inserted=dict(ws.inserted), drained=drained)
 
 

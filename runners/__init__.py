@@ -1,0 +1,8 @@
+"""Runners that measure models and hand the results to the warehouse (``benchwh.runners``).
+
+Nothing heavy is imported here: ``torch`` and ``transformers`` are imported inside the
+functions that run models, so ``benchwh --help`` and every other command work without them.
+Entry points: ``benchwh.runners.inference``, ``.training``, ``.compatibility`` (the runners),
+``benchwh.runners.recorder`` (the API other scripts call), ``benchwh.runners.options``
+(``--db-path``/``--no-db-store``/``--visualize-from-db`` for argparse or typer programs).
+"""

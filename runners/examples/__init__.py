@@ -1,0 +1,1 @@
+"""Example scripts that record results through ``benchwh.runners.recorder``."""

@@ -1,0 +1,98 @@
+"""One runner invocation from start to end, as ``benchwh run ...`` performs it: check the
+request, capture the run, measure, record (warehouse, spool or interchange file), draw."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from benchwh.records import CompatFact, Record, Result
+from benchwh.runners.common import Say, SweepSpec
+from benchwh.runners.deps import require
+from benchwh.runners.models import RunnerError
+
+
+@dataclass
+class Destination:
+    """Where results go: the warehouse (``store``), an interchange file (``output``), or both;
+    ``visualize`` a PNG drawn from the warehouse afterwards."""
+
+    db: str | None = None
+    data_path: str | None = None
+    store: bool = True
+    output: str | None = None
+    visualize: str | None = None
+
+    def check(self) -> None:
+        if not self.store and not self.output:
+            raise RunnerError("--no-db-store needs --output FILE.json: results must go somewhere")
+
+
+def _recorder(origin: str, dest: Destination, torch: Any, metadata: dict, say: Say):
+    from benchwh.runners.recorder import Recorder
+
+    return Recorder(dest.db, origin=origin, store=dest.store, output=dest.output,
+                    data_path=dest.data_path, torch=torch, metadata=metadata,
+                    visualize=dest.visualize, say=say)
+
+
+def run_sweep(kind: str, spec: SweepSpec, dest: Destination, say: Say) -> list[Record]:
+    """``kind`` is 'inference' or 'training'. Unknown models, absent hardware and bad values
+    are refused before a run is opened; then every configuration is measured and recorded
+    as it completes. Returns the run's records."""
+    from benchwh.runners import inference, training
+    from benchwh.runners.loading import resolve_device
+    from benchwh.runners.models import resolve_model
+
+    dest.check()
+    spec.validate()
+    torch, _ = require(f"benchwh run {kind}")
+    resolve_device(spec.hardware, torch)
+    for m in spec.models:
+        resolve_model(m)
+    mod: Callable = {"inference": inference.run_inference, "training": training.run_training}[kind]
+    origin = {"inference": inference.ORIGIN, "training": training.ORIGIN}[kind]
+    meta = {"runner": kind, "sweep": dataclasses.asdict(spec)}
+    with _recorder(origin, dest, torch, meta, say) as rec:
+        for result in mod(spec, rec.run, say):
+            rec.add(result)
+    return rec.records
+
+
+def run_compat(models: list[str], hardware: list[str], dest: Destination, say: Say) -> list[Record]:
+    """One compatibility fact per model x hardware, recorded like a sweep's results."""
+    from benchwh.runners import compatibility
+    from benchwh.runners.models import resolve_model
+
+    dest.check()
+    if not models or not hardware:
+        raise RunnerError("compatibility needs --models and --hardware")
+    torch, _ = require("benchwh run compatibility")
+    for m in models:
+        resolve_model(m)
+    meta = {"runner": "compatibility", "models": models, "hardware": hardware}
+    with _recorder(compatibility.ORIGIN, dest, torch, meta, say) as rec:
+        for fact in compatibility.run_compatibility(models, hardware, rec.run, say):
+            rec.add(fact)
+    return rec.records
+
+
+def summary_rows(records: list[Record]) -> list[dict[str, Any]]:
+    """One plain dict per result or compatibility fact, for the CLI's table or --json."""
+    rows = []
+    for r in records:
+        if isinstance(r, Result):
+            rows.append({
+                "model": r.model_name, "hardware": r.hardware_type, "mode": r.mode,
+                "precision": r.precision, "batch": r.batch_size, "seq": r.sequence_length,
+                "status": r.status, "mean_ms": r.latency_ms_mean, "p50_ms": r.latency_ms_p50,
+                "p99_ms": r.latency_ms_p99, "items_per_s": r.throughput_items_per_s,
+                "tokens_per_s": r.throughput_tokens_per_s, "peak_mib": r.memory_peak_mb,
+                "error": r.error, "result_id": r.result_id,
+            })
+        elif isinstance(r, CompatFact):
+            rows.append({"model": r.model_name, "hardware": r.hardware_type,
+                         "compatible": r.compatible, "status": r.status, "error": r.error,
+                         "compat_id": r.compat_id})
+    return rows
