@@ -70,3 +70,53 @@ def fresh_db(tmp_path) -> str:
     path = tmp_path / "wh.duckdb"
     migrate(resolve(str(path)))
     return str(path)
+
+
+# --- both backends through one fixture (DuckDB file, DuckLake on PostgreSQL) ----------------
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A private PostgreSQL cluster (own folder, own port, 127.0.0.1) for the session."""
+    import pg
+
+    reason = pg.why_unavailable()
+    if reason:
+        pytest.skip(reason)
+    cluster = pg.start_cluster()
+    yield cluster
+    from benchwh.warehouse import lake
+
+    lake.release()
+    pg.stop_cluster(cluster)
+
+
+@pytest.fixture(scope="session")
+def _warehouse_templates(tmp_path_factory):
+    return {"folder": tmp_path_factory.mktemp("wh-templates")}
+
+
+@pytest.fixture(params=["file", "lake"])
+def warehouse_db(request, tmp_path, monkeypatch, _warehouse_templates) -> str:
+    """``--db`` text of a fresh warehouse at head, made by the real migrations, on each backend:
+    a DuckDB file, and DuckLake with a PostgreSQL catalog (BENCHWH_DATA_PATH is set to the test's
+    own data folder for the test, so the CLI and library find it with the ``--db`` text alone)."""
+    import pg
+
+    t = _warehouse_templates
+    if request.param == "file":
+        if "file" not in t:
+            t["file"] = pg.migrated_file_template(t["folder"])
+        path = tmp_path / "wh.duckdb"
+        path.write_bytes(t["file"].read_bytes())
+        yield str(path)
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    if "lake" not in t:
+        t["lake"] = pg.migrated_lake_template(cluster, t["folder"])
+    data = tmp_path / "lake-data"
+    db = pg.lake_copy(cluster, t["lake"], data)
+    monkeypatch.setenv("BENCHWH_DATA_PATH", str(data))
+    yield db
+    from benchwh.warehouse import lake
+    from benchwh.warehouse.location import resolve
+
+    lake.release(resolve(db, str(data)))

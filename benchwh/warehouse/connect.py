@@ -93,7 +93,10 @@ def _connect_file(loc: Location, read_only: bool, create: bool, timeout_s: float
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
     def attempt():
-        return duckdb.connect(str(loc.path), read_only=read_only, config=config)
+        con = duckdb.connect(str(loc.path), read_only=read_only, config=config)
+        # no progress bar: DuckDB draws it on stdout for a statement past 2 s, into `--json` output
+        con.execute("SET enable_progress_bar = false")
+        return con
 
     try:
         return retry_locked(attempt, str(loc.path), timeout_s)

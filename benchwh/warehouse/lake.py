@@ -9,13 +9,13 @@ made the default catalog, so every other module runs the same SQL on both backen
 
 Concurrent writers (machines): DuckLake on PostgreSQL lets appends to the same table commit side
 by side, without conflict and without unique keys, so two writers that insert the same new id
-both succeed. A DELETE, on the other hand, conflicts with any concurrent INSERT or DELETE on the
-same table (measured with 1.5.5; see ``docs/many-machines.md``). ``commit_write`` therefore:
+both succeed; a DELETE and an INSERT on the same table at once do conflict (DuckLake 1.5.5,
+checked by ``tests/test_lake_concurrency.py``). ``commit_write`` therefore:
 
-1. runs the caller's write in one transaction tagged with a commit token, retrying the whole
-   transaction with jittered backoff when DuckLake reports a commit conflict;
-2. after COMMIT, looks for ids that this commit inserted and that now occur more than once;
-3. deletes every copy but the earliest committed (lowest ``rowid``; DuckLake hands out row ids in
+1. runs the caller's write in one transaction, re-running the whole transaction after a
+   jittered backoff when DuckLake reports a commit conflict;
+2. after COMMIT, looks for other copies of the ids this commit inserted;
+3. deletes every copy but the earliest committed (lowest ``rowid``: DuckLake numbers rows in
    commit order), retrying on conflict, and reports which of *this* commit's rows went, so the
    caller's counts stay true.
 
@@ -30,6 +30,7 @@ import json
 import os
 import random
 import shlex
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -97,18 +98,6 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _duckdb_with_extensions(loc: Location) -> duckdb.DuckDBPyConnection:
-    d = extension_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(":memory:", config={**_BASE_CONFIG, "extension_directory": str(d)})
-    try:
-        _load(con, ("ducklake", "postgres") if _on_postgres(loc) else ("ducklake",))
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
 # --- attach ------------------------------------------------------------------------------
 def _on_postgres(loc: Location) -> bool:
     return (loc.catalog or "").startswith("postgres:")
@@ -133,11 +122,9 @@ def _explain(loc: Location, err: duckdb.Error) -> LocationError:
     if "creating a new DuckLake is explicitly disabled" in text:
         return LocationError(f"no DuckLake warehouse at {loc}: run `benchwh migrate --db {shlex.quote(loc.raw)}` to create one")
     if "does not match existing data path" in text:
-        return LocationError(
-            f"{loc}: --data-path {loc.data_path} is not this lake's data path ({text.split('catalog')[-1].split(chr(10))[0].strip(' .')}); "
-            "pass the data path the lake was created with")
-    first = " ".join(text.split())
-    return LocationError(f"cannot open DuckLake warehouse {loc}: {first}")
+        return LocationError(f"{loc}: --data-path {loc.data_path} is not this lake's data path; pass the "
+                             f"one it was created with ({text.splitlines()[0].split(': ', 1)[-1]})")
+    return LocationError(f"cannot open DuckLake warehouse {loc}: {' '.join(text.split())}")
 
 
 def exists(loc: Location) -> bool:
@@ -145,7 +132,8 @@ def exists(loc: Location) -> bool:
     if not _on_postgres(loc):
         return loc.path is not None and loc.path.exists()
     try:
-        connect(loc, read_only=True).close()
+        # read-write, as the connections that follow are: one cached instance, one load
+        connect(loc).close()
     except LocationError as e:
         if str(e).startswith("no DuckLake warehouse"):
             return False
@@ -166,8 +154,12 @@ def _attached(loc: Location, read_only: bool, create: bool, timeout_s: float | N
     """A new DuckDB instance with the lake attached as ``lake``; LocationError on failure."""
     from benchwh.warehouse.connect import retry_locked
 
-    con = _duckdb_with_extensions(loc)
+    d = extension_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(":memory:", config={**_BASE_CONFIG, "extension_directory": str(d)})
     try:
+        con.execute("SET enable_progress_bar = false")  # ATTACH can pass 2 s: no bar on stdout
+        _load(con, ("ducklake", "postgres") if _on_postgres(loc) else ("ducklake",))
         # A local catalog is a DuckDB file: one process at a time, so wait out its lock.
         retry_locked(lambda: con.execute(_attach_sql(loc, read_only, create)), str(loc), timeout_s)
     except duckdb.Error as e:
@@ -190,9 +182,7 @@ def connect(loc: Location, read_only: bool = False, create: bool = False,
                 raise LocationError(f"no DuckLake warehouse at {loc.path}: run `benchwh migrate --db {shlex.quote(loc.raw)}` to create one")
             if not loc.path.parent.is_dir():
                 raise LocationError(f"cannot create {loc.path}: folder {loc.path.parent} does not exist")
-        con = _attached(loc, read_only, create, timeout_s)
-        con.execute(f"USE {CATALOG}")
-        return con
+        return _ready(_attached(loc, read_only, create, timeout_s))
     key = (loc.catalog, str(loc.data_path), read_only)
     with _CACHE_LOCK:
         base = _CACHE.get(key)
@@ -204,29 +194,35 @@ def connect(loc: Location, read_only: bool = False, create: bool = False,
                 _CACHE.popitem(last=False)
         _CACHE.move_to_end(key)
         con = base.cursor()
+    return _ready(con)
+
+
+def _ready(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     con.execute(f"USE {CATALOG}")
+    # no progress bar: DuckDB draws it on stdout for a statement past 2 s, into `--json` output
+    con.execute("SET enable_progress_bar = false")
     return con
+
+
+def release(loc: Location | None = None) -> None:
+    """Close this process's cached instance for ``loc`` (every one when None), ending its
+    PostgreSQL sessions; connections handed out from it are closed too."""
+    with _CACHE_LOCK:
+        for key in [k for k in _CACHE if loc is None or k[0] == loc.catalog]:
+            _CACHE.pop(key).close()
 
 
 @contextmanager
 def sa_connection(loc: Location) -> Iterator[object]:
     """A SQLAlchemy connection (for alembic) whose default catalog is the lake, creating the
-    lake if it does not exist. NullPool: nothing outlives the block."""
+    lake if it does not exist. It wraps a connection from ``connect``, so the extensions load
+    once per process; NullPool: nothing outlives the block."""
     import sqlalchemy as sa
+    from duckdb_engine import ConnectionWrapper
     from sqlalchemy.pool import NullPool
 
-    connect(loc, create=True).close()  # create the lake, install extensions, report errors early
-    d = extension_dir()
-    engine = sa.create_engine("duckdb:///:memory:", poolclass=NullPool,
-                              connect_args={"config": {**_BASE_CONFIG, "extension_directory": str(d)}})
-
-    @sa.event.listens_for(engine, "connect")
-    def _attach(dbapi_con, _record):
-        for name in ("ducklake", "postgres") if _on_postgres(loc) else ("ducklake",):
-            dbapi_con.execute(f"LOAD {_INSTALLED_NAME[name]}")
-        dbapi_con.execute(_attach_sql(loc, read_only=False, create=False))
-        dbapi_con.execute(f"USE {CATALOG}")
-
+    engine = sa.create_engine("duckdb://", poolclass=NullPool,
+                              creator=lambda: ConnectionWrapper(connect(loc, create=True)))
     try:
         with engine.connect() as conn:
             yield conn
@@ -283,8 +279,6 @@ def _retrying(con, attempt: Callable[[], T], what: str, timeout_s: float | None)
 
 def _tag(con, message: str) -> None:
     """Label this transaction's snapshot (visible in ``lake.snapshots()``: who wrote what)."""
-    import socket
-
     con.execute(f"CALL {CATALOG}.set_commit_message('benchwh', ?, extra_info => ?)",
                 [message, json.dumps({"host": socket.gethostname(), "pid": os.getpid()})])
 
@@ -309,27 +303,31 @@ def _tables_inserted(con, snapshot: int) -> list[str]:
     return [t for t in ID_COLUMN if t in names]
 
 
-def _duplicated(con, table: str, snapshot: int) -> int:
-    """How many ids that ``snapshot`` inserted into ``table`` occur more than once now."""
+def _other_copies(con, table: str, snapshot: int, start: int) -> int:
+    """Rows of ``table`` sharing an id with a row ``snapshot`` inserted (the ids as inserted,
+    read by time travel: another writer may have removed them since). The transaction that made
+    ``snapshot`` began at ``start`` and saw none of its ids then, so any other copy was
+    committed after ``start``: only those snapshots' rows are read."""
     from benchwh.warehouse.tables import ID_COLUMN
 
     idcol = ID_COLUMN[table]
     return con.execute(
-        f"SELECT count(*) FROM (SELECT {idcol} FROM {table} WHERE {idcol} IN "
-        f"(SELECT {idcol} FROM {table} WHERE snapshot_id = ?) GROUP BY {idcol} HAVING count(*) > 1)",
-        [snapshot]).fetchone()[0]
+        f"SELECT count(*) FROM {table} WHERE snapshot_id > ? AND snapshot_id <> ? AND {idcol} IN "
+        f"(SELECT {idcol} FROM {table} AT (VERSION => ?) WHERE snapshot_id = ?)",
+        [start, snapshot, snapshot, snapshot]).fetchone()[0]
 
 
-def _ours(con, table: str, snapshot: int) -> dict[str, str | None]:
-    """id -> source_sha256 (None where the table has none) of rows ``snapshot`` inserted that
-    share their id with another row."""
+def _gone(con, table: str, snapshot: int) -> list[tuple[str, str | None]]:
+    """``(id, source_sha256)`` of rows ``snapshot`` inserted into ``table`` that are no longer
+    there (read by time travel to that snapshot)."""
     from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS
 
     idcol = ID_COLUMN[table]
-    sha = "source_sha256" if "source_sha256" in SCHEMAS[table].names else "NULL"
-    return dict(con.execute(
-        f"SELECT {idcol}, {sha} FROM {table} WHERE snapshot_id = ? AND {idcol} IN "
-        f"(SELECT {idcol} FROM {table} GROUP BY {idcol} HAVING count(*) > 1)", [snapshot]).fetchall())
+    sha = "a.source_sha256" if "source_sha256" in SCHEMAS[table].names else "NULL"
+    return con.execute(
+        f"SELECT a.{idcol}, {sha} FROM {table} AS a AT (VERSION => ?) WHERE a.snapshot_id = ? "
+        f"AND a.{idcol} NOT IN (SELECT {idcol} FROM {table} WHERE snapshot_id = ?)",
+        [snapshot, snapshot, snapshot]).fetchall()
 
 
 def _remove_later_copies(con, table: str, snapshot: int) -> int:
@@ -348,16 +346,23 @@ def _remove_later_copies(con, table: str, snapshot: int) -> int:
 Lost = dict[str, list[tuple[str, "str | None"]]]
 
 
-def settle(con, snapshot: int, timeout_s: float | None = None) -> Lost:
-    """Leave each id that ``snapshot`` inserted present exactly once (see the module doc).
+def settle(con, snapshot: int, start: int, timeout_s: float | None = None) -> Lost:
+    """Leave each id that ``snapshot`` inserted present exactly once (see the module doc);
+    ``start`` is the snapshot its transaction read.
 
-    Returns, per table, the ``(id, source_sha256)`` of this snapshot's rows that were removed
-    because another writer had committed the same id earlier: the caller inserted nothing new
-    with them."""
-    tables = [t for t in _tables_inserted(con, snapshot) if _duplicated(con, t, snapshot)]
+    Returns, per table, the ``(id, source_sha256)`` of this snapshot's rows that are gone
+    because another writer had committed the same id earlier: the caller added nothing with
+    them. Only a later copy is ever removed (by this writer or by another that saw it first)
+    and the earliest never is, so a row of ``snapshot`` can be gone only while another copy of
+    its id exists: without other copies nothing was lost; with them, the losses are read after
+    this writer's own removal has committed, when no later copy of its ids is left."""
+    con.execute("BEGIN TRANSACTION")  # one catalog snapshot for the reads
+    try:
+        tables = [t for t in _tables_inserted(con, snapshot) if _other_copies(con, t, snapshot, start)]
+    finally:
+        _rollback(con)  # read only
     if not tables:
         return {}
-    ours = {t: _ours(con, t, snapshot) for t in tables}
 
     def attempt() -> None:
         con.execute("BEGIN TRANSACTION")
@@ -367,17 +372,11 @@ def settle(con, snapshot: int, timeout_s: float | None = None) -> Lost:
         con.execute("COMMIT")
 
     _retrying(con, attempt, "removing duplicate ids", timeout_s)
-    lost: Lost = {}
-    for t in tables:
-        from benchwh.warehouse.tables import ID_COLUMN
-
-        idcol = ID_COLUMN[t]
-        kept = {r[0] for r in con.execute(
-            f"SELECT {idcol} FROM {t} WHERE snapshot_id = ?", [snapshot]).fetchall()}
-        gone = [(i, sha) for i, sha in ours[t].items() if i not in kept]
-        if gone:
-            lost[t] = gone
-    return lost
+    con.execute("BEGIN TRANSACTION")
+    try:
+        return {t: gone for t in tables if (gone := _gone(con, t, snapshot))}
+    finally:
+        _rollback(con)
 
 
 def commit_write(con, body: Callable[[object], T], what: str = "append",
@@ -385,10 +384,12 @@ def commit_write(con, body: Callable[[object], T], what: str = "append",
     """Run ``body(con)`` inside one lake transaction and commit it; on a commit conflict the
     whole transaction (``body`` included, so it must only depend on what it reads) is run again.
     Then settle duplicate ids (``settle``). Returns ``body``'s value and the rows taken back."""
-    before = _last_commit(con)
+    start = -1
 
     def attempt() -> T:
+        nonlocal start
         con.execute("BEGIN TRANSACTION")
+        start = con.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchone()[0]
         _tag(con, what)
         value = body(con)
         con.execute("COMMIT")
@@ -396,6 +397,6 @@ def commit_write(con, body: Callable[[object], T], what: str = "append",
 
     value = _retrying(con, attempt, what, timeout_s)
     snapshot = _last_commit(con)
-    if snapshot is None or snapshot == before:
-        return value, {}  # nothing was written
-    return value, settle(con, snapshot, timeout_s)
+    if snapshot is None or snapshot <= start:
+        return value, {}  # the transaction wrote nothing
+    return value, settle(con, snapshot, start, timeout_s)
