@@ -60,28 +60,29 @@ def add_annotation(con, ann: Annotation) -> bool:
     """Write ``ann`` as one row of ``annotations`` in one transaction; False when an
     identical annotation (same id) is already there. ``created_at`` defaults to now: it
     records when the mark was made, never a measurement time."""
-    from benchwh.warehouse.write import new_ids
+    from benchwh.warehouse.write import WriteStats, commit, new_ids
 
     row = {f.name: getattr(ann, f.name) for f in fields(ann)}
     row["annotation_id"] = ann.annotation_id
     row["created_at"] = ann.created_at or datetime.now()
     schema = SCHEMAS["annotations"]
     tbl = pa.Table.from_arrays([pa.array([row[f.name]], f.type) for f in schema], schema=schema)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if not new_ids(con, "annotations", [row["annotation_id"]]):
-            con.execute("ROLLBACK")
-            return False
-        con.register("_bw_annotation", tbl)
-        try:
-            cols = ", ".join(schema.names)
-            con.execute(f"INSERT INTO annotations ({cols}) SELECT {cols} FROM _bw_annotation")
-        finally:
-            con.unregister("_bw_annotation")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    def body(c) -> WriteStats:
+        stats = WriteStats()
+        if new_ids(c, "annotations", [row["annotation_id"]]):
+            c.register("_bw_annotation", tbl)
+            try:
+                cols = ", ".join(schema.names)
+                c.execute(f"INSERT INTO annotations ({cols}) SELECT {cols} FROM _bw_annotation")
+            finally:
+                c.unregister("_bw_annotation")
+            stats.inserted["annotations"] = 1
+        return stats
+
+    # Through the shared commit: on DuckLake a conflict re-runs the body and a copy committed
+    # by another machine at the same moment is settled.
+    if not commit(con, body, what="annotate")["annotations"]:
+        return False
     return True
 
 

@@ -16,7 +16,7 @@ from benchwh.warehouse.connect import connection
 from benchwh.warehouse.location import FILE, Location
 from benchwh.warehouse.migrate import read_revision
 from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS, WRITE_ORDER
-from benchwh.warehouse.write import new_ids
+from benchwh.warehouse.write import WriteStats, commit, new_ids
 
 CHUNK_ROWS = 100_000
 
@@ -42,31 +42,40 @@ def merge(con, target: Location, other: Location) -> MergeReport:
                 f"{other} is at revision {rev or 'none'}, this warehouse at {h}: "
                 f"run `benchwh migrate --db {other}` first"
             )
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for table in WRITE_ORDER:
-                schema, idcol = SCHEMAS[table], ID_COLUMN[table]
-                cols = ", ".join(schema.names)
-                reader = src.execute(f"SELECT {cols} FROM {table}").to_arrow_reader(CHUNK_ROWS)
-                added = seen = 0
-                for rb in reader:
-                    tbl = pa.Table.from_batches([rb]).cast(schema)
-                    seen += tbl.num_rows
-                    fresh = new_ids(con, table, tbl.column(idcol).to_pylist())
-                    if not fresh:
-                        continue
-                    import pyarrow.compute as pc
 
-                    tbl = tbl.filter(pc.is_in(tbl.column(idcol), value_set=pa.array(list(fresh), pa.string())))
-                    con.register("_bw_merge", tbl)
-                    try:
-                        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _bw_merge")
-                    finally:
-                        con.unregister("_bw_merge")
-                    added += tbl.num_rows
-                report.added[table], report.seen[table] = added, seen
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        def body(c) -> WriteStats:
+            stats = WriteStats()
+            for table in WRITE_ORDER:
+                stats.inserted[table] = _copy_table(src, c, table, report)
+            return stats
+
+        # One transaction; on DuckLake a commit conflict re-runs the body (it only depends on
+        # what it reads) and duplicates committed concurrently are settled (see write.commit).
+        stats = commit(con, body, what="merge")
+        report.added = {t: stats.inserted.get(t, 0) for t in WRITE_ORDER}
     return report
+
+
+def _copy_table(src, con, table: str, report: MergeReport) -> int:
+    """Stream ``table`` from ``src`` in Arrow chunks and insert the rows whose id is new."""
+    import pyarrow.compute as pc
+
+    schema, idcol = SCHEMAS[table], ID_COLUMN[table]
+    cols = ", ".join(schema.names)
+    reader = src.execute(f"SELECT {cols} FROM {table}").to_arrow_reader(CHUNK_ROWS)
+    added = seen = 0
+    for rb in reader:
+        tbl = pa.Table.from_batches([rb]).cast(schema)
+        seen += tbl.num_rows
+        fresh = new_ids(con, table, tbl.column(idcol).to_pylist())
+        if not fresh:
+            continue
+        tbl = tbl.filter(pc.is_in(tbl.column(idcol), value_set=pa.array(list(fresh), pa.string())))
+        con.register("_bw_merge", tbl)
+        try:
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _bw_merge")
+        finally:
+            con.unregister("_bw_merge")
+        added += tbl.num_rows
+    report.seen[table] = seen
+    return added
