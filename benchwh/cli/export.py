@@ -29,8 +29,7 @@ def export(
 ) -> None:
     """Export every result (simulated ones included and flagged) as one flat table.
 
-    Columns are the export contract's; Parquet and Arrow files carry the schema revision and
-    benchwh version in their metadata.
+    Columns: the export contract's. Parquet/Arrow metadata: schema revision, benchwh version.
     """
     from benchwh.warehouse.export import export as run_export
 

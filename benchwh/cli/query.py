@@ -65,7 +65,16 @@ def _show(df, fmt: str, title: str) -> None:
 
     from benchwh.query.render import to_rich
 
-    Console().print(to_rich(df, title))
+    table = to_rich(df, title)
+    console = Console()
+    # Never squeeze columns below their natural width (folded numbers and names are
+    # unreadable): a wide table overflows the terminal instead (`less -S` scrolls it).
+    from rich.measure import Measurement
+
+    natural = Measurement.get(console, console.options.update(max_width=1000), table).maximum
+    if natural > console.width:
+        console = Console(width=min(natural, 1000))
+    console.print(table)
     sims = int(df["is_simulated"].sum()) if "is_simulated" in df.columns and df.height else 0
     note = f"{df.height} row(s)"
     if sims:

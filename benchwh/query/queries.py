@@ -1,7 +1,9 @@
 """The answers ``benchwh query`` gives, as functions returning Polars DataFrames.
 
-Each function reads the warehouse (results, runs, models, hardware, compatibility) through
-the export contract's flat SELECT and writes nothing. ``source`` is an open DuckDB connection
+Each function reads the warehouse (results, runs, models, hardware, compatibility) and writes
+nothing; rows come from the export contract's flat SELECT (plus derived columns such as
+``latency_vs_fastest``), and "newest per key" is decided on ids first, so only the winning
+rows pay for the flat table's joins. ``source`` is an open DuckDB connection
 or a warehouse location (``--db`` text or a Location), opened read-only for the call.
 Filters (:class:`benchwh.warehouse.read.Filters`) are bound as parameters; simulated results
 are left out unless ``include_simulated`` and are then marked by ``is_simulated``.
@@ -36,7 +38,13 @@ METRICS = {
     "memory": "memory_peak_mb",
 }
 
-_NEWEST = "measured_at DESC NULLS LAST, inserted_at DESC, {id} DESC"
+# The id of the newest row of a group, as one aggregate: max() over a struct ordered
+# (measured_at [unknown lowest], <extra>, inserted_at, id) and its id field. One hash
+# aggregation: several times faster than row_number() OVER (...) = 1, and ~1.5x faster than
+# arg_max(id, <same key>) on 1M rows (benchmarks/query_speed.py). The id makes ties
+# deterministic. Every field is non-NULL (struct comparison puts NULL fields first).
+_NEWEST_ID = ("max(struct_pack(m := coalesce(epoch_us({p}measured_at), -9223372036854775807), "
+              "{extra}i := epoch_us({p}inserted_at), id := {p}{id})).id")
 _CONFIG_ORDER = ", ".join(f"{c} NULLS FIRST" for c in CONFIG)
 
 
@@ -73,20 +81,34 @@ def _select(con, sql: str, params: list[Any], limit: int | None):
     return read_frame(con, sql, params)
 
 
+def _newest_ids(filters: Filters | None) -> tuple[str, list[Any]]:
+    """SQL for the ids of the newest result per model x hardware type x configuration x
+    simulated (filters applied), and its parameters. It reads the results table by ids and
+    joins only the small hardware table (for the type), so only the winners pay for the
+    flat table's joins."""
+    where, params = (filters or Filters()).where("r", by_id=True)
+    key = ("r.model_id", "h.hardware_type", *(f"r.{c}" for c in CONFIG), "r.is_simulated")
+    sql = (f"SELECT {_NEWEST_ID.format(p='r.', extra='', id='result_id')} "
+           "FROM results r LEFT JOIN hardware h ON h.hardware_id = r.hardware_id"
+           + (" WHERE " + " AND ".join(where) if where else "") + f" GROUP BY {', '.join(key)}")
+    return sql, params
+
+
+def _newest_flat(filters: Filters | None) -> tuple[str, list[Any]]:
+    """``SELECT * FROM flat`` restricted to the newest result of each key (see above)."""
+    ids, params = _newest_ids(filters)
+    return f"SELECT * FROM ({FLAT_SELECT}) flat WHERE result_id IN ({ids})", params
+
+
 def latest(source, filters: Filters | None = None, limit: int | None = None):
     """The newest result per model x hardware x configuration (x simulated or not).
 
     One row per key with its status, latency (mean, p50), throughput, memory, device, time,
     simulation flag and provenance; ordered by model, hardware, configuration."""
-    base, params = _filtered(filters)
+    newest, params = _newest_flat(filters)
     cols = ("model_name", "hardware_type", "device_name", *CONFIG, *MEASURES, *TRAIL)
-    key = ("model_name", "hardware_type", *CONFIG, "is_simulated")
-    sql = (
-        f"SELECT {', '.join(cols)} FROM ({base}) f "
-        f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
-        f"ORDER BY {_NEWEST.format(id='result_id')}) = 1 "
-        f"ORDER BY model_name, hardware_type, {_CONFIG_ORDER}, is_simulated"
-    )
+    sql = (f"SELECT {', '.join(cols)} FROM ({newest}) n "
+           f"ORDER BY model_name, hardware_type, {_CONFIG_ORDER}, is_simulated")
     with reading(source) as con:
         return _select(con, sql, params, limit)
 
@@ -96,18 +118,14 @@ def _compare(source, filters: Filters, across: str, limit: int | None):
     ranked by mean latency within it: ``latency_vs_fastest`` is latency / the configuration's
     lowest latency (1.0 = fastest; NULL where latency was not measured)."""
     held = "model_name" if across == "hardware_type" else "hardware_type"
-    base, params = _filtered(filters)
-    key = ("model_name", "hardware_type", *CONFIG, "is_simulated")
+    newest, params = _newest_flat(filters)
     group = (held, *CONFIG)
     cols = (held, *CONFIG, across, "device_name" if across == "hardware_type" else "model_family",
             *MEASURES)
     sql = (
-        f"WITH newest AS (SELECT * FROM ({base}) f "
-        f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
-        f"ORDER BY {_NEWEST.format(id='result_id')}) = 1) "
         f"SELECT {', '.join(cols)}, "
         f"latency_ms_mean / nullif(min(latency_ms_mean) OVER (PARTITION BY {', '.join(group)}), 0) "
-        f"AS latency_vs_fastest, {', '.join(TRAIL)} FROM newest "
+        f"AS latency_vs_fastest, {', '.join(TRAIL)} FROM ({newest}) n "
         f"ORDER BY {held}, {_CONFIG_ORDER}, latency_ms_mean NULLS LAST, {across}, is_simulated"
     )
     with reading(source) as con:
@@ -169,32 +187,31 @@ def matrix(source, filters: Filters | None = None, limit: int | None = None):
     Evidence is a compatibility fact with a known answer (``compatible`` true/false) or a
     result that completed (true) or failed (false); ``evidence`` says which, ``measured_at``
     when. Evidence of the same moment that disagrees (one configuration ran, another failed)
-    counts as compatible: the model does run there. Batch-size and precision filters apply to result evidence only (facts have none)."""
-    f = (filters or Filters()).normalized()
-    where, params = f.where()
+    counts as compatible: the model does run there. With a batch-size or precision filter
+    only results count as evidence (compatibility facts have neither)."""
+    where, params = (filters or Filters()).where("ev", by_id=True)
+    newest = _NEWEST_ID.format(p="", extra="c := compatible, ", id="evidence_id")
     sql = f"""
         WITH ev AS (
-            SELECT m.model_name, h.hardware_type, c.compatible, c.status, c.error,
-                   c.is_simulated, c.measured_at, c.inserted_at, c.source_file,
-                   'compatibility' AS evidence, c.compat_id AS evidence_id,
+            SELECT model_id, hardware_id, compatible, status, error, is_simulated, measured_at,
+                   inserted_at, source_file, 'compatibility' AS evidence, compat_id AS evidence_id,
                    NULL::INTEGER AS batch_size, NULL::VARCHAR AS precision
-            FROM compatibility c
-            LEFT JOIN models m ON m.model_id = c.model_id
-            LEFT JOIN hardware h ON h.hardware_id = c.hardware_id
-            WHERE c.compatible IS NOT NULL
+            FROM compatibility WHERE compatible IS NOT NULL
             UNION ALL
-            SELECT model_name, hardware_type, status = 'completed', status, error,
-                   is_simulated, measured_at, inserted_at, source_file,
-                   'result', result_id, batch_size, precision
-            FROM ({FLAT_SELECT}) flat WHERE status IN ('completed', 'failed')
+            SELECT model_id, hardware_id, status = 'completed', status, error, is_simulated,
+                   measured_at, inserted_at, source_file, 'result', result_id, batch_size, precision
+            FROM results WHERE status IN ('completed', 'failed')
+        ), f AS (
+            SELECT ev.*, h.hardware_type FROM ev LEFT JOIN hardware h ON h.hardware_id = ev.hardware_id
+            {"WHERE " + " AND ".join(where) if where else ""}
+        ), winners AS (
+            SELECT {newest} AS id FROM f GROUP BY model_id, hardware_type, is_simulated
         )
-        SELECT model_name, hardware_type, compatible, status, evidence, measured_at,
-               is_simulated, error, source_file, evidence_id
-        FROM ev {"WHERE " + " AND ".join(where) if where else ""}
-        QUALIFY row_number() OVER (PARTITION BY model_name, hardware_type, is_simulated
-                                   ORDER BY measured_at DESC NULLS LAST, compatible DESC,
-                                            inserted_at DESC, evidence_id DESC) = 1
-        ORDER BY model_name, hardware_type, is_simulated
+        SELECT m.model_name, f.hardware_type, f.compatible, f.status, f.evidence, f.measured_at,
+               f.is_simulated, f.error, f.source_file, f.evidence_id
+        FROM f LEFT JOIN models m ON m.model_id = f.model_id
+        WHERE f.evidence_id IN (SELECT id FROM winners)
+        ORDER BY m.model_name, f.hardware_type, f.is_simulated
     """
     with reading(source) as con:
         return _select(con, sql, params, limit)
@@ -202,36 +219,35 @@ def matrix(source, filters: Filters | None = None, limit: int | None = None):
 
 def runs(source, filters: Filters | None = None, limit: int | None = None):
     """Runs with at least one result or compatibility fact matching the filters, newest
-    first: origin (``source``), start, git, host, and counts of what matched."""
-    f = (filters or Filters()).normalized()
-    where, params = f.where()
+    first (by start; runs without a start time last, by their first measurement): origin
+    (``source``), start, git, host, and counts of what matched."""
+    where, params = (filters or Filters()).where(by_id=True)
     sql = f"""
         WITH ev AS (
-            SELECT run_id, 'result' AS kind, model_name, hardware_type, batch_size, precision,
+            SELECT run_id, 1 AS is_result, model_id, hardware_id, batch_size, precision,
                    is_simulated, measured_at
-            FROM ({FLAT_SELECT}) flat
+            FROM results
             UNION ALL
-            SELECT c.run_id, 'compatibility', m.model_name, h.hardware_type, NULL::INTEGER,
-                   NULL::VARCHAR, c.is_simulated, c.measured_at
-            FROM compatibility c
-            LEFT JOIN models m ON m.model_id = c.model_id
-            LEFT JOIN hardware h ON h.hardware_id = c.hardware_id
+            SELECT run_id, 0, model_id, hardware_id, NULL::INTEGER, NULL::VARCHAR,
+                   is_simulated, measured_at
+            FROM compatibility
         ), agg AS (
             SELECT run_id,
-                   count(*) FILTER (WHERE kind = 'result') AS results,
-                   count(*) FILTER (WHERE kind = 'compatibility') AS compatibility_facts,
+                   sum(is_result)::BIGINT AS results,
+                   (count(*) - sum(is_result))::BIGINT AS compatibility_facts,
                    count(*) FILTER (WHERE is_simulated) AS simulated,
-                   count(DISTINCT model_name) AS models,
-                   string_agg(DISTINCT hardware_type, ',' ORDER BY hardware_type) AS hardware_types,
+                   count(DISTINCT model_id) AS models, list(DISTINCT hardware_id) AS hardware_ids,
                    min(measured_at) AS first_measured_at, max(measured_at) AS last_measured_at
             FROM ev {"WHERE " + " AND ".join(where) if where else ""}
             GROUP BY run_id
         )
         SELECT a.run_id, ru.origin AS source, ru.started_at, ru.git_commit, ru.git_branch,
                ru.host, a.results, a.compatibility_facts, a.simulated, a.models,
-               a.hardware_types, a.first_measured_at, a.last_measured_at
+               (SELECT string_agg(DISTINCT h.hardware_type, ',' ORDER BY h.hardware_type)
+                FROM hardware h WHERE list_contains(a.hardware_ids, h.hardware_id)) AS hardware_types,
+               a.first_measured_at, a.last_measured_at
         FROM agg a LEFT JOIN runs ru ON ru.run_id = a.run_id
-        ORDER BY coalesce(ru.started_at, a.first_measured_at) DESC NULLS LAST, a.run_id
+        ORDER BY ru.started_at DESC NULLS LAST, a.first_measured_at DESC NULLS LAST, a.run_id
     """
     with reading(source) as con:
         return _select(con, sql, params, limit)

@@ -10,25 +10,33 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from decimal import Decimal
 from typing import Any
 
 FORMATS = ("table", "csv", "json", "markdown")
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
+    """A value JSON can hold: times as ISO text, integral decimals (SQL SUM) as ints."""
+    if isinstance(value, (datetime, date, dtime)):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
-        return None  # JSON has no NaN/inf; a ratio over a zero denominator has no value
+        return None  # JSON has no NaN/inf
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(x) for x in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (timedelta, bytes)):
+        return str(value)
     return value
 
 
 def to_json(df) -> str:
-    rows = [{k: (_plain(v) if not isinstance(v, list) else [_plain(x) for x in v])
-             for k, v in row.items()} for row in df.iter_rows(named=True)]
+    rows = [{k: _plain(v) for k, v in row.items()} for row in df.iter_rows(named=True)]
     if not rows:
         return "[]"
     # one object per line: greppable, and still one JSON array
@@ -79,12 +87,18 @@ def to_markdown(df) -> str:
     return "\n".join(lines)
 
 
+# Identifiers and provenance: in csv/json output, too long for a table people read.
+TABLE_HIDDEN = frozenset({"result_id", "run_id", "evidence_id", "source_file", "source_sha256",
+                          "source_pointer", "simulation_reason", "inserted_at"})
+
+
 def shown_columns(df) -> list[str]:
-    """Columns with at least one value (the table view leaves all-empty ones out)."""
+    """The table view's columns: those with at least one value, minus ids and provenance."""
+    cols = [c for c in df.columns if c not in TABLE_HIDDEN]
     if df.height == 0:
-        return list(df.columns)
-    counts = df.null_count().row(0)
-    return [c for c, nulls in zip(df.columns, counts) if nulls < df.height]
+        return cols
+    nulls = dict(zip(df.columns, df.null_count().row(0)))
+    return [c for c in cols if nulls[c] < df.height]
 
 
 def to_rich(df, title: str | None = None):
@@ -94,7 +108,8 @@ def to_rich(df, title: str | None = None):
     cols = shown_columns(df)
     table = Table(title=title, show_lines=False, header_style="bold")
     for c in cols:
-        table.add_column(c, overflow="fold")
+        numeric = df.schema[c].is_numeric()
+        table.add_column(c, justify="right" if numeric else "left", overflow="fold", max_width=None if numeric else 60)
     sim = "is_simulated" in df.columns
     for row in df.select(cols).iter_rows(named=True):
         marked = sim and bool(row.get("is_simulated"))

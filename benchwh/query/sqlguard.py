@@ -16,6 +16,8 @@ Three walls, each enough on its own for the common cases:
 2. The connection is opened read-only.
 3. Before the query runs, the connection turns off external access (files, extensions,
    ATTACH) and locks its configuration, so nothing the statement does can re-enable them.
+   (Not on DuckLake: a lake connection shares a cached DuckDB instance whose catalog and
+   data files are external by nature; there the lake is attached read-only and wall 1 holds.)
 """
 
 from __future__ import annotations
@@ -171,17 +173,39 @@ def _check_function(node) -> None:
         raise QueryError(f"function {name}() is not allowed: it is a {'/'.join(sorted(kinds))} function")
 
 
-def _check_relation(table, catalog: Catalog, ctes: set[str]) -> None:
+def _cte_in_scope(table, name: str) -> bool:
+    """Is ``name`` a CTE visible where ``table`` stands? Visible: the CTEs of every enclosing
+    query's WITH, and inside a CTE's own body only those defined before it (itself too when
+    RECURSIVE). A same-named CTE elsewhere does not count: DuckDB would resolve the name to
+    something else there (a table, or a file through a replacement scan)."""
+    child, node = table, table.parent
+    while node is not None:
+        if isinstance(node, exp.With):
+            ctes = list(node.expressions)
+            pos = next((i for i, c in enumerate(ctes) if c is child), len(ctes))
+            visible = ctes[:pos + 1] if node.args.get("recursive") else ctes[:pos]
+            if any(c.alias_or_name.lower() == name for c in visible):
+                return True
+        else:
+            with_ = node.args.get("with_") or node.args.get("with")
+            if isinstance(with_, exp.With) and child is not with_ and \
+                    any(c.alias_or_name.lower() == name for c in with_.expressions):
+                return True
+        child, node = node, node.parent
+    return False
+
+
+def _check_relation(table, catalog: Catalog) -> None:
     if not isinstance(table.this, exp.Identifier):
         return  # a function in FROM: checked by _check_function
     name = table.name.lower()
     db, cat = table.db.lower(), table.catalog.lower()
-    shown = table.sql(dialect="duckdb")
+    shown = ".".join(p for p in (table.catalog, table.db, table.name) if p)
     if cat and cat != catalog.database.lower():
         raise QueryError(f"{shown}: only this warehouse can be read (no other catalogs)")
     if db == "information_schema":
         return
-    if not db and name in ctes:
+    if not db and not cat and _cte_in_scope(table, name):
         return
     if db and db != catalog.schema.lower():
         raise QueryError(f"{shown}: unknown schema {table.db!r}; read the warehouse's tables or information_schema")
@@ -221,12 +245,11 @@ def check_sql(sql: str, catalog: Catalog, dialect: str | None = None) -> str:
             raise QueryError(f"cannot translate the statement from {name} to DuckDB: {_one_line(e)}") from None
         if trap.messages:
             raise QueryError(f"cannot translate the statement from {name} to DuckDB: {_one_line(trap.messages[0])}")
-        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
         for node in tree.walk():
             if isinstance(node, _DENIED_NODES):
                 raise QueryError(f"refused: {node.key.upper()} is not allowed in a read-only query")
             if isinstance(node, exp.Table):
-                _check_relation(node, catalog, ctes)
+                _check_relation(node, catalog)
             elif isinstance(node, exp.Func):
                 _check_function(node)
     return out
@@ -245,11 +268,9 @@ def catalog_of(con) -> Catalog:
     return Catalog(frozenset(r[0] for r in rows), database, schema)
 
 
-def lock_down(con, allowed_directories: list[str] | None = None) -> None:
-    """Turn off file, extension and ATTACH access on ``con`` and lock its configuration.
-    ``allowed_directories`` keeps the warehouse's own data files readable (DuckLake)."""
-    if allowed_directories:
-        con.execute("SET allowed_directories = ?", [list(allowed_directories)])
+def lock_down(con) -> None:
+    """Turn off file, extension and ATTACH access on ``con`` (a DuckDB-file connection that
+    only this query uses) and lock its configuration so the statement cannot undo it."""
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 
@@ -266,7 +287,11 @@ def run_sql(db: Any, sql: str, dialect: str | None = None, limit: int | None = N
     loc = as_location(db)
     with open_warehouse(loc, read_only=True) as con:
         checked = check_sql(sql, catalog_of(con), dialect)
-        lock_down(con, [str(loc.data_path)] if loc.is_lake and loc.data_path else None)
+        if not loc.is_lake:
+            # A lake connection is a cursor on a shared, cached DuckDB instance whose catalog
+            # and data files are external by nature: settings there are global and would
+            # outlive this query. The lake is still attached read-only; the parser wall holds.
+            lock_down(con)
         if limit is not None:
             if limit < 0:
                 raise QueryError(f"--limit {limit}: give a number of rows, 0 or more")

@@ -108,20 +108,24 @@ class Filters:
                        self.include_simulated)
 
     def where(self, alias: str = "", *, batch: bool = True, precision: bool = True,
-              simulated: bool = True) -> tuple[list[str], list[Any]]:
+              simulated: bool = True, by_id: bool = False) -> tuple[list[str], list[Any]]:
         """SQL conditions (column names prefixed with ``alias.``) and their parameters.
 
         ``batch``/``precision`` False leave those filters out (for sources without those
-        columns); ``simulated`` False leaves the simulated rows in regardless."""
+        columns); ``simulated`` False leaves the simulated rows in regardless. ``by_id``
+        writes the model and hardware filters against ``model_id``/``hardware_id`` (for the
+        fact tables themselves, which hold ids, not names)."""
         f = self.normalized()
         p = f"{alias}." if alias else ""
         where: list[str] = []
         params: list[Any] = []
         if f.model is not None:
-            where.append(f"{p}model_name = ?")
+            where.append(f"{p}model_id IN (SELECT model_id FROM models WHERE model_name = ?)" if by_id
+                         else f"{p}model_name = ?")
             params.append(f.model)
         if f.hardware is not None:
-            where.append(f"{p}hardware_type = ?")
+            where.append(f"{p}hardware_id IN (SELECT hardware_id FROM hardware WHERE hardware_type = ?)"
+                         if by_id else f"{p}hardware_type = ?")
             params.append(f.hardware)
         if batch and f.batch_size is not None:
             where.append(f"{p}batch_size = ?")

@@ -1,0 +1,105 @@
+"""Property: any results a runner may record survive records -> warehouse -> Parquet ->
+Polars with every contract value intact (text with quotes and unicode, NULLs, lists, times,
+booleans, metrics as JSON text)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchwh.records import Provenance, Result, RunInfo
+from benchwh.warehouse.export import export
+from benchwh.warehouse.write import write_records
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+maybe = lambda s: st.none() | s  # noqa: E731
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+times = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1))
+ints = st.integers(min_value=-(2**31), max_value=2**31 - 1)
+
+
+@st.composite
+def results(draw):
+    run = RunInfo(origin=draw(st.sampled_from(["benchwh.runner.inference", "hardware_benchmark_runner"])),
+                  started_at=draw(maybe(times)), git_commit=draw(maybe(text)), host=draw(maybe(text)),
+                  git_branch=draw(maybe(text)))
+    return Result(
+        run=run, model_name=draw(text.filter(bool)), hardware_type=draw(st.sampled_from(["cpu", "cuda", "webgpu"])),
+        model_family=draw(maybe(text)), device_name=draw(maybe(text)),
+        mode=draw(st.sampled_from(["inference", "training"])), scenario=draw(maybe(text)),
+        batch_size=draw(maybe(ints)), sequence_length=draw(maybe(ints)), precision=draw(maybe(text)),
+        status=draw(st.sampled_from(["completed", "failed"])), error=draw(maybe(text)),
+        latency_ms_mean=draw(maybe(finite)), latency_ms_p99=draw(maybe(finite)),
+        latency_samples_ms=draw(maybe(st.lists(finite, max_size=5))),
+        throughput_items_per_s=draw(maybe(finite)), memory_peak_mb=draw(maybe(finite)),
+        iterations=draw(maybe(ints)),
+        metrics=draw(st.dictionaries(st.text(max_size=8), finite | text, max_size=3)),
+        is_simulated=draw(st.booleans()), simulation_reason=draw(maybe(text)),
+        measured_at=draw(maybe(times)),
+        provenance=Provenance(source_file=draw(maybe(text)), source_pointer=draw(maybe(text))),
+    )
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.migrate import migrate
+
+    path = tmp_path_factory.mktemp("tpl") / "empty.duckdb"
+    migrate(resolve(str(path)))
+    return path
+
+
+def expected_row(r: Result) -> dict:
+    metrics = json.dumps(r.metrics, sort_keys=True, allow_nan=False) if r.metrics else None
+    return {
+        "result_id": r.result_id, "run_id": r.run.run_id, "source": r.run.origin, "model_name": r.model_name,
+        "model_family": r.model_family, "hardware_type": r.hardware_type, "device_name": r.device_name,
+        "is_simulated": r.is_simulated, "simulation_reason": r.simulation_reason, "mode": r.mode,
+        "scenario": r.scenario, "batch_size": r.batch_size, "sequence_length": r.sequence_length,
+        "precision": r.precision, "status": r.status, "error": r.error,
+        "latency_ms_mean": r.latency_ms_mean, "latency_ms_p99": r.latency_ms_p99,
+        "latency_samples_ms": r.latency_samples_ms, "throughput_items_per_s": r.throughput_items_per_s,
+        "memory_peak_mb": r.memory_peak_mb, "iterations": r.iterations, "measured_at": r.measured_at,
+        "git_commit": r.run.git_commit, "git_branch": r.run.git_branch, "host": r.run.host,
+        "metrics": metrics, "source_file": r.provenance.source_file,
+        "source_pointer": r.provenance.source_pointer,
+    }
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(recs=st.lists(results(), min_size=1, max_size=6))
+def test_records_survive_warehouse_parquet_polars(template, tmp_path_factory, recs):
+    import polars as pl
+
+    work = tmp_path_factory.mktemp("prop")
+    db = work / "w.duckdb"
+    shutil.copy(template, db)
+    write_records(str(db), recs)
+    path = work / "out.parquet"
+    export(str(db), path)
+    got = {row["result_id"]: row for row in pl.read_parquet(path).to_dicts()}
+    # The first record of an id wins (the runs/models of later duplicates are not rewritten),
+    # so the expectation keeps, per id, the first record and its run's first-seen facts.
+    want: dict[str, dict] = {}
+    first_run: dict[str, RunInfo] = {}
+    first_family: dict[str, str | None] = {}
+    for r in recs:
+        first_run.setdefault(r.run.run_id, r.run)
+        first_family.setdefault(r.model_name, r.model_family)
+        if r.result_id not in want:
+            row = expected_row(r)
+            run = first_run[r.run.run_id]
+            row.update(git_commit=run.git_commit, git_branch=run.git_branch, host=run.host)
+            if row["model_family"] is None:  # the flat table falls back to the model's family
+                row["model_family"] = first_family[r.model_name]
+            want[r.result_id] = row
+    assert set(got) == set(want)
+    for rid, w in want.items():
+        g = got[rid]
+        assert {k: g[k] for k in w} == w
