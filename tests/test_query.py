@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from benchwh.query import queries
+from benchwh.warehouse import queries
 from benchwh.warehouse.read import Filters, flat_frame, read_frame
 
 from test_query_data import DAY0, ODD_MODEL, build
@@ -282,7 +282,7 @@ def test_a_local_ducklake_answers_alike(wh, tmp_path, cli):
     import polars as pl
 
     from benchwh.errors import QueryError
-    from benchwh.query.sqlguard import run_sql
+    from benchwh.warehouse.sqlguard import run_sql
     from benchwh.warehouse.export import export
     from benchwh.warehouse.write import write_records
 

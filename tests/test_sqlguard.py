@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from benchwh.errors import QueryError
-from benchwh.query.sqlguard import Catalog, check_sql, lock_down, run_sql
+from benchwh.warehouse.sqlguard import Catalog, check_sql, lock_down, run_sql
 
 from test_query_data import build
 

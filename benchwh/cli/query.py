@@ -95,7 +95,7 @@ def latest(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """The newest result per model x hardware x configuration."""
-    from benchwh.query import queries
+    from benchwh.warehouse import queries
 
     fmt = _format(fmt, as_json)
     df = queries.latest(location(db, data_path),
@@ -112,7 +112,7 @@ def compare_hardware(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """One model on every hardware type, per configuration, fastest first."""
-    from benchwh.query import queries
+    from benchwh.warehouse import queries
 
     fmt = _format(fmt, as_json)
     df = queries.compare_hardware(
@@ -129,7 +129,7 @@ def compare_models(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Every model on one hardware type, per configuration, fastest first."""
-    from benchwh.query import queries
+    from benchwh.warehouse import queries
 
     fmt = _format(fmt, as_json)
     df = queries.compare_models(
@@ -148,7 +148,7 @@ def trend(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """A metric over time for one model on one hardware type, one series per configuration."""
-    from benchwh.query import queries
+    from benchwh.warehouse import queries
 
     fmt = _format(fmt, as_json)
     df = queries.trend(
@@ -164,7 +164,7 @@ def matrix(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Compatibility, model x hardware: the newest evidence (fact or result) and its date."""
-    from benchwh.query import queries
+    from benchwh.warehouse import queries
 
     fmt = _format(fmt, as_json)
     df = queries.matrix(location(db, data_path),
@@ -180,7 +180,7 @@ def runs(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Runs with matching results or compatibility facts, newest first, with counts."""
-    from benchwh.query import queries
+    from benchwh.warehouse import queries
 
     fmt = _format(fmt, as_json)
     df = queries.runs(location(db, data_path),
@@ -198,7 +198,7 @@ def sql(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Run one read-only SQL query on the warehouse (anything else is refused)."""
-    from benchwh.query.sqlguard import run_sql
+    from benchwh.warehouse.sqlguard import run_sql
 
     fmt = _format(fmt, as_json)
     df = run_sql(location(db, data_path), statement, dialect, limit=limit)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 _EXPORTS = {
-    "latest": "benchwh.query.queries", "compare_hardware": "benchwh.query.queries",
-    "compare_models": "benchwh.query.queries", "trend": "benchwh.query.queries",
-    "matrix": "benchwh.query.queries", "runs": "benchwh.query.queries",
-    "METRICS": "benchwh.query.queries", "run_sql": "benchwh.query.sqlguard",
-    "check_sql": "benchwh.query.sqlguard", "Filters": "benchwh.warehouse.read",
+    "latest": "benchwh.warehouse.queries", "compare_hardware": "benchwh.warehouse.queries",
+    "compare_models": "benchwh.warehouse.queries", "trend": "benchwh.warehouse.queries",
+    "matrix": "benchwh.warehouse.queries", "runs": "benchwh.warehouse.queries",
+    "METRICS": "benchwh.warehouse.queries", "run_sql": "benchwh.warehouse.sqlguard",
+    "check_sql": "benchwh.warehouse.sqlguard", "Filters": "benchwh.warehouse.read",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -31,7 +31,7 @@ def _slug(text: str) -> str:
 
 
 def compat_cells(compat) -> tuple[dict, list[str], list[str]]:
-    """Model x hardware cells from the latest facts (``data.COMPAT_SELECT`` rows): the
+    """Model x hardware cells from the latest facts (``benchwh.warehouse.read.COMPAT_SELECT`` rows): the
     measured fact when there is one, else the simulated one, flagged."""
     cells: dict[tuple[str, str], dict] = {}
     for r in compat.iter_rows(named=True):

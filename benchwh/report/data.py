@@ -16,19 +16,6 @@ from benchwh.warehouse.annotate import Annotation
 # Metrics drawn in the hardware comparison and the trends.
 CHART_METRICS = ("latency_ms_mean", "throughput_items_per_s")
 
-# Latest compatibility fact per model x hardware x simulated flag.
-COMPAT_SELECT = """
-SELECT model_name, hardware_type, is_simulated, compatible, error, measured_at FROM (
-    SELECT m.model_name, h.hardware_type, c.is_simulated, c.compatible, c.error, c.measured_at,
-           row_number() OVER (PARTITION BY m.model_name, h.hardware_type, c.is_simulated
-                              ORDER BY c.measured_at DESC NULLS LAST, c.compat_id) AS rn
-    FROM compatibility c
-    LEFT JOIN models m ON m.model_id = c.model_id
-    LEFT JOIN hardware h ON h.hardware_id = c.hardware_id
-) WHERE rn = 1 ORDER BY model_name, hardware_type, is_simulated
-"""
-
-
 @dataclass
 class ReportData:
     location: str
@@ -37,7 +24,7 @@ class ReportData:
     history: dict[int, list[Finding]]  # id(series) -> judged points after the first (chart metrics)
     latest: list[Finding]
     annotations: list[Annotation]
-    compat: Any  # polars.DataFrame (COMPAT_SELECT)
+    compat: Any  # polars.DataFrame (benchwh.warehouse.read.latest_compat_frame)
     failed_results: int = 0
     models: list[str] = field(default_factory=list)
 
@@ -55,13 +42,13 @@ def gather(db, models: Iterable[str] | None = None, settings: Settings = Setting
     from benchwh.regress.series import load_frame
     from benchwh.warehouse.annotate import read_annotations
     from benchwh.warehouse.open import as_location, open_warehouse
-    from benchwh.warehouse.read import flat_frame, read_frame
+    from benchwh.warehouse.read import flat_frame, latest_compat_frame
 
     wanted = sorted(set(models)) if models else None
     loc = as_location(db)
     with open_warehouse(loc, read_only=True, timeout_s=timeout_s) as con:
         frame = load_frame(con)
-        compat = read_frame(con, COMPAT_SELECT, [])
+        compat = latest_compat_frame(con)
         annotations = read_annotations(con)
         statuses = flat_frame(con, include_simulated=True, columns=["model_name", "status"])
     if wanted:

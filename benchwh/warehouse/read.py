@@ -178,3 +178,21 @@ def flat_frame(con, *, model: str | None = None, hardware: str | None = None,
     filters = Filters(model, hardware, batch_size, precision, since, until, include_simulated)
     sql, params = flat_sql(filters, columns)
     return read_frame(con, sql, params)
+
+
+# Latest compatibility fact per model x hardware x simulated flag (the report's matrix).
+COMPAT_SELECT = """
+SELECT model_name, hardware_type, is_simulated, compatible, error, measured_at FROM (
+    SELECT m.model_name, h.hardware_type, c.is_simulated, c.compatible, c.error, c.measured_at,
+           row_number() OVER (PARTITION BY m.model_name, h.hardware_type, c.is_simulated
+                              ORDER BY c.measured_at DESC NULLS LAST, c.compat_id) AS rn
+    FROM compatibility c
+    LEFT JOIN models m ON m.model_id = c.model_id
+    LEFT JOIN hardware h ON h.hardware_id = c.hardware_id
+) WHERE rn = 1 ORDER BY model_name, hardware_type, is_simulated
+"""
+
+
+def latest_compat_frame(con):
+    """The newest compatibility fact per model x hardware type x simulated flag (Polars)."""
+    return read_frame(con, COMPAT_SELECT, [])
