@@ -1,4 +1,5 @@
-"""`benchwh import` end to end: real files, real warehouse, real subprocess kills."""
+"""`benchwh import` end to end: real files, real warehouses (``warehouse_db``: a DuckDB file and
+DuckLake on PostgreSQL), real subprocess kills."""
 
 from __future__ import annotations
 
@@ -6,24 +7,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-import duckdb
 import pytest
 
 from benchwh.testing import f8_direct, write_tree
 
-from conftest import BENCHWH
-
-
-def q(db: str, sql: str, params=()):
-    con = duckdb.connect(db, read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
+from conftest import BENCHWH, sql
 
 
 def snapshot(db: str) -> dict:
@@ -32,70 +22,71 @@ def snapshot(db: str) -> dict:
     for table, skip in (("runs", "inserted_at"), ("models", "inserted_at"), ("hardware", "inserted_at"),
                         ("results", "inserted_at"), ("compatibility", "inserted_at"),
                         ("test_results", "inserted_at"), ("import_ledger", "imported_at")):
-        out[table] = sorted(map(repr, q(db, f"SELECT * EXCLUDE ({skip}) FROM {table}")))
+        out[table] = sorted(map(repr, sql(db, f"SELECT * EXCLUDE ({skip}) FROM {table}")))
     return out
 
 
-def test_generated_tree_imports_and_reimport_adds_nothing(tmp_path, fresh_db, cli):
+def test_generated_tree_imports_and_reimport_adds_nothing(tmp_path, warehouse_db, cli):
     src = tmp_path / "src"
     write_tree(src, 40)
     report = tmp_path / "r.json"
-    res = cli("import", str(src), "--db", fresh_db, "--report", str(report))
+    res = cli("import", str(src), "--db", warehouse_db, "--report", str(report))
     assert res.code == 0, res.stderr
     rep = json.loads(report.read_text())
     assert len(rep["files"]) == 40 and {f["status"] for f in rep["files"]} == {"imported"}
     # f6: 2 configs, f8: 2 batches, f10: 2 batch sizes, f12: 1 result; 10 files each
-    assert q(fresh_db, "SELECT count(*) FROM results")[0][0] == 10 * (2 + 2 + 2 + 1)
-    before = snapshot(fresh_db)
-    res = cli("import", str(src), "--db", fresh_db, "--report", str(report))
+    assert sql(warehouse_db, "SELECT count(*) FROM results")[0][0] == 10 * (2 + 2 + 2 + 1)
+    before = snapshot(warehouse_db)
+    res = cli("import", str(src), "--db", warehouse_db, "--report", str(report))
     assert res.code == 0 and "nothing new" in res.stdout
     assert {f["status"] for f in json.loads(report.read_text())["files"]} == {"duplicate"}
-    assert snapshot(fresh_db) == before
-    assert cli("check", "--db", fresh_db).code == 0
+    assert snapshot(warehouse_db) == before
+    assert cli("check", "--db", warehouse_db).code == 0
 
 
-def test_dry_run_writes_nothing_but_counts_exactly(tmp_path, fresh_db, cli):
+def test_dry_run_writes_nothing_but_counts_exactly(tmp_path, warehouse_db, cli):
     src = tmp_path / "src"
     write_tree(src, 8)
-    res = cli("import", str(src), "--db", fresh_db, "--dry-run")
+    res = cli("import", str(src), "--db", warehouse_db, "--dry-run")
     assert res.code == 0 and "would add 14 results" in res.stdout
-    assert q(fresh_db, "SELECT count(*) FROM results")[0][0] == 0
-    assert q(fresh_db, "SELECT count(*) FROM import_ledger")[0][0] == 0
+    assert sql(warehouse_db, "SELECT count(*) FROM results")[0][0] == 0
+    assert sql(warehouse_db, "SELECT count(*) FROM import_ledger")[0][0] == 0
 
 
-def test_unknown_and_malformed_are_quarantined_with_reasons(tmp_path, fresh_db, cli):
+def test_unknown_and_malformed_are_quarantined_with_reasons(tmp_path, warehouse_db, cli):
     src = tmp_path / "src"
     src.mkdir()
     (src / "weird.json").write_text(json.dumps({"alpha": 1, "beta": [1, 2]}))
     (src / "broken.json").write_text('{"model": "x", "batch_results": {')
     report = tmp_path / "r.json"
-    res = cli("import", str(src), "--db", fresh_db, "--report", str(report))
+    res = cli("import", str(src), "--db", warehouse_db, "--report", str(report))
     assert res.code == 0
     files = {f["path"]: f for f in json.loads(report.read_text())["files"]}
     assert files["weird.json"]["status"] == "quarantined"
     assert files["weird.json"]["reason"].startswith("unknown format")
     assert files["broken.json"]["status"] == "quarantined"
     assert "line 1 column" in files["broken.json"]["reason"]
-    assert cli("import", str(src), "--db", fresh_db, "--strict").code == 1
-    assert q(fresh_db, "SELECT count(*) FROM results")[0][0] == 0
+    assert cli("import", str(src), "--db", warehouse_db, "--strict").code == 1
+    assert sql(warehouse_db, "SELECT count(*) FROM results")[0][0] == 0
 
 
-def test_forced_format_that_does_not_match_is_quarantined(tmp_path, fresh_db, cli):
+def test_forced_format_that_does_not_match_is_quarantined(tmp_path, warehouse_db, cli):
     src = tmp_path / "one.json"
     src.write_text(json.dumps(f8_direct(0)[1]))
     report = tmp_path / "r.json"
-    res = cli("import", str(src), "--format", "f12-web-result", "--db", fresh_db, "--report", str(report))
+    res = cli("import", str(src), "--format", "f12-web-result", "--db", warehouse_db, "--report", str(report))
     assert res.code == 0
     assert "does not look like format 'f12-web-result'" in json.loads(report.read_text())["files"][0]["reason"]
-    res = cli("import", str(src), "--format", "f08-direct-benchmrk", "--db", fresh_db)
+    res = cli("import", str(src), "--format", "f08-direct-benchmrk", "--db", warehouse_db)
     assert res.code == 1 and "did you mean `f08-direct-benchmark`" in res.stderr
 
 
-def test_import_missing_path_is_an_error(tmp_path, fresh_db, cli):
-    res = cli("import", str(tmp_path / "nope"), "--db", fresh_db)
+def test_import_missing_path_is_an_error(tmp_path, warehouse_db, cli):
+    res = cli("import", str(tmp_path / "nope"), "--db", warehouse_db)
     assert res.code == 1 and res.stderr.strip() == f"Error: {tmp_path / 'nope'}: no such file or folder"
 
 
+# File-only: it kills an import holding the DuckDB file's single-writer lock mid-transaction.
 @pytest.mark.slow
 def test_sigkill_midway_then_rerun_converges(tmp_path):
     """Kill a real import process at several moments; the rerun must equal an uninterrupted run."""
@@ -109,7 +100,7 @@ def test_sigkill_midway_then_rerun_converges(tmp_path):
     env = dict(os.environ, BENCHWH_IMPORT_BATCH_FILES="20")
     subprocess.run([BENCHWH, "import", str(src), "--db", ref], env=env, check=True, capture_output=True)
     expected = snapshot(ref)
-    total = q(ref, "SELECT count(*) FROM results")[0][0]
+    total = sql(ref, "SELECT count(*) FROM results")[0][0]
 
     partial_seen = False
     for attempt, delay in enumerate((0.8, 1.1, 1.4, 1.8, 2.3, 3.0, 4.0)):
@@ -120,7 +111,7 @@ def test_sigkill_midway_then_rerun_converges(tmp_path):
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        n = q(db, "SELECT count(*) FROM results")[0][0]
+        n = sql(db, "SELECT count(*) FROM results")[0][0]
         # all-or-nothing per file: every ledgered file has exactly its results
         assert subprocess.run([BENCHWH, "check", "--db", db], capture_output=True).returncode == 0
         partial_seen |= 0 < n < total
@@ -131,9 +122,9 @@ def test_sigkill_midway_then_rerun_converges(tmp_path):
     assert partial_seen, "never killed the import midway; raise the file count"
 
 
-def test_corpus_import_is_faithful_and_idempotent(tmp_path, fresh_db, cli, corpus):
+def test_corpus_import_is_faithful_and_idempotent(tmp_path, warehouse_db, cli, corpus):
     report = tmp_path / "r.json"
-    res = cli("import", str(corpus), "--db", fresh_db, "--report", str(report))
+    res = cli("import", str(corpus), "--db", warehouse_db, "--report", str(report))
     assert res.code == 0, res.stderr
     files = json.loads(report.read_text())["files"]
     assert len(files) == 105
@@ -150,7 +141,7 @@ def test_corpus_import_is_faithful_and_idempotent(tmp_path, fresh_db, cli, corpu
     # F30 API test files produce no results
     assert all(f["results"] == 0 for f in files if f["path"].startswith("12_"))
     # The bert-base cpu batch 1 seq 32 measurement of run 20250305_204942, in ms, with samples
-    rows = q(fresh_db, """
+    rows = sql(warehouse_db, """
         SELECT r.latency_ms_mean, len(r.latency_samples_ms), r.latency_samples_ms[1]
         FROM results r JOIN models m USING (model_id) JOIN hardware h USING (hardware_id)
         WHERE m.model_name = 'bert-base-uncased' AND h.hardware_type = 'cpu' AND r.batch_size = 1
@@ -158,12 +149,12 @@ def test_corpus_import_is_faithful_and_idempotent(tmp_path, fresh_db, cli, corpu
     assert any(abs(mean - 753.000009059906) < 1e-9 and n == 20 and abs(first - 893.5601711273193) < 1e-9
                for mean, n, first in rows), rows
     # No latency or throughput of 0 anywhere
-    assert q(fresh_db, "SELECT count(*) FROM results WHERE latency_ms_mean = 0 OR throughput_items_per_s = 0 "
+    assert sql(warehouse_db, "SELECT count(*) FROM results WHERE latency_ms_mean = 0 OR throughput_items_per_s = 0 "
                        "OR throughput_tokens_per_s = 0")[0][0] == 0
     # No time stamped from the clock: every measured_at is in the corpus's era
-    assert q(fresh_db, "SELECT count(*) FROM results WHERE measured_at >= DATE '2025-04-01'")[0][0] == 0
-    before = snapshot(fresh_db)
-    res = cli("import", str(corpus), "--db", fresh_db)
+    assert sql(warehouse_db, "SELECT count(*) FROM results WHERE measured_at >= DATE '2025-04-01'")[0][0] == 0
+    before = snapshot(warehouse_db)
+    res = cli("import", str(corpus), "--db", warehouse_db)
     assert res.code == 0 and "added 0 results" in res.stdout
-    assert snapshot(fresh_db) == before
-    assert cli("check", "--db", fresh_db).code == 0
+    assert snapshot(warehouse_db) == before
+    assert cli("check", "--db", warehouse_db).code == 0

@@ -1,4 +1,5 @@
-"""Migrations tested the way users run them: real files, real alembic, real failures."""
+"""Migrations tested the way users run them: real alembic, real failures, on each backend (a
+DuckDB file and DuckLake on PostgreSQL: ``warehouse_db``, and ``empty_db`` before any migration)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import hashlib
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from benchwh.warehouse.connect import exists
 from benchwh.warehouse.location import resolve
 from benchwh.warehouse.migrate import head, heads, migrate, revisions
 from benchwh.warehouse.tables import SCHEMAS
+
+from conftest import BACKENDS, sql
 
 FIXTURE_F8 = Path(__file__).parent / "fixtures" / "legacy" / "f08-direct-benchmark"
 
@@ -20,21 +23,35 @@ def sha(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def tables(path) -> set[str]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    finally:
-        con.close()
+def is_lake(db: str) -> bool:
+    return db.startswith("ducklake:")
 
 
-def revision_of(path) -> str | None:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        rows = con.execute("SELECT version_num FROM alembic_version").fetchall()
-        return rows[0][0] if rows else None
-    finally:
-        con.close()
+def tables(db) -> set[str]:
+    """The warehouse's own tables (not DuckLake's catalog tables), at any revision."""
+    return {r[0] for r in sql(db, "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()",
+                              any_revision=True)}
+
+
+def revision_of(db) -> str | None:
+    rows = sql(db, "SELECT version_num FROM alembic_version", any_revision=True)
+    return rows[0][0] if rows else None
+
+
+def unchanged_token(db: str):
+    """What must not change when nothing is written: a file's bytes; a lake's latest snapshot."""
+    if is_lake(db):
+        from benchwh.warehouse.lake import CATALOG
+
+        return sql(db, f"SELECT max(snapshot_id), count(*) FROM {CATALOG}.snapshots()", any_revision=True)
+    return sha(db)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db(request, make_warehouse, tmp_path, monkeypatch) -> str:
+    """``--db`` text of a warehouse not created yet: a file path, or an empty PostgreSQL
+    database for a lake (BENCHWH_DATA_PATH set as ``warehouse_db`` does)."""
+    return make_warehouse(request.param, tmp_path / "empty", empty=True).use(monkeypatch)
 
 
 def test_exactly_one_head_and_linear_history():
@@ -57,88 +74,90 @@ def test_every_revision_has_docstring_and_downgrade():
         assert callable(getattr(rev.module, "downgrade", None))
 
 
-def test_empty_to_head_to_base_to_head(tmp_path):
-    path = tmp_path / "w.duckdb"
-    loc = resolve(str(path))
+def test_empty_to_head_to_base_to_head(empty_db):
+    loc = resolve(empty_db)
+    assert not exists(loc)
     r = migrate(loc)
     assert r.changed and r.before is None and r.after == head()
-    assert set(SCHEMAS) <= tables(path)
+    assert set(SCHEMAS) <= tables(empty_db)
     r = migrate(loc, "base")
-    assert r.after is None and r.backup is not None and r.backup.exists()
-    assert tables(path) == {"alembic_version"}
+    assert r.after is None
+    if is_lake(empty_db):
+        assert r.backup is None  # a lake keeps its history in snapshots, not in a copied file
+    else:
+        assert r.backup is not None and r.backup.exists()
+    assert tables(empty_db) == {"alembic_version"}
+    assert revision_of(empty_db) is None
     r = migrate(loc, "head")
-    assert r.after == head() and set(SCHEMAS) <= tables(path)
+    assert r.after == head() and set(SCHEMAS) <= tables(empty_db)
 
 
-def test_migrated_columns_match_writer_schemas(fresh_db):
-    con = duckdb.connect(fresh_db, read_only=True)
-    try:
-        for table, schema in SCHEMAS.items():
-            cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-            assert cols == schema.names, table
-        types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                 "WHERE table_name = 'results'").fetchall())
-        assert types["latency_ms_mean"] == "DOUBLE"
-        assert types["latency_samples_ms"] == "DOUBLE[]"
-        # Portable to DuckLake: no indexes, sequences, primary/unique/foreign keys.
-        assert con.execute("SELECT count(*) FROM duckdb_sequences()").fetchone()[0] == 0
-        assert con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()[0] == 0
-        kinds = {r[0] for r in con.execute(
-            "SELECT constraint_type FROM duckdb_constraints() WHERE table_name <> 'alembic_version'").fetchall()}
-        assert kinds <= {"NOT NULL"}, kinds
-    finally:
-        con.close()
+def test_migrated_columns_match_writer_schemas(warehouse_db):
+    for table, schema in SCHEMAS.items():
+        cols = [r[0] for r in sql(warehouse_db, f"DESCRIBE {table}")]
+        assert cols == schema.names, table
+    types = dict(sql(warehouse_db, "SELECT column_name, data_type FROM information_schema.columns "
+                                   "WHERE table_name = 'results' AND table_catalog = current_database()"))
+    assert types["latency_ms_mean"] == "DOUBLE"
+    assert types["latency_samples_ms"] == "DOUBLE[]"
+    # Portable to DuckLake: no indexes, sequences, primary/unique/foreign keys.
+    here = "WHERE database_name = current_database()"
+    assert sql(warehouse_db, f"SELECT count(*) FROM duckdb_sequences() {here}") == [(0,)]
+    assert sql(warehouse_db, f"SELECT count(*) FROM duckdb_indexes() {here}") == [(0,)]
+    kinds = {r[0] for r in sql(warehouse_db, f"SELECT constraint_type FROM duckdb_constraints() {here} "
+                                             "AND table_name <> 'alembic_version'")}
+    assert kinds <= {"NOT NULL"}, kinds
 
 
-def test_second_migrate_says_already_at_head_and_changes_nothing(fresh_db, cli):
-    before = sha(fresh_db)
-    res = cli("migrate", "--db", fresh_db)
+def test_second_migrate_says_already_at_head_and_changes_nothing(warehouse_db, cli, tmp_path):
+    before = unchanged_token(warehouse_db)
+    res = cli("migrate", "--db", warehouse_db)
     assert res.code == 0 and "already at head" in res.stdout
-    assert sha(fresh_db) == before
-    assert not list(Path(fresh_db).parent.glob("*.bak"))
+    assert unchanged_token(warehouse_db) == before
+    assert not list(tmp_path.rglob("*.bak"))
 
 
-def test_migrate_sql_prints_sql_without_touching_anything(tmp_path, cli):
-    path = tmp_path / "new.duckdb"
-    res = cli("migrate", "--sql", "--db", str(path))
-    assert res.code == 0
+def test_migrate_sql_prints_sql_without_touching_anything(empty_db, cli):
+    res = cli("migrate", "--sql", "--db", empty_db)
+    assert res.code == 0, res.stderr
     assert "CREATE TABLE results" in res.stdout and "latency_samples_ms DOUBLE PRECISION[]" in res.stdout
-    assert not path.exists()
-    migrate(resolve(str(path)), "0001")
-    before = sha(path)
-    res = cli("migrate", "--sql", "--db", str(path))
+    assert not exists(resolve(empty_db))
+    migrate(resolve(empty_db), "0001")
+    before = unchanged_token(empty_db)
+    res = cli("migrate", "--sql", "--db", empty_db)
     assert "CREATE TABLE annotations" in res.stdout and "CREATE TABLE results" not in res.stdout
-    assert sha(path) == before
+    assert unchanged_token(empty_db) == before and revision_of(empty_db) == "0001"
 
 
 def _import_fixture(db: str, cli) -> int:
     res = cli("import", str(FIXTURE_F8), "--db", db)
     assert res.code == 0, res.stderr
-    con = duckdb.connect(db, read_only=True)
-    try:
-        return con.execute("SELECT count(*) FROM results").fetchone()[0]
-    finally:
-        con.close()
+    return sql(db, "SELECT count(*) FROM results")[0][0]
 
 
-def test_revision_1_with_rows_upgrades_with_rows_intact(fresh_db, cli):
-    n = _import_fixture(fresh_db, cli)
+def every_row(db: str) -> dict[str, list[tuple]]:
+    """Every row of every table revision 1 has, in id order, at any revision."""
+    from benchwh.warehouse.tables import ID_COLUMN
+
+    return {t: sql(db, f"SELECT * FROM {t} ORDER BY {ID_COLUMN[t]}", any_revision=True)
+            for t in SCHEMAS if t != "annotations"}
+
+
+def test_revision_1_with_rows_upgrades_with_rows_intact(warehouse_db, cli):
+    n = _import_fixture(warehouse_db, cli)
     assert n > 0
-    con = duckdb.connect(fresh_db, read_only=True)
-    rows_before = con.execute("SELECT * FROM results ORDER BY result_id").fetchall()
-    con.close()
-    loc = resolve(fresh_db)
+    before = every_row(warehouse_db)
+    assert len(before["results"]) == n and before["import_ledger"]
+    loc = resolve(warehouse_db)
     assert migrate(loc, "0001").after == "0001"
-    assert "annotations" not in tables(fresh_db)
+    assert "annotations" not in tables(warehouse_db)
+    assert every_row(warehouse_db) == before  # the downgrade touched only its own table
     assert migrate(loc, "head").after == head()
-    con = duckdb.connect(fresh_db, read_only=True)
-    try:
-        assert con.execute("SELECT * FROM results ORDER BY result_id").fetchall() == rows_before
-    finally:
-        con.close()
-    assert cli("check", "--db", fresh_db).code == 0
+    assert every_row(warehouse_db) == before
+    assert cli("check", "--db", warehouse_db).code == 0
 
 
+# File-only: a file is backed up and restored byte for byte (a lake's counterpart follows).
 def test_failing_migration_leaves_file_byte_identical(fresh_db, cli, monkeypatch):
     """Inject a failure into the real 0002 upgrade after it has created its table."""
     from alembic.operations import Operations
@@ -166,6 +185,32 @@ def test_failing_migration_leaves_file_byte_identical(fresh_db, cli, monkeypatch
     assert revision_of(fresh_db) == "0001"
 
 
+@pytest.mark.parametrize("warehouse_db", ["lake"], indirect=True)
+def test_failing_migration_leaves_a_lake_at_its_revision(warehouse_db, cli, monkeypatch):
+    """The same injected failure on a lake: no backup file, the migration's transaction is
+    rolled back, and the lake keeps its revision, its tables and every row."""
+    from alembic.operations import Operations
+
+    _import_fixture(warehouse_db, cli)
+    migrate(resolve(warehouse_db), "0001")
+    before, names = every_row(warehouse_db), tables(warehouse_db)
+    real = Operations.create_table
+
+    def create_then_fail(self, name, *cols, **kw):
+        real(self, name, *cols, **kw)
+        raise RuntimeError("injected failure after creating " + name)
+
+    monkeypatch.setattr(Operations, "create_table", create_then_fail)
+    res = cli("migrate", "--db", warehouse_db)
+    assert res.code == 1
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("Error:")]
+    assert len(errors) == 1 and errors[0].startswith("Error: migration of ") and "injected failure" in errors[0]
+    assert revision_of(warehouse_db) == "0001"
+    assert tables(warehouse_db) == names and "annotations" not in names
+    assert every_row(warehouse_db) == before
+
+
+# File-only: no DuckDB file may be left behind by a failed first migration.
 def test_failing_first_migration_leaves_no_file(tmp_path, cli, monkeypatch):
     from alembic.operations import Operations
 
@@ -179,17 +224,18 @@ def test_failing_first_migration_leaves_no_file(tmp_path, cli, monkeypatch):
     assert not path.exists()
 
 
-def test_unknown_revision_is_refused(fresh_db, cli):
-    res = cli("migrate", "--to", "nope", "--db", fresh_db)
+def test_unknown_revision_is_refused(warehouse_db, cli):
+    res = cli("migrate", "--to", "nope", "--db", warehouse_db)
     assert res.code == 1
     assert res.stderr.strip() == f"Error: unknown revision 'nope'; known: base, {', '.join(revisions())}, head"
 
 
-def test_status_json(fresh_db, cli):
-    res = cli("status", "--json", "--db", fresh_db)
+def test_status_json(warehouse_db, cli):
+    res = cli("status", "--json", "--db", warehouse_db)
     info = json.loads(res.stdout)
     assert info["current_revision"] == head() and info["pending"] == []
-    assert info["backend"] == "duckdb-file" and info["tables"]["results"] == 0
-    migrate(resolve(fresh_db), "0001")
-    info = json.loads(cli("status", "--json", "--db", fresh_db).stdout)
+    assert info["backend"] == ("ducklake" if is_lake(warehouse_db) else "duckdb-file")
+    assert info["tables"]["results"] == 0
+    migrate(resolve(warehouse_db), "0001")
+    info = json.loads(cli("status", "--json", "--db", warehouse_db).stdout)
     assert info["current_revision"] == "0001" and info["pending"] == revisions()[1:]

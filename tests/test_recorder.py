@@ -1,9 +1,11 @@
-"""The recorder API other scripts use, its argparse/typer options, and the example script."""
+"""The recorder API other scripts use, its argparse/typer options, and the example script,
+writing to each backend (``warehouse_db``: a DuckDB file and DuckLake on PostgreSQL)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -17,24 +19,27 @@ from benchwh.interchange import read_file
 from benchwh.records import Result, RunMeta
 from benchwh.runners.options import DbOptions, add_db_options
 from benchwh.runners.recorder import Recorder
-from benchwh.warehouse.location import resolve
-from benchwh.warehouse.migrate import migrate
 from benchwh.warehouse.open import open_warehouse
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture()
-def db(tmp_path) -> str:
-    path = str(tmp_path / "w.duckdb")
-    migrate(resolve(path))
-    return path
+def db(warehouse_db) -> str:
+    """Each backend, as ``warehouse_db`` gives it."""
+    return warehouse_db
+
+
+COUNT = ("import sys; from benchwh.warehouse.open import open_warehouse\n"
+         "with open_warehouse(sys.argv[1], read_only=True) as con:\n"
+         "    print(con.execute('SELECT count(*) FROM results').fetchone()[0])")
 
 
 def count_from_other_process(db: str) -> int:
-    """Opening the file from another process fails while a writer holds it."""
-    code = "import duckdb,sys; print(duckdb.connect(sys.argv[1], read_only=True).execute('SELECT count(*) FROM results').fetchone()[0])"
-    proc = subprocess.run([sys.executable, "-c", code, db], capture_output=True, text=True, timeout=120)
+    """Results another process sees now. On a DuckDB file it cannot even open the file while a
+    writer holds it: no lock wait here, so a recorder that kept the file open fails this."""
+    env = dict(os.environ, BENCHWH_LOCK_TIMEOUT="0")
+    proc = subprocess.run([sys.executable, "-c", COUNT, db], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     return int(proc.stdout)
 
@@ -79,6 +84,7 @@ def test_output_file_holds_the_same_records(db, tmp_path):
         assert con.execute("SELECT result_id FROM results").fetchall() == [(r.result_id,)]
 
 
+# A missing DuckDB file must not be created; a missing lake is covered in test_lake.py.
 def test_refusals(tmp_path):
     with pytest.raises(BenchwhError, match="need a file"):
         Recorder(store=False)

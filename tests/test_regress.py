@@ -20,6 +20,8 @@ from benchwh.regress import (
 from benchwh.errors import QueryError
 from benchwh.testing import f8_direct
 
+from conftest import BACKENDS, run_cli
+
 RUNS = 6
 BATCHES = (1, 2, 4, 8)
 N_NOISE, N_SLOWER, N_FASTER = 60, 20, 10
@@ -41,9 +43,7 @@ def write_f8_series(root: Path, model: str, seed: int, last_factor: float = 1.0,
 
 
 @pytest.fixture(scope="module")
-def many(tmp_path_factory) -> str:
-    from conftest import run_cli
-
+def f8_tree(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("f8")
     for k in range(N_NOISE):
         write_f8_series(root, f"noise/m{k:03d}", seed=k)
@@ -51,11 +51,21 @@ def many(tmp_path_factory) -> str:
         write_f8_series(root, f"slower/m{k:03d}", seed=1000 + k, last_factor=SLOWER, memory_factor=1.2)
     for k in range(N_FASTER):
         write_f8_series(root, f"faster/m{k:03d}", seed=2000 + k, last_factor=FASTER)
-    db = str(tmp_path_factory.mktemp("wh") / "many.duckdb")
-    assert run_cli("migrate", "--db", db).code == 0
-    res = run_cli("import", str(root), "--db", db)
+    return root
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def many_wh(request, f8_tree, make_warehouse, tmp_path_factory):
+    """The seeded series imported once per module on each backend (540 files, 2,160 results)."""
+    wh = make_warehouse(request.param, tmp_path_factory.mktemp("wh"))
+    res = run_cli("import", str(f8_tree), *wh.args)
     assert res.code == 0, res.stderr
-    return db
+    return wh
+
+
+@pytest.fixture
+def many(many_wh, monkeypatch) -> str:
+    return many_wh.use(monkeypatch)
 
 
 def _by_group(report) -> dict[str, list]:

@@ -10,23 +10,26 @@ from datetime import datetime
 
 import pytest
 
+from conftest import BACKENDS, CORPUS, run_cli
 
-@pytest.fixture(scope="module")
-def corpus_db(tmp_path_factory):
-    from conftest import CORPUS, run_cli
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def corpus_wh(request, make_warehouse, tmp_path_factory):
+    """The corpus imported once per module on each backend."""
     if not CORPUS.is_dir():
         pytest.skip(f"legacy corpus not found at {CORPUS}")
-    db = str(tmp_path_factory.mktemp("corpus") / "corpus.duckdb")
-    assert run_cli("migrate", "--db", db).code == 0
-    res = run_cli("import", str(CORPUS), "--db", db)
+    wh = make_warehouse(request.param, tmp_path_factory.mktemp("corpus"))
+    res = run_cli("import", str(CORPUS), *wh.args)
     assert res.code == 0, res.stderr
-    return db
+    return wh
+
+
+@pytest.fixture
+def corpus_db(corpus_wh, monkeypatch) -> str:
+    return corpus_wh.use(monkeypatch)
 
 
 def _raw_avg_ms(corpus_rel: str) -> float:
-    from conftest import CORPUS
-
     doc = json.loads((CORPUS / corpus_rel).read_text())
     entry = doc["benchmarks"]["embedding"]["bert-base-uncased"]["cpu"]
     return entry["benchmark_results"]["batch_1_seq_32"]["avg_latency"] * 1000.0

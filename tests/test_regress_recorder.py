@@ -1,6 +1,7 @@
 """Regressions against a git-commit baseline, on results written through the recorder API
 (``benchwh.runners.recorder.Recorder``, what benchmark scripts call), and the recorder's
-``visualize`` hook drawing them with ``benchwh.report.visualize``."""
+``visualize`` hook drawing them with ``benchwh.report.visualize``; on each backend
+(``warehouse_db``)."""
 
 from __future__ import annotations
 
@@ -31,13 +32,13 @@ def _record_runs(db: str, mean_ms: dict[str, float], png=None) -> None:
                        measured_at=t, **result_fields(samples, items_per_call=1))
 
 
-def test_baseline_by_commit(fresh_db, cli, tmp_path):
+def test_baseline_by_commit(warehouse_db, cli, tmp_path):
     png = tmp_path / "ci.png"
     # Commit 2 is already slower than 1; commit 3 is like 2.
-    _record_runs(fresh_db, {COMMITS[0]: 10.0, COMMITS[1]: 14.0, COMMITS[2]: 14.0}, png=png)
+    _record_runs(warehouse_db, {COMMITS[0]: 10.0, COMMITS[1]: 14.0, COMMITS[2]: 14.0}, png=png)
     assert png.is_file() and png.stat().st_size > 1000  # the recorder's --visualize-from-db hook
 
-    args = ["regressions", "--db", fresh_db, "--model", MODEL, "--metric", "latency_ms_mean", "--json"]
+    args = ["regressions", "--db", warehouse_db, "--model", MODEL, "--metric", "latency_ms_mean", "--json"]
     prev = json.loads(cli(*args).stdout)["findings"]
     assert [r["verdict"] for r in prev] == ["unchanged"]  # 3 against 2
 
@@ -50,6 +51,6 @@ def test_baseline_by_commit(fresh_db, cli, tmp_path):
     assert r["baseline_at"].startswith("2025-06-01") and r["current_at"].startswith("2025-06-03")
     assert 30 < r["change_pct"] < 50  # ~40% slower than the baseline commit
 
-    gate = cli("regressions", "--db", fresh_db, "--model", MODEL, "--baseline", f"commit:{COMMITS[0][:7]}",
+    gate = cli("regressions", "--db", warehouse_db, "--model", MODEL, "--baseline", f"commit:{COMMITS[0][:7]}",
                "--fail-on-regression")
     assert gate.code == 1

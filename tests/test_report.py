@@ -1,4 +1,5 @@
-"""`benchwh report` and `benchwh.report.visualize` on a warehouse built by `benchwh import`.
+"""`benchwh report` and `benchwh.report.visualize` on a warehouse built by `benchwh import`, on
+each backend (a DuckDB file and DuckLake on PostgreSQL).
 
 The data: F8 direct-benchmark files (``benchwh.testing.f8_direct``) for two models, one of
 which ends with a run twice as slow (a regression); F12 web results that say they are
@@ -16,6 +17,8 @@ import pytest
 
 from benchwh.testing import f8_direct, f12_web
 
+from conftest import BACKENDS, run_cli
+
 TINY, OTHER = "acme/tiny", "acme/other"
 
 F3 = {
@@ -26,8 +29,9 @@ F3 = {
 }
 
 
-def build_report_warehouse(root: Path, db: str, run_cli) -> None:
-    """Write the legacy-shaped files under ``root`` and import them into ``db``."""
+def build_report_warehouse(root: Path, db: str, run_cli, *db_args: str) -> None:
+    """Write the legacy-shaped files under ``root`` and import them into ``db`` (migrated
+    first if needed; ``db_args``: more warehouse options, such as a lake's ``--data-path``)."""
     root.mkdir(parents=True, exist_ok=True)
     docs = [f8_direct(i, model=TINY, batch_sizes=(1, 2), samples=20, seed=1,
                       mean_ms=6.0 if i == 6 else 3.0) for i in range(7)]
@@ -38,27 +42,29 @@ def build_report_warehouse(root: Path, db: str, run_cli) -> None:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(doc))
-    assert run_cli("migrate", "--db", db).code == 0
-    res = run_cli("import", str(root), "--db", db)
+    assert run_cli("migrate", "--db", db, *db_args).code == 0
+    res = run_cli("import", str(root), "--db", db, *db_args)
     assert res.code == 0, res.stderr
 
 
-@pytest.fixture(scope="module")
-def report_db(tmp_path_factory) -> str:
-    from conftest import run_cli
-
+@pytest.fixture(scope="module", params=BACKENDS)
+def report_wh(request, make_warehouse, tmp_path_factory):
+    """The report's data imported once per module on each backend."""
     base = tmp_path_factory.mktemp("report")
-    db = str(base / "wh.duckdb")
-    build_report_warehouse(base / "legacy", db, run_cli)
-    return db
+    wh = make_warehouse(request.param, base)
+    build_report_warehouse(base / "legacy", wh.db, run_cli, *wh.args[2:])
+    return wh
+
+
+@pytest.fixture
+def report_db(report_wh, monkeypatch) -> str:
+    return report_wh.use(monkeypatch)
 
 
 @pytest.fixture(scope="module")
-def written(report_db, tmp_path_factory):
-    from conftest import run_cli
-
+def written(report_wh, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    res = run_cli("report", "--db", report_db, "--out", str(out / "report.html"), "--png", str(out / "png"), "--json")
+    res = run_cli("report", *report_wh.args, "--out", str(out / "report.html"), "--png", str(out / "png"), "--json")
     assert res.code == 0, res.stderr
     return json.loads(res.stdout), out
 
@@ -152,8 +158,8 @@ def test_report_needs_an_output(report_db, cli):
     assert res.code == 1 and "--out" in res.stderr
 
 
-def test_report_on_an_empty_warehouse(fresh_db, cli, tmp_path):
-    res = cli("report", "--db", fresh_db, "--out", str(tmp_path / "empty.html"))
+def test_report_on_an_empty_warehouse(warehouse_db, cli, tmp_path):
+    res = cli("report", "--db", warehouse_db, "--out", str(tmp_path / "empty.html"))
     assert res.code == 0, res.stderr
     html = (tmp_path / "empty.html").read_text()
     assert "0 completed results" in html and "No compatibility facts" in html

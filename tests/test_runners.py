@@ -2,7 +2,8 @@
 
 Every statistic is recomputed here from the kept samples with numpy and ``statistics``
 (independently of ``benchwh.runners.stats``); failures are forced with an input the model
-refuses (bert-tiny has 512 positions: a 600-token sequence cannot run).
+refuses (bert-tiny has 512 positions: a 600-token sequence cannot run). The commands that
+write to a warehouse run on each backend (``warehouse_db``: a DuckDB file and DuckLake).
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from benchwh.runners.compatibility import run_compatibility  # noqa: E402
 from benchwh.runners.environment import capture  # noqa: E402
 from benchwh.runners.inference import ORIGIN as INF_ORIGIN, run_inference  # noqa: E402
 from benchwh.runners.training import run_training  # noqa: E402
-from benchwh.warehouse.location import resolve  # noqa: E402
-from benchwh.warehouse.migrate import migrate  # noqa: E402
 from benchwh.warehouse.open import open_warehouse  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -163,20 +162,14 @@ def test_local_folder_and_generation(tmp_path):
     assert r.throughput_tokens_per_s == pytest.approx(2 * 3 * 1000.0 / r.latency_ms_mean, rel=1e-9)
 
 
-def _db(tmp_path) -> str:
-    path = str(tmp_path / "w.duckdb")
-    migrate(resolve(path))
-    return path
-
-
 def _cli(args: list[str]) -> int:
     with pytest.raises(SystemExit) as e:
         main(args)
     return e.value.code
 
 
-def test_cli_inference_into_warehouse(tmp_path, capsys, monkeypatch):
-    db = _db(tmp_path)
+def test_cli_inference_into_warehouse(warehouse_db, capsys, monkeypatch):
+    db = warehouse_db
     args = ["run", "inference", "--model", "bert-tiny", "--hardware", "cpu", "--batch-sizes", "1",
             "--seq-lens", "8,600", "--iterations", "3", "--warmup", "1", "--db", db, "--json"]
     monkeypatch.setattr("sys.argv", ["/somewhere/bin/benchwh", *args])
@@ -204,8 +197,8 @@ def test_cli_no_db_store_needs_output(tmp_path, capsys):
     assert rc == 1 and "--output" in capsys.readouterr().err
 
 
-def test_cli_refuses_unknown_model_and_hardware(tmp_path, capsys):
-    db = _db(tmp_path)
+def test_cli_refuses_unknown_model_and_hardware(warehouse_db, capsys):
+    db = warehouse_db
     assert _cli(["run", "inference", "--model", "bert-tinny", "--db", db]) == 1
     assert "did you mean `bert-tiny`" in capsys.readouterr().err
     assert _cli(["run", "training", "--model", "bert-tiny", "--hardware", "tpu", "--db", db]) == 1
@@ -232,8 +225,8 @@ def test_cli_compatibility_and_training_no_db_store(tmp_path):
     assert res.mode == "training" and len(res.latency_samples_ms) == 2 and len(res.metrics["loss_per_step"]) == 2
 
 
-def test_cli_visualize_from_db(tmp_path):
-    db = _db(tmp_path)
+def test_cli_visualize_from_db(warehouse_db, tmp_path):
+    db = warehouse_db
     png = tmp_path / "chart.png"
     assert _cli(["run", "inference", "--model", "bert-tiny", "--hardware", "cpu", "--seq-lens", "8",
                  "--iterations", "2", "--warmup", "0", "--db", db, "--visualize-from-db", str(png)]) == 0
