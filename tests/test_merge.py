@@ -33,19 +33,6 @@ def split_tree(tmp_path: Path) -> dict[str, Path]:
     return {"a": a_src, "b": b_src, "all": all_src}
 
 
-def merge_into(target: str, other) -> dict:
-    """What `benchwh merge OTHER --db TARGET` does, for an ``other`` named by a Location: the
-    command resolves every source with the target's data path, so it cannot name a second lake
-    with its own data folder."""
-    from benchwh.warehouse.location import resolve
-    from benchwh.warehouse.merge import merge
-    from benchwh.warehouse.open import open_warehouse
-
-    loc = resolve(target)
-    with open_warehouse(loc) as con:
-        return vars(merge(con, loc, other))
-
-
 def test_merge_gives_union_and_is_idempotent(warehouse_db, make_warehouse, tmp_path, cli, request):
     backend = request.node.callspec.params["warehouse_db"]
     src = split_tree(tmp_path)
@@ -60,9 +47,9 @@ def test_merge_gives_union_and_is_idempotent(warehouse_db, make_warehouse, tmp_p
     assert a_ids & b_ids and a_ids - b_ids and b_ids - a_ids and a_ids | b_ids == union
 
     def merge_b() -> dict:
-        if b.is_lake:
-            return merge_into(warehouse_db, b.location())
-        res = cli("merge", b.db, "--db", warehouse_db, "--json")
+        # a second lake has its own data folder: named with --other-data-path
+        extra = ["--other-data-path", b.data_path] if b.is_lake else []
+        res = cli("merge", b.db, *extra, "--db", warehouse_db, "--json")
         assert res.code == 0, res.stderr
         return json.loads(res.stdout)[0]
 

@@ -71,6 +71,9 @@ def check(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = Fa
 
 def merge(
     others: Annotated[List[str], typer.Argument(help="Other benchwh warehouses to append into this one.")],
+    other_data_path: Annotated[Optional[str], typer.Option(
+        "--other-data-path", help="Data folder of the other warehouses when they are PostgreSQL-catalog "
+        "lakes with their own data folder (default: this warehouse's).", show_default=False)] = None,
     db: DbOpt = None,
     data_path: DataPathOpt = None,
     as_json: JsonOpt = False,
@@ -84,7 +87,7 @@ def merge(
     reports = []
     with open_warehouse(loc) as con:
         for other in others:
-            rep = run_merge(con, loc, resolve(other))
+            rep = run_merge(con, loc, resolve(other, other_data_path or data_path))
             reports.append(rep)
             if not as_json:
                 added = ", ".join(f"{t} +{n}" for t, n in rep.added.items() if rep.seen.get(t))
