@@ -12,7 +12,7 @@ Document (version 1)::
      "runs": [{<RunInfo fields>, "run_id": "..."}],
      "records": [{"kind": "Result", "run_id": "...", <fields>, "result_id": "..."}, ...]}
 
-See ``runners/INTERCHANGE.md`` for the field-by-field description.
+See the README, "The interchange format", for the field-by-field description.
 """
 
 from __future__ import annotations

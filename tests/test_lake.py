@@ -198,7 +198,7 @@ def test_console_script_on_a_lake(pg_cluster, tmp_path):
 
 
 def test_what_ducklake_rejects_and_the_migrations_avoid(tmp_path):
-    """docs/many-machines.md lists these; a migration that needs one fails on the lake backend."""
+    """README "Running on many machines" lists these; a migration that needs one fails on the lake backend."""
     loc = resolve(f"ducklake:{tmp_path / 'scratch.ducklake'}")
     con = lake.connect(loc, create=True)
     try:

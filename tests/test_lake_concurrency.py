@@ -60,7 +60,7 @@ def _finish(procs: list[subprocess.Popen], timeout: float) -> list[str]:
 def test_ducklake_conflict_rules_the_writer_relies_on(pg_cluster, tmp_path):
     """DuckLake 1.5.5 on PostgreSQL, two transactions at once on one table (a scratch lake, not
     a warehouse): INSERT/INSERT both commit, same id or not; a DELETE and an INSERT conflict
-    whichever commits first. docs/many-machines.md states these; the writer is built on them."""
+    whichever commits first. README "Running on many machines" states these; the writer is built on them."""
     import duckdb
 
     from benchwh.warehouse import lake
