@@ -26,6 +26,13 @@ STATUS_FAILED = "failed"
 
 
 def _canon(value: Any) -> str:
+    # The common exact types first (ids are computed for every record of an import); the
+    # text is the same as the general rules below give.
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int or kind is bool:
+        return str(value)
     if value is None:
         return "\x00"
     if isinstance(value, datetime):
@@ -40,7 +47,8 @@ def _canon(value: Any) -> str:
 def content_id(kind: str, *parts: Any) -> str:
     """Deterministic id: sha256 over the kind and the canonical text of each part,
     separated by the ASCII unit separator."""
-    text = "\x1f".join([kind, *map(_canon, parts)])
+    # Text and None parts inline (most parts of most ids); the rest through _canon.
+    text = "\x1f".join([kind, *[p if type(p) is str else "\x00" if p is None else _canon(p) for p in parts]])
     return hashlib.sha256(text.encode()).hexdigest()[:ID_LEN]
 
 
@@ -50,10 +58,12 @@ def _run_id(origin: str, started_at: datetime | None, run_key: str | None) -> st
     return content_id("run", origin, started_at, run_key)
 
 
+@lru_cache(maxsize=65536, typed=True)  # typed: 1 and True are different names
 def model_id(model_name: str) -> str:
     return content_id("model", model_name)
 
 
+@lru_cache(maxsize=65536, typed=True)
 def hardware_id(hardware_type: str, device_name: str | None) -> str:
     return content_id("hardware", hardware_type, device_name)
 

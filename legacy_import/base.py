@@ -46,6 +46,10 @@ class Importer:
     formats: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
     keys: ClassVar[frozenset[str]] = frozenset()
+    # Top-level keys that every document ``sniff`` accepts has (it returns False for anything
+    # else, a list included). The registry sniffs such an importer only when all of them are
+    # present: a prefilter, never a decision. Empty = sniff every document.
+    required_keys: ClassVar[frozenset[str]] = frozenset()
     parser_version: ClassVar[int] = 1
 
     def sniff(self, doc: Any) -> bool:  # pragma: no cover - abstract

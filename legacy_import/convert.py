@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from benchwh.errors import ImportFormatError
@@ -33,6 +36,28 @@ class FileOutcome:
     parser_version: int | None = None
     reason: str | None = None
     records: list[Record] = field(default_factory=list)
+
+
+@lru_cache(maxsize=4096)
+def _folder_time(folder: str) -> datetime | None:
+    return time_from_path(folder)
+
+
+# Both time styles time_from_path knows (``YYYYMMDD_HHMMSS``, 10-digit epoch seconds) hold 8
+# digits in a row: a path without them has no time, whatever its folders (checked once, in C).
+_EIGHT_DIGITS = re.compile(r"\d{8}")
+
+
+def path_time(path: str) -> datetime | None:
+    """``time_from_path(path)``: the file name is looked at first, then its folders, whose
+    answer is kept (an import reads thousands of files from one folder)."""
+    if not _EIGHT_DIGITS.search(path):
+        return None
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    if cut < 0:
+        return time_from_path(path)
+    found = time_from_path(path[cut + 1:])
+    return found if found is not None else _folder_time(path[:cut])
 
 
 def parse_json(data: bytes) -> Any:
@@ -61,9 +86,7 @@ def convert_bytes(data: bytes, rel_path: str, forced: str | None = None,
         doc = parse_json(data)
         imp = identify(doc, forced)
         out.format, out.parser_version = imp.name, imp.parser_version
-        ctx = ImportContext.for_path(rel_path, digest)
-        if time_path is not None:
-            ctx.path_time = time_from_path(time_path)
+        ctx = ImportContext(rel_path, digest, path_time(rel_path if time_path is None else time_path))
         out.records = list(imp.convert(doc, ctx))
     except SkipFile as e:
         out.status, out.reason, out.records = SKIPPED, str(e), []

@@ -11,6 +11,7 @@ avg_latency_ms, throughput_items_per_second, memory_mb, latencies_ms [...], devi
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
@@ -33,8 +34,15 @@ def hardware_of(*spellings: Any) -> tuple[str, str | None, str | None]:
     The type comes from the first recognisable spelling; the device name from the first
     spelling that says more than that type (``cuda:0``, a CPU model); an unrecognised spelling
     alone gives ``unknown`` with the spelling kept as device name. The third item is the
-    spelling that carried a ``(mock)`` marker, if any: the caller flags the result."""
-    texts = [s.strip() for s in spellings if isinstance(s, str) and s.strip()]
+    spelling that carried a ``(mock)`` marker, if any: the caller flags the result.
+    Only text counts, so the answer is kept per tuple of texts (a file repeats its spellings
+    in every entry, an import repeats them in every file)."""
+    return _hardware_of(tuple(s for s in spellings if isinstance(s, str)))
+
+
+@lru_cache(maxsize=4096)
+def _hardware_of(spellings: tuple[str, ...]) -> tuple[str, str | None, str | None]:
+    texts = [s.strip() for s in spellings if s.strip()]
     mock = next((s for s in texts if nz.hardware(s)[1]), None)
     hw = next((t for t in map(nz.hardware_type, texts) if t), None)
     if hw is None:
@@ -126,6 +134,7 @@ class DirectBenchmarkImporter(Importer):
     formats = ("F8",)
     description = "run_direct_benchmark.py: per-batch latency (ms), throughput, memory of one model"
     keys = frozenset({"model", "hardware", "success", "timestamp", "batch_results"})
+    required_keys = frozenset({"batch_results"})
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("batch_results"), dict)

@@ -54,6 +54,7 @@ class ModelHardwareSummaryImporter(Importer):
     description = "benchmark_hardware_models.py: per model x hardware batch table (placeholder numbers)"
     keys = frozenset({"model", "model_key", "model_category", "model_path", "hardware",
                       "hardware_key", "timestamp", "batch_sizes", "compatible"})
+    required_keys = frozenset({"hardware_key", "model_key", "batch_sizes"})
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and "hardware_key" in doc and "model_key" in doc

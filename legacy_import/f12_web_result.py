@@ -104,6 +104,7 @@ class WebResultImporter(Importer):
     keys = frozenset({"model_key", "model_name", "platform", "status", "test_file", "timestamp",
                       "platform_support", "implementation_type", "is_simulation", "modality",
                       "metrics"})
+    required_keys = frozenset({"platform", "model_key"})
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and "platform" in doc and "model_key" in doc
@@ -122,6 +123,7 @@ class WebAggregateImporter(Importer):
     formats = ("F12b",)
     description = "web_platform_test_runner.py all_models file: a list of result.json documents"
     keys = frozenset({"timestamp", "platform", "headless", "models_tested", "results"})
+    required_keys = frozenset({"results"})
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("results"), list)

@@ -41,7 +41,28 @@ def by_name(name: str) -> Importer:
     raise ImportFormatError(f"unknown format '{name}';{hint} `benchwh import --list-formats` lists them")
 
 
+@lru_cache(maxsize=1)
+def _plan() -> tuple[tuple, tuple]:
+    """Built once from each importer's ``required_keys``: (importer, sniff) to run for a
+    document that is not an object, and (importer, sniff, required keys or None) for every
+    importer, in module order."""
+    return (tuple((i, i.sniff) for i in importers() if not i.required_keys),
+            tuple((i, i.sniff, i.required_keys or None) for i in importers()))
+
+
 def claimants(doc: Any) -> list[Importer]:
+    """The importers whose ``sniff`` accepts ``doc``, in module order. An importer that
+    declares ``required_keys`` is only sniffed when the document has them all."""
+    bare, keyed = _plan()
+    if not isinstance(doc, dict):
+        return [imp for imp, sniff in bare if sniff(doc)]
+    keys = doc.keys()
+    return [imp for imp, sniff, req in keyed if (req is None or req <= keys) and sniff(doc)]
+
+
+def claimants_unfiltered(doc: Any) -> list[Importer]:
+    """``claimants`` without the ``required_keys`` prefilter: every sniff runs. For checking
+    that a declared ``required_keys`` never hides a claim."""
     return [imp for imp in importers() if imp.sniff(doc)]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, Iterable
 
 import pyarrow as pa
@@ -20,10 +21,14 @@ from benchwh.records import (
 from benchwh.warehouse.tables import ID_COLUMN, LATENCY_STATS, SCHEMAS, TS, WRITE_ORDER
 
 
+# One encoder for every call: json.dumps with these options builds a new one each time.
+_ENCODE = json.JSONEncoder(sort_keys=True, default=str, allow_nan=False).encode
+
+
 def _json(value: Any) -> str | None:
     if value is None or value == {} or value == []:
         return None
-    return json.dumps(value, sort_keys=True, default=str, allow_nan=False)
+    return _ENCODE(value)
 
 
 @dataclass(slots=True)
@@ -44,7 +49,12 @@ class LedgerRow:
 
     @property
     def ledger_id(self) -> str:
-        return content_id("ledger", self.file_sha256, self.path, self.status, self.parser_version)
+        return self.id_of(self.file_sha256, self.path, self.status, self.parser_version)
+
+    @staticmethod
+    def id_of(file_sha256: str, path: str, status: str, parser_version: int | None) -> str:
+        """The ``ledger_id`` of a row with these values (an import computes it in its workers)."""
+        return content_id("ledger", file_sha256, path, status, parser_version)
 
 
 @dataclass
@@ -73,6 +83,7 @@ class WriteStats:
 
 _EPOCH = datetime(1970, 1, 1)
 _US = timedelta(microseconds=1)
+STAMP = "inserted_at"  # the column the writer fills with the time of the write
 
 
 def _ts_array(values: list) -> pa.Array:
@@ -88,21 +99,51 @@ _RESULT_FIELDS = (
     "latency_samples_ms", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb",
     "load_time_ms", "iterations", "warmup_iterations", "simulation_reason", "measured_at",
 )
+_PROV_FIELDS = ("source_file", "source_sha256", "source_pointer")
+_FACT_FIELDS = {
+    "results": _RESULT_FIELDS,
+    "compatibility": ("compatible", "status", "error", "simulation_reason", "measured_at"),
+    "test_results": ("module", "test_name", "model_name", "hardware_type", "status", "duration_s",
+                     "error", "simulation_reason", "measured_at"),
+}
+_FACT_JSON = {"results": "metrics", "compatibility": "details", "test_results": "details"}
+# One C-level call per record fetches every plain field (then one zip turns rows into columns).
+_FACT_GET = {t: attrgetter(*f, *(f"provenance.{p}" for p in _PROV_FIELDS)) for t, f in _FACT_FIELDS.items()}
+_RUN_FIELDS = ("origin", "started_at", "run_key", "git_commit", "git_branch", "command_line", "host",
+               "python_version", "hardware_fingerprint")
+_RUN_GET = attrgetter(*_RUN_FIELDS)
+_LEDGER_FIELDS = ("file_sha256", "path", "size_bytes", "format", "parser_version", "status", "results",
+                  "compat", "tests", "reason", "imported_at")
+_LEDGER_GET = attrgetter(*_LEDGER_FIELDS)
+
+
+def _transpose(getter, items: list, names: tuple[str, ...]) -> dict[str, list]:
+    if not items:
+        return {n: [] for n in names}
+    return dict(zip(names, map(list, zip(*map(getter, items)))))
+
+
+def row_schema(name: str) -> pa.Schema:
+    """The columns a batch builds for ``name``: the table's schema without ``inserted_at``,
+    which the write fills in."""
+    schema = SCHEMAS[name]
+    i = schema.get_field_index(STAMP)
+    return schema if i < 0 else schema.remove(i)
 
 
 class Batch:
     """Rows for every table, deduplicated by id within the batch; columns are built only when
-    the batch is written (one list comprehension per column)."""
+    the batch is written. Besides records, a batch can carry rows already in columns
+    (``add_rows``: an import worker's ``rows_table`` output), written after its own rows."""
 
     def __init__(self) -> None:
         # table -> {id: row source}; dicts keep insertion order and make dedupe O(1)
         self.rows: dict[str, dict[str, Any]] = {t: {} for t in WRITE_ORDER}
-        self.source_of: dict[str, dict[str, str | None]] = {
-            "results": {}, "compatibility": {}, "test_results": {},
-        }
+        self.parts: dict[str, list[pa.Table]] = {}
 
     def __len__(self) -> int:
-        return sum(len(r) for r in self.rows.values())
+        return sum(len(r) for r in self.rows.values()) + sum(
+            t.num_rows for ts in self.parts.values() for t in ts)
 
     def ids(self, table: str) -> list[str]:
         return list(self.rows[table])
@@ -137,20 +178,17 @@ class Batch:
             if rid not in rows:
                 rows[rid] = (rec, self.run(rec.run), self.model(rec.model_name, rec.model_family, rec.modality),
                              self.hardware(rec.hardware_type, rec.device_name))
-                self.source_of["results"][rid] = rec.provenance.source_sha256
         elif isinstance(rec, CompatFact):
             cid = rec.compat_id
             rows = self.rows["compatibility"]
             if cid not in rows:
                 rows[cid] = (rec, self.run(rec.run), self.model(rec.model_name, rec.model_family, None),
                              self.hardware(rec.hardware_type, rec.device_name))
-                self.source_of["compatibility"][cid] = rec.provenance.source_sha256
         elif isinstance(rec, TestOutcome):
             tid = rec.test_id
             rows = self.rows["test_results"]
             if tid not in rows:
                 rows[tid] = (rec, self.run(rec.run))
-                self.source_of["test_results"][tid] = rec.provenance.source_sha256
         elif isinstance(rec, RunMeta):
             self.run(rec.run)
         elif isinstance(rec, ModelInfo):
@@ -158,17 +196,21 @@ class Batch:
         else:
             raise TypeError(f"not a benchwh record: {type(rec).__name__}")
 
-    def ledger(self, row: LedgerRow) -> None:
-        self.rows["import_ledger"].setdefault(row.ledger_id, row)
+    def ledger(self, row: LedgerRow, ledger_id: str | None = None) -> None:
+        """Add a ledger row; ``ledger_id``, when given, is ``row.ledger_id`` computed before."""
+        self.rows["import_ledger"].setdefault(ledger_id or row.ledger_id, row)
+
+    def add_rows(self, name: str, tbl: pa.Table) -> None:
+        """Rows already in columns (``row_schema(name)``), e.g. another batch's ``rows_table``."""
+        if tbl.num_rows:
+            self.parts.setdefault(name, []).append(tbl)
 
     # --- columns ----------------------------------------------------------------------
     def _columns(self, name: str) -> dict[str, list]:
         ids = list(self.rows[name])
         vals = list(self.rows[name].values())
         if name == "runs":
-            c = {f: [getattr(r, f) for r in vals] for f in (
-                "origin", "started_at", "run_key", "git_commit", "git_branch", "command_line", "host",
-                "python_version", "hardware_fingerprint")}
+            c = _transpose(_RUN_GET, vals, _RUN_FIELDS)
             for f in ("library_versions", "environment", "metadata"):
                 c[f] = [_json(getattr(r, f)) for r in vals]
         elif name == "models":
@@ -176,50 +218,47 @@ class Batch:
                  "modality": [v[2] for v in vals], "metadata": [_json(v[3]) for v in vals]}
         elif name == "hardware":
             c = {"hardware_type": [v[0] for v in vals], "device_name": [v[1] for v in vals]}
-        elif name in ("results", "compatibility", "test_results"):
+        elif name in _FACT_FIELDS:
             recs = [v[0] for v in vals]
             c = {"run_id": [v[1] for v in vals]}
             if name != "test_results":
                 c["model_id"] = [v[2] for v in vals]
                 c["hardware_id"] = [v[3] for v in vals]
-            if name == "results":
-                for f in _RESULT_FIELDS:
-                    c[f] = [getattr(r, f) for r in recs]
-                c["metrics"] = [_json(r.metrics) for r in recs]
-            elif name == "compatibility":
-                for f in ("compatible", "status", "error", "simulation_reason", "measured_at"):
-                    c[f] = [getattr(r, f) for r in recs]
-                c["details"] = [_json(r.details) for r in recs]
-            else:
-                for f in ("module", "test_name", "model_name", "hardware_type", "status", "duration_s",
-                          "error", "simulation_reason", "measured_at"):
-                    c[f] = [getattr(r, f) for r in recs]
-                c["details"] = [_json(r.details) for r in recs]
+            c.update(_transpose(_FACT_GET[name], recs, (*_FACT_FIELDS[name], *_PROV_FIELDS)))
+            key = _FACT_JSON[name]
+            c[key] = [_json(getattr(r, key)) for r in recs]
             c["is_simulated"] = [bool(r.is_simulated) for r in recs]
-            for f in ("source_file", "source_sha256", "source_pointer"):
-                c[f] = [getattr(r.provenance, f) for r in recs]
         elif name == "import_ledger":
-            c = {f: [getattr(r, f) for r in vals] for f in (
-                "file_sha256", "path", "size_bytes", "format", "parser_version", "status", "results",
-                "compat", "tests", "reason", "imported_at")}
+            c = _transpose(_LEDGER_GET, vals, _LEDGER_FIELDS)
         else:
             raise KeyError(name)
         c[ID_COLUMN[name]] = ids
         return c
 
-    def table(self, name: str, inserted_at: datetime) -> pa.Table:
+    def rows_table(self, name: str) -> pa.Table:
+        """This batch's own rows of ``name`` as Arrow (``row_schema(name)``: no ``inserted_at``)."""
         cols = self._columns(name)
-        n = len(self.rows[name])
+        schema = row_schema(name)
+        return pa.Table.from_arrays(
+            [_ts_array(cols[f.name]) if f.type == TS else pa.array(cols[f.name], f.type) for f in schema],
+            schema=schema)
+
+    def table(self, name: str, inserted_at: datetime) -> pa.Table:
+        """``rows_table`` with ``inserted_at`` filled in: the table's full schema."""
+        tbl = self.rows_table(name)
         schema = SCHEMAS[name]
-        arrays = []
-        for f in schema:
-            if f.name == "inserted_at":
-                arrays.append(_ts_array([inserted_at]).take(pa.array([0] * n, pa.int32())) if n else pa.array([], f.type))
-            elif f.type == TS:
-                arrays.append(_ts_array(cols[f.name]))
-            else:
-                arrays.append(pa.array(cols[f.name], f.type))
-        return pa.Table.from_arrays(arrays, schema=schema)
+        i = schema.get_field_index(STAMP)
+        if i < 0:
+            return tbl
+        return tbl.add_column(i, schema.field(i), pa.repeat(pa.scalar(inserted_at, TS), tbl.num_rows))
+
+    def frame(self, name: str) -> pa.Table | None:
+        """Every row of ``name`` this batch holds (its records' rows first, then ``add_rows``
+        rows, in order), or None. Ids may repeat across parts: the write keeps the first."""
+        tables = ([self.rows_table(name)] if self.rows[name] else []) + self.parts.get(name, [])
+        if not tables:
+            return None
+        return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
 def batch_of(records: Iterable[Any]) -> Batch:
@@ -248,35 +287,56 @@ def new_ids(con, table: str, ids: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def fresh_rows(con, table: str, tbl: pa.Table) -> pa.Table:
+    """The rows of ``tbl`` to insert into ``table``: the first row of each id, when that id is
+    not in the table yet (one anti-join; rows keep their order)."""
+    import numpy as np
+
+    idcol = ID_COLUMN[table]
+    n = tbl.num_rows
+    probe = pa.table({"id": tbl.column(idcol), "i": pa.array(np.arange(n, dtype=np.int64))})
+    con.register("_bw_probe", probe)
+    try:
+        keep = con.execute(
+            f"SELECT min(p.i) AS i FROM _bw_probe p WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {table} t WHERE t.{idcol} = p.id) GROUP BY p.id ORDER BY i"
+        ).to_arrow_table().column(0)
+    finally:
+        con.unregister("_bw_probe")
+    return tbl if len(keep) == n else tbl.take(keep)
+
+
 def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None) -> WriteStats:
     """Insert the batch's new rows; the caller owns BEGIN/COMMIT. Table names come from
     the fixed schema map, never from user input; values travel as Arrow, never as SQL text."""
+    import pyarrow.compute as pc
+
     when = inserted_at or datetime.now()
     stats = WriteStats()
     for name in WRITE_ORDER:
-        if not batch.rows[name]:
+        tbl = batch.frame(name)
+        if tbl is None:
             continue
-        tbl = batch.table(name, when)
-        idcol = ID_COLUMN[name]
-        fresh = new_ids(con, name, tbl.column(idcol).to_pylist())
-        if len(fresh) != tbl.num_rows:
-            import pyarrow.compute as pc
-
-            tbl = tbl.filter(pc.is_in(tbl.column(idcol), value_set=pa.array(sorted(fresh), pa.string())))
+        tbl = fresh_rows(con, name, tbl)
         stats.inserted[name] = tbl.num_rows
-        if tbl.num_rows:
-            con.register("_bw_src", tbl)
-            try:
-                cols = ", ".join(tbl.schema.names)
+        if not tbl.num_rows:
+            continue
+        cols = ", ".join(tbl.schema.names)
+        stamped = SCHEMAS[name].get_field_index(STAMP) >= 0
+        con.register("_bw_src", tbl)
+        try:
+            if stamped:
+                con.execute(f"INSERT INTO {name} ({cols}, {STAMP}) SELECT {cols}, ? FROM _bw_src", [when])
+            else:
                 con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _bw_src")
-            finally:
-                con.unregister("_bw_src")
+        finally:
+            con.unregister("_bw_src")
         if name in FACT_TABLES:
-            for rid in fresh:
-                sha = batch.source_of[name].get(rid)
+            counts = pc.value_counts(tbl.column("source_sha256"))
+            for sha, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()):
                 if sha:
                     per = stats.per_file.setdefault(sha, {})
-                    per[name] = per.get(name, 0) + 1
+                    per[name] = per.get(name, 0) + n
     return stats
 
 

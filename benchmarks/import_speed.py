@@ -1,0 +1,258 @@
+"""How fast `benchwh import` brings legacy JSON files in, against the ways one could do without.
+
+    python benchmarks/import_speed.py [--files 20000] [--jobs N] [--baseline-files 2000]
+    python benchmarks/import_speed.py --rss-check [--rss-gb 1.0]
+
+1. Writes ``--files`` legacy-shaped files (``benchwh.testing.write_tree``: the F6, F8, F10 and
+   F12 shapes in turn, ``json.dump(indent=2)`` as the legacy scripts wrote them) to a temporary
+   folder.
+2. Times, in this run, on the same files (already in the page cache):
+   - ``json.load`` alone: open and parse every file, nothing else (the floor for any importer);
+   - the legacy way, ``json.load`` + ``executemany``: each file parsed, its results flattened
+     to rows (model, hardware, batch size, latency ms, throughput, memory MiB, time) and
+     inserted into a DuckDB file with one ``executemany`` per file. It runs at a few hundred
+     files/s, so it is timed on ``--baseline-files`` files taken evenly across the shapes and
+     reported as files/s;
+   - ``benchwh import``: ``benchwh.importing.run_import(db, [folder])`` into a fresh warehouse
+     (made by the real migrations) in a child process, which reports the call's time and its
+     peak RSS (``ru_maxrss``; the conversion workers' peak apart). The child's whole life,
+     interpreter start and imports included, is printed too.
+3. The last line is ``files=N benchwh_files_per_s=... vs_executemany=... vs_parse=...``:
+   benchwh files/s, and its ratio to each baseline's files/s. Goals: vs_executemany >= 20,
+   vs_parse >= 0.5.
+
+``--rss-check`` instead writes about ``--rss-gb`` GB of bigger F6-shaped files (hundreds of
+configurations with 20 latency samples each, ~1 MB a file), imports them in a child process and
+fails (exit 1) unless the importing process's peak RSS stays under 1 GiB per GB of JSON, and each
+worker's too. It is not part of CI: on a 2-core machine it takes several minutes (writing the
+files, then the import itself; the output prints both times).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+GIB = 1 << 30
+FLAT = ("CREATE TABLE flat (model VARCHAR, hardware VARCHAR, batch_size INTEGER, latency_ms DOUBLE, "
+        "throughput DOUBLE, memory_mb DOUBLE, measured_at TIMESTAMP)")
+
+
+def json_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.json"))
+
+
+# --- baselines -------------------------------------------------------------------------------
+def time_parse(files: list[Path]) -> float:
+    """json.load of every file; files/s."""
+    t = time.perf_counter()
+    for p in files:
+        with open(p) as f:
+            json.load(f)
+    return len(files) / (time.perf_counter() - t)
+
+
+def _ts(text) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def flat_rows(doc: dict) -> list[tuple]:
+    """One row per result of a generated F6/F8/F10/F12 document, as a hand-written legacy loader
+    would flatten it (the shapes of ``benchwh.testing``)."""
+    rows = []
+    if "benchmarks" in doc:  # F6: seconds, config keys batch_<b>_seq_<s>
+        for models in doc["benchmarks"].values():
+            for model, per_hw in models.items():
+                for hw, entry in per_hw.items():
+                    for key, r in entry.get("benchmark_results", {}).items():
+                        rows.append((model, hw, int(key.split("_")[1]), r["avg_latency"] * 1000.0,
+                                     r.get("throughput"), None, _ts(entry.get("timestamp"))))
+    elif "batch_results" in doc:  # F8
+        for b, r in doc["batch_results"].items():
+            rows.append((doc["model"], doc["hardware"], int(b), r.get("avg_latency_ms"),
+                         r.get("throughput_items_per_second"), r.get("memory_mb"), _ts(r.get("timestamp"))))
+    elif "batch_sizes" in doc:  # F10
+        for b, r in doc["batch_sizes"].items():
+            rows.append((doc["model_path"], doc["hardware_key"], int(b), r.get("latency_ms"),
+                         r.get("throughput"), r.get("memory_usage_mb"), _ts(doc.get("timestamp"))))
+    elif "metrics" in doc:  # F12
+        m = doc["metrics"]
+        rows.append((doc["model_name"], doc["platform"], None, m.get("inference_time_ms"),
+                     m.get("throughput_items_per_second"), m.get("memory_mb"), _ts(doc.get("timestamp"))))
+    return rows
+
+
+def time_executemany(files: list[Path], db: Path) -> tuple[float, int]:
+    """json.load + one executemany INSERT per file into a flat DuckDB table; (files/s, rows)."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute(FLAT)
+    n = 0
+    t = time.perf_counter()
+    for p in files:
+        with open(p) as f:
+            rows = flat_rows(json.load(f))
+        if rows:
+            con.executemany("INSERT INTO flat VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            n += len(rows)
+    rate = len(files) / (time.perf_counter() - t)
+    con.close()
+    return rate, n
+
+
+def spread(files: list[Path], k: int) -> list[Path]:
+    """``k`` files taken evenly across the sorted list (so every shape is in the sample)."""
+    if k >= len(files):
+        return files
+    step = len(files) / k
+    return [files[int(i * step)] for i in range(k)]
+
+
+# --- the contender (child process) ------------------------------------------------------------
+def child(root: str, db: str, jobs: int | None) -> None:
+    """Run in a fresh process: migrate ``db``, time run_import, print one JSON line."""
+    import resource
+
+    from benchwh.importing import run_import
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.migrate import migrate
+
+    migrate(resolve(db))
+    t = time.perf_counter()
+    report = run_import(db, [root], jobs=jobs)
+    seconds = time.perf_counter() - t
+    status: dict[str, int] = {}
+    for f in report.files:
+        status[f["status"]] = status.get(f["status"], 0) + 1
+    print(json.dumps({
+        "seconds": seconds, "files": len(report.files), "status": status, "added": dict(report.added),
+        "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "worker_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    }))
+
+
+def run_child(root: Path, db: Path, jobs: int | None) -> tuple[dict, float]:
+    cmd = [sys.executable, __file__, "--child", str(root), str(db)]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    t = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    return json.loads(out.stdout.strip().splitlines()[-1]), wall
+
+
+# --- the RSS check ---------------------------------------------------------------------------
+def write_big_f6(root: Path, gb: float) -> tuple[int, int]:
+    """F6-shaped files of ~1 MB (512 configurations x 20 samples each) until ``gb`` GB are
+    written; (files, bytes)."""
+    from benchwh.testing import f6_runner
+
+    target = int(gb * 1e9)
+    total = i = 0
+    while total < target:
+        name, doc = f6_runner(i)
+        entry = next(iter(next(iter(doc["benchmarks"].values())).values()))
+        hw = next(iter(entry))
+        configs = {}
+        for b in range(1, 33):
+            for s in range(16):
+                lat = [0.001 * b * (1 + ((i + b + s + k) % 7) / 10) for k in range(20)]
+                avg = sum(lat) / len(lat)
+                configs[f"batch_{b}_seq_{32 * (s + 1)}"] = {
+                    "status": "completed", "latencies": lat, "avg_latency": avg, "throughput": b / avg,
+                    "total_time": sum(lat), "iterations": 20}
+        entry[hw]["benchmark_results"] = configs
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(doc, indent=2)
+        p.write_text(text)
+        total += len(text)
+        i += 1
+    return i, total
+
+
+def rss_check(work: Path, gb: float, jobs: int | None) -> int:
+    src = work / "big"
+    t = time.perf_counter()
+    n, size = write_big_f6(src, gb)
+    print(f"wrote {n} F6 files, {size / 1e9:.2f} GB of JSON in {time.perf_counter() - t:.0f} s")
+    res, wall = run_child(src, work / "big.duckdb", jobs)
+    main_gib = res["rss_kib"] * 1024 / GIB
+    worker_gib = res["worker_rss_kib"] * 1024 / GIB
+    limit = size / 1e9  # GiB allowed: 1 GiB per GB of JSON
+    print(f"benchwh import: {res['files']} files, {res['added'].get('results', 0)} results in "
+          f"{res['seconds']:.0f} s (process total {wall:.0f} s)")
+    print(f"peak RSS: importing process {main_gib:.2f} GiB, largest worker {worker_gib:.2f} GiB "
+          f"(limit {limit:.2f} GiB each)")
+    ok = main_gib < limit and worker_gib < limit and res["status"] == {"imported": n}
+    print("rss_check=" + ("ok" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+# --- main ------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=20000, help="legacy-shaped files to generate")
+    ap.add_argument("--jobs", type=int, default=None, help="benchwh import worker processes (default: one per CPU)")
+    ap.add_argument("--baseline-files", type=int, default=2000,
+                    help="files the json.load + executemany baseline is timed on (it is slow)")
+    ap.add_argument("--workdir", type=Path, default=None, help="where to write (default: a temporary folder)")
+    ap.add_argument("--rss-check", action="store_true", help="check peak RSS on ~1 GB of bigger files instead")
+    ap.add_argument("--rss-gb", type=float, default=1.0, help="GB of JSON for --rss-check")
+    ap.add_argument("--child", nargs=2, metavar=("ROOT", "DB"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child(args.child[0], args.child[1], args.jobs)
+        return 0
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="benchwh_import_speed_"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.rss_check:
+            return rss_check(work, args.rss_gb, args.jobs)
+        from benchwh.testing import write_tree
+
+        src = work / "legacy"
+        t = time.perf_counter()
+        size = write_tree(src, args.files)
+        files = json_files(src)
+        print(f"wrote {len(files)} files ({size / 1e6:.1f} MB; F6/F8/F10/F12 shapes) in "
+              f"{time.perf_counter() - t:.1f} s; {os.cpu_count()} CPUs")
+
+        parse = time_parse(files)
+        print(f"json.load alone:           {parse:9.0f} files/s  ({len(files)} files)")
+        sample = spread(files, min(len(files), args.baseline_files))
+        em, em_rows = time_executemany(sample, work / "flat.duckdb")
+        print(f"json.load + executemany:   {em:9.0f} files/s  (timed on {len(sample)} of the files, "
+              f"{em_rows} rows; files/s)")
+        res, wall = run_child(src, work / "wh.duckdb", args.jobs)
+        rate = res["files"] / res["seconds"]
+        print(f"benchwh import:            {rate:9.0f} files/s  ({res['files']} files in {res['seconds']:.2f} s: "
+              f"{res['status']}, added {res['added']}; process total {wall:.2f} s with interpreter "
+              f"start, imports and migrate)")
+        print(f"benchwh import peak RSS:   importing process {res['rss_kib'] / 1024:.0f} MiB, largest "
+              f"worker {res['worker_rss_kib'] / 1024:.0f} MiB")
+        print(f"goals: vs_executemany >= 20: {'met' if rate / em >= 20 else 'NOT met'}; "
+              f"vs_parse >= 0.5: {'met' if rate / parse >= 0.5 else 'NOT met'}")
+        print(f"files={res['files']} benchwh_files_per_s={rate:.0f} vs_executemany={rate / em:.1f} "
+              f"vs_parse={rate / parse:.2f}")
+        return 0
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
