@@ -151,6 +151,8 @@ class ModelFunctionalityImporter(Importer):
     description = "model_functionality_<TS>.json: per model x hardware skill-test pass/fail"
     keys = frozenset({"stats", "model_results", "detailed_results"})
 
+    required_keys = frozenset({'stats', 'model_results', 'detailed_results'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return looks_like_f3(doc)
 

@@ -105,6 +105,8 @@ class CompatMatrixImporter(Importer):
     description = "hardware_compatibility_matrix.json: model family x hardware compatibility (derived)"
     keys = frozenset({"timestamp", "hardware_types", "model_families"})
 
+    required_keys = frozenset({'model_families'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return looks_like_f4(doc)
 

@@ -22,6 +22,8 @@ class BenchmarkSummaryImporter(Importer):
     description = "benchmark_summary.json: per-family summary derived from benchmark_results.json (skipped)"
     keys = frozenset({"timestamp", "system_info", "hardware_types", "model_families", "performance_comparison"})
 
+    required_keys = frozenset({'model_families'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict):
             return False

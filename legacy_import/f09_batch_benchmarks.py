@@ -78,6 +78,8 @@ class BatchBenchmarksImporter(Importer):
     description = "run_batch_benchmarks.py wrapper: one embedded direct benchmark (F8) per model"
     keys = frozenset({"models", "hardware", "batch_sizes", "timestamp", "results"})
 
+    required_keys = frozenset({'results'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or not isinstance(doc.get("results"), dict):
             return False

@@ -40,6 +40,8 @@ class BenchmarkProgressImporter(Importer):
     keys = frozenset({"timestamp", "completed_benchmarks", "failed_benchmarks",
                       "skipped_benchmarks", "summary"})
 
+    required_keys = frozenset({'failed_benchmarks'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and "failed_benchmarks" in doc
                 and ("completed_benchmarks" in doc or "skipped_benchmarks" in doc))

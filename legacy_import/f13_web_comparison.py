@@ -26,6 +26,8 @@ class WebComparisonImporter(Importer):
     keys = frozenset({"timestamp", "summary", "results_by_modality", "modality_compatibility",
                       "implementation_types", "recommendations", "test_environment"})
 
+    required_keys = frozenset({'results_by_modality'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return isinstance(doc, dict) and "results_by_modality" in doc
 

@@ -27,6 +27,8 @@ class BrowserComparisonImporter(Importer):
     description = "firefox vs chrome compute-shader comparison (relative numbers only; skipped)"
     keys = frozenset({"model", "tests"})
 
+    required_keys = frozenset({'tests'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         tests = doc.get("tests") if isinstance(doc, dict) else None
         return isinstance(tests, list) and any(_is_browser_test(t) for t in tests)

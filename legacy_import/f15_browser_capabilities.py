@@ -25,6 +25,8 @@ class BrowserCapabilitiesImporter(Importer):
     description = "browser capability detection (webgpu/webnn/webgl/wasm support; skipped)"
     keys = frozenset({"browser", "webnn", "webgpu", "webgl", "wasm", "timestamp", "user_agent"})
 
+    required_keys = frozenset({'browser'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and "browser" in doc
                 and sum(isinstance(doc.get(f), dict) for f in _FEATURES) >= 2)

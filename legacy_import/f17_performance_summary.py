@@ -41,6 +41,8 @@ class PerformanceSummaryImporter(Importer):
     description = "run_performance_tests.py multi-skill summary {metadata{test_files}, results{file: {...}}}"
     keys = frozenset({"metadata", "results"})
 
+    required_keys = frozenset({'metadata', 'results'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or set(doc) != {"metadata", "results"}:
             return False

@@ -77,6 +77,8 @@ class PerformanceTestSkillsImporter(Importer):
     description = "run_performance_tests.py --skills: {command, python_version, skill_tests{file: capture}}"
     keys = frozenset({"timestamp", "python_version", "command", "skill_tests"})
 
+    required_keys = frozenset({'skill_tests', 'command'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return isinstance(doc, dict) and isinstance(doc.get("skill_tests"), dict) and "command" in doc
 

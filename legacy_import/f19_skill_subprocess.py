@@ -27,6 +27,8 @@ class SkillSubprocessImporter(Importer):
     keys = frozenset({"test_file", "elapsed_time", "return_code", "stdout", "stderr", "json_result",
                       "json_parse_error", "structured_results_found", "status_extracted_from_text"})
 
+    required_keys = frozenset({'test_file', 'return_code'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return is_capture(doc) and "skill_tests" not in doc
 

@@ -69,6 +69,8 @@ class HfPipelineTestImporter(Importer):
     description = "HF pipeline/from_pretrained test {results{method_hw}, performance{}, hardware{}, metadata{}}"
     keys = frozenset({"results", "examples", "performance", "hardware", "metadata"})
 
+    required_keys = frozenset({'results', 'performance', 'hardware'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("results"), dict)
                 and isinstance(doc.get("performance"), dict) and "hardware" in doc)

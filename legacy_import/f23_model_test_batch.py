@@ -32,6 +32,8 @@ class ModelTestBatchImporter(Importer):
     description = "model test batch summary {summary{pass_rate|success_rate}, model_results{} | tests[]}"
     keys = frozenset({"test_timestamp", "summary", "model_results", "tests"})
 
+    required_keys = frozenset({'summary'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or not isinstance(doc.get("summary"), dict):
             return False

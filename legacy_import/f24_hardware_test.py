@@ -39,6 +39,8 @@ class HardwareTestImporter(Importer):
     description = "hardware_test_results {results{hw: {success, execution_time}}, examples[], metadata{model_id}}"
     keys = frozenset({"results", "examples", "metadata"})
 
+    required_keys = frozenset({'metadata', 'results'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or set(doc) - {"results", "examples", "metadata"}:
             return False

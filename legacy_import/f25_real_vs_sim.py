@@ -31,6 +31,8 @@ class RealVsSimImporter(Importer):
     keys = frozenset({"model", "platform", "timestamp", "success", "execution_time", "error", "traceback",
                       "total_execution_time"})
 
+    required_keys = frozenset({'model', 'platform', 'success'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and {"model", "platform", "success"} <= set(doc)
                 and ("traceback" in doc or "total_execution_time" in doc))

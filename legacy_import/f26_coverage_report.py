@@ -26,6 +26,8 @@ class CoverageReportImporter(Importer):
     keys = frozenset({"timestamp", "total_models", "platform_coverage", "model_results", "average_coverage",
                       "fully_covered_models", "partially_covered_models", "poorly_covered_models"})
 
+    required_keys = frozenset({'platform_coverage', 'model_results'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("platform_coverage"), dict)
                 and "model_results" in doc)

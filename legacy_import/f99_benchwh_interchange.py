@@ -22,6 +22,8 @@ class BenchwhInterchangeImporter(Importer):
     description = "benchwh's versioned interchange JSON (runner --no-db-store output, spool files)"
     keys = frozenset({"format", "version", "benchwh_version", "runs", "records"})
 
+    required_keys = frozenset({'format'})  # registry prefilter; sniff decides
+
     def sniff(self, doc: Any) -> bool:
         return isinstance(doc, dict) and doc.get("format") == FORMAT
 

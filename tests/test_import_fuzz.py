@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchwh.legacy_import.convert import convert_bytes
+from benchwh.legacy_import.registry import claimants, claimants_unfiltered
 from benchwh.normalize import to_float
 from benchwh.records import Result
 
@@ -81,6 +82,8 @@ def metric_values(rec: Result):
 
 
 def assert_faithful(rel: str, doc) -> None:
+    # the registry's required_keys prefilter never hides or adds a claim
+    assert [i.name for i in claimants(doc)] == [i.name for i in claimants_unfiltered(doc)], rel
     out = convert_bytes(json.dumps(doc).encode(), rel)
     assert "failed:" not in (out.reason or ""), f"{rel}: importer crashed: {out.reason}"
     nums = numbers(doc)
