@@ -154,11 +154,13 @@ class Result:
     @property
     def result_id(self) -> str:
         # Natural key: who measured (run), what, where, how, when. Not the file: the same
-        # measurement carried by two files (F1 embedding F6) must be one row.
+        # measurement carried by two files (F1 embedding F6) must be one row. Not the
+        # simulation flag either: a later annotation that the hardware was simulated is news
+        # about the same measurement, and the writer keeps "simulated" once any source says so.
         return content_id(
             "result", self.run.run_id, self.model_name, self.hardware_type, self.device_name,
             self.mode, self.scenario, self.batch_size, self.sequence_length, self.input_shape,
-            self.precision, self.measured_at, self.is_simulated,
+            self.precision, self.measured_at,
         )
 
 
@@ -184,7 +186,7 @@ class CompatFact:
     def compat_id(self) -> str:
         return content_id(
             "compat", self.run.run_id, self.model_name, self.hardware_type, self.device_name,
-            self.measured_at, self.is_simulated,
+            self.measured_at,
         )
 
 

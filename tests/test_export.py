@@ -1,6 +1,7 @@
 """`benchwh export`: every format read back by Polars, pyarrow, pandas and DuckDB equals the
 warehouse's flat table (lists, times, NULLs, booleans included); filters, Hive partitions,
-Parquet metadata and incremental export on a warehouse built by `benchwh import`."""
+Parquet metadata and incremental export on a warehouse built by `benchwh import`, on each
+backend (a DuckDB file and DuckLake on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -18,25 +19,33 @@ from benchwh.warehouse.export import MANIFEST, ExportError, export
 from benchwh.warehouse.flat import CONTRACT_COLUMNS
 from benchwh.warehouse.read import flat_sql, read_frame
 
-from test_query_data import DAY0, build
+from conftest import BACKENDS
+from test_query_data import DAY0, build, built_warehouse
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    return build(tmp_path_factory.mktemp("export"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def built(request, make_warehouse, tmp_path_factory):
+    """The generated data imported once per module on each backend."""
+    return built_warehouse(request.param, make_warehouse, tmp_path_factory.mktemp("export"))
 
 
-def reference(db: str, **filters):
-    """The warehouse's flat rows (all results, simulated included) as DuckDB gives them."""
+@pytest.fixture
+def wh(built, monkeypatch):
+    """(``--db`` text, truth info) of the module's warehouse, named for this test."""
+    warehouse, info = built
+    return warehouse.use(monkeypatch), info
+
+
+def reference(db, **filters):
+    """The warehouse's flat rows (all results, simulated included) as DuckDB gives them,
+    read through the library from ``db`` (``--db`` text or a Location)."""
+    from benchwh.warehouse.open import open_warehouse
     from benchwh.warehouse.read import Filters
 
-    con = duckdb.connect(db, read_only=True)
-    try:
+    with open_warehouse(db, read_only=True) as con:
         sql, params = flat_sql(Filters(include_simulated=True, **filters))
         frame = read_frame(con, sql, params)
         types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {flat_sql()[0]}").fetchall()}
-    finally:
-        con.close()
     return frame, types
 
 
@@ -246,22 +255,20 @@ def more_files(src: Path, day: int) -> int:
 
 @pytest.mark.parametrize("fmt,parts", [("parquet", []), ("csv", []), ("jsonl", ["hardware_type"]),
                                        ("arrow", ["model_name"]), ("parquet", ["hardware_type", "batch_size"])])
-def test_incremental_export_writes_only_what_is_new(wh, tmp_path, cli, fmt, parts):
-    import shutil
-
+def test_incremental_export_writes_only_what_is_new(built, make_warehouse, tmp_path, cli, fmt, parts):
     import polars as pl
 
-    db = str(tmp_path / "wh.duckdb")  # a copy: this test adds results
-    shutil.copy(wh[0], db)
-    info = dict(wh[1], src=tmp_path / "legacy")
-    shutil.copytree(wh[1]["src"], info["src"])
+    # a warehouse of its own on the module's backend, built alike: this test adds results
+    warehouse = make_warehouse("lake" if built[0].is_lake else "file", tmp_path / "wh")
+    info = build(tmp_path, warehouse)
+    db = warehouse.location()
     out = tmp_path / "inc"
     first = export(db, out, fmt, partition_by=parts, incremental=True)
     assert first.rows == len(info["results"])
     again = export(db, out, fmt, partition_by=parts, incremental=True)
     assert again.rows == 0 and again.files == []
     added = more_files(info["src"], 5)
-    assert cli("import", str(info["src"]), "--db", db).code == 0
+    assert cli("import", str(info["src"]), *warehouse.args).code == 0
     third = export(db, out, fmt, partition_by=parts, incremental=True)
     assert third.rows == added
     manifest = json.loads((out / MANIFEST).read_text())

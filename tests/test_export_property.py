@@ -1,11 +1,14 @@
 """Property: any results a runner may record survive records -> warehouse -> Parquet ->
 Polars with every contract value intact (text with quotes and unicode, NULLs, lists, times,
-booleans, metrics as JSON text)."""
+booleans, metrics as JSON text), on each backend (a DuckDB file and DuckLake on PostgreSQL).
+
+Every example writes into one warehouse per backend (a new lake per example would cost about
+a second to attach), so the expectation covers everything written to it so far: the first
+record of an id wins, across examples as within one."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime
 
 import pytest
@@ -15,6 +18,8 @@ from hypothesis import strategies as st
 from benchwh.records import Provenance, Result, RunInfo
 from benchwh.warehouse.export import export
 from benchwh.warehouse.write import write_records
+
+from conftest import BACKENDS
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 maybe = lambda s: st.none() | s  # noqa: E731
@@ -45,14 +50,10 @@ def results(draw):
     )
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    from benchwh.warehouse.location import resolve
-    from benchwh.warehouse.migrate import migrate
-
-    path = tmp_path_factory.mktemp("tpl") / "empty.duckdb"
-    migrate(resolve(str(path)))
-    return path
+@pytest.fixture(scope="module", params=BACKENDS)
+def target(request, make_warehouse, tmp_path_factory):
+    """A migrated warehouse on each backend and the records written to it so far, in order."""
+    return make_warehouse(request.param, tmp_path_factory.mktemp("prop")), []
 
 
 def expected_row(r: Result) -> dict:
@@ -72,24 +73,14 @@ def expected_row(r: Result) -> dict:
     }
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(recs=st.lists(results(), min_size=1, max_size=6))
-def test_records_survive_warehouse_parquet_polars(template, tmp_path_factory, recs):
-    import polars as pl
-
-    work = tmp_path_factory.mktemp("prop")
-    db = work / "w.duckdb"
-    shutil.copy(template, db)
-    write_records(str(db), recs)
-    path = work / "out.parquet"
-    export(str(db), path)
-    got = {row["result_id"]: row for row in pl.read_parquet(path).to_dicts()}
-    # The first record of an id wins (the runs/models of later duplicates are not rewritten),
-    # so the expectation keeps, per id, the first record and its run's first-seen facts.
+def expected_rows(written: list[Result]) -> dict[str, dict]:
+    """The flat row of every result id among ``written`` (in write order). The first record of
+    an id wins (the runs/models of later duplicates are not rewritten), so the expectation
+    keeps, per id, the first record and its run's first-seen facts."""
     want: dict[str, dict] = {}
     first_run: dict[str, RunInfo] = {}
     first_family: dict[str, str | None] = {}
-    for r in recs:
+    for r in written:
         first_run.setdefault(r.run.run_id, r.run)
         first_family.setdefault(r.model_name, r.model_family)
         if r.result_id not in want:
@@ -99,6 +90,21 @@ def test_records_survive_warehouse_parquet_polars(template, tmp_path_factory, re
             if row["model_family"] is None:  # the flat table falls back to the model's family
                 row["model_family"] = first_family[r.model_name]
             want[r.result_id] = row
+    return want
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(recs=st.lists(results(), min_size=1, max_size=6))
+def test_records_survive_warehouse_parquet_polars(target, tmp_path_factory, recs):
+    import polars as pl
+
+    warehouse, written = target
+    write_records(warehouse.location(), recs)
+    written.extend(recs)
+    path = tmp_path_factory.mktemp("out") / "out.parquet"
+    export(warehouse.location(), path)
+    got = {row["result_id"]: row for row in pl.read_parquet(path).to_dicts()}
+    want = expected_rows(written)
     assert set(got) == set(want)
     for rid, w in want.items():
         g = got[rid]

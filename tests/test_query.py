@@ -1,5 +1,6 @@
 """`benchwh query` and the query library on a warehouse built by `benchwh import` (plus
-runner records), every answer checked against values computed here from the generated files."""
+runner records), on each backend (a DuckDB file and DuckLake on PostgreSQL), every answer
+checked against values computed here from the generated files."""
 
 from __future__ import annotations
 
@@ -14,14 +15,23 @@ import pytest
 from benchwh.warehouse import queries
 from benchwh.warehouse.read import Filters, flat_frame, read_frame
 
-from test_query_data import DAY0, ODD_MODEL, build
+from conftest import BACKENDS
+from test_query_data import DAY0, ODD_MODEL, built_warehouse
 
 CONFIG = ("mode", "scenario", "batch_size", "sequence_length", "input_shape", "precision")
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    return build(tmp_path_factory.mktemp("query"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def built(request, make_warehouse, tmp_path_factory):
+    """The generated data imported once per module on each backend."""
+    return built_warehouse(request.param, make_warehouse, tmp_path_factory.mktemp("query"))
+
+
+@pytest.fixture
+def wh(built, monkeypatch):
+    """(``--db`` text, truth info) of the module's warehouse, named for this test."""
+    warehouse, info = built
+    return warehouse.use(monkeypatch), info
 
 
 def newest(rows, key):
@@ -102,13 +112,16 @@ def test_filters_select_exactly_the_matching_results(wh):
 def test_hostile_filter_values_match_nothing(wh, value):
     db, _ = wh
     everything = dict(batch_size=1, since="2025-03-01", until="2025-03-09", include_simulated=True)
-    for f in (Filters(model=value), Filters(hardware=value), Filters(precision=value, **everything)):
-        assert queries.latest(db, f).height == 0
-        assert queries.runs(db, f).height == 0
-        assert queries.matrix(db, f).height == 0
-    assert queries.compare_hardware(db, value).height == 0
-    assert queries.compare_models(db, value).height == 0
-    assert queries.trend(db, value, "cpu").height == 0 and queries.trend(db, "bert-base-uncased", value).height == 0
+    with queries.reading(db) as con:  # one connection for the dozen questions
+        for f in (Filters(model=value), Filters(hardware=value), Filters(precision=value, **everything)):
+            assert queries.latest(con, f).height == 0
+            assert queries.runs(con, f).height == 0
+            assert queries.matrix(con, f).height == 0
+        assert queries.compare_hardware(con, value).height == 0
+        assert queries.compare_models(con, value).height == 0
+        assert queries.trend(con, value, "cpu").height == 0
+        assert queries.trend(con, "bert-base-uncased", value).height == 0
+    assert queries.latest(db).height > 0  # the same questions do find rows for real values
 
 
 def test_a_model_name_with_quote_semicolon_and_percent_matches_only_itself(wh):
@@ -276,25 +289,30 @@ def test_cli_errors_are_one_line_with_a_hint(wh, cli):
     assert cli("query", "compare-hardware", "--db", db).code == 2  # --model is required
 
 
+# Against the file only: every other test checks both backends against the generated truth.
+@pytest.mark.parametrize("built", ["file"], indirect=True)
 def test_a_local_ducklake_answers_alike(wh, tmp_path, cli):
-    """The same files imported into a DuckLake warehouse give the same answers, `query sql`
-    still refuses file readers there, and export writes the same rows."""
+    """The same files imported into a DuckLake warehouse with a local (DuckDB-file) catalog
+    give the same answers as the DuckDB file, `query sql` still refuses file readers there,
+    and export writes the same rows."""
     import polars as pl
 
     from benchwh.errors import QueryError
-    from benchwh.warehouse.sqlguard import run_sql
     from benchwh.warehouse.export import export
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.sqlguard import run_sql
     from benchwh.warehouse.write import write_records
 
     from test_query_data import runner_records
 
     db, info = wh
-    lake = f"ducklake:{tmp_path / 'w.ducklake'}"
-    res = cli("migrate", "--db", lake)
+    lake_db, lake_data = f"ducklake:{tmp_path / 'w.ducklake'}", str(tmp_path / "w.files")
+    lake = resolve(lake_db, lake_data)  # its data path named outright, never from the environment
+    res = cli("migrate", "--db", lake_db, "--data-path", lake_data)
     if res.code and "benchwh[lake]" in res.stderr:  # pragma: no cover - the dev setup has it
         pytest.skip(res.stderr.strip())
     assert res.code == 0, res.stderr
-    assert cli("import", str(info["src"]), "--db", lake, "--strict").code == 0
+    assert cli("import", str(info["src"]), "--db", lake_db, "--data-path", lake_data, "--strict").code == 0
     write_records(lake, runner_records()[0])
     for name in ("latest", "matrix", "runs"):
         here, there = getattr(queries, name)(db), getattr(queries, name)(lake)
@@ -303,7 +321,7 @@ def test_a_local_ducklake_answers_alike(wh, tmp_path, cli):
     with pytest.raises(QueryError, match="read_csv"):
         run_sql(lake, f"SELECT * FROM read_csv('{info['src']}/x.csv')")
     export(lake, tmp_path / "lake.parquet")
-    export(db, tmp_path / "file.parquet")
-    cols = [c for c in pl.read_parquet(tmp_path / "file.parquet").columns if c != "inserted_at"]
+    export(db, tmp_path / "here.parquet")
+    cols = [c for c in pl.read_parquet(tmp_path / "here.parquet").columns if c != "inserted_at"]
     assert pl.read_parquet(tmp_path / "lake.parquet").select(cols).sort("result_id").equals(
-        pl.read_parquet(tmp_path / "file.parquet").select(cols).sort("result_id"))
+        pl.read_parquet(tmp_path / "here.parquet").select(cols).sort("result_id"))

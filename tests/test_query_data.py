@@ -1,6 +1,7 @@
 """Test data for the query, SQL-guard and export tests: legacy-shaped files written here,
 imported through `benchwh import`, plus a few runner-style records (precision is only carried
-by runner results) written through the warehouse writer.
+by runner results) written through the warehouse writer, on either backend (a DuckDB file or
+DuckLake on PostgreSQL, from ``make_warehouse``).
 
 Every generated measurement is also returned as a plain "truth" dict in contract column names,
 computed from the values put into the files (seconds converted to ms here, independently of
@@ -14,7 +15,9 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from conftest import run_cli
+import pytest
+
+from conftest import BACKENDS, Warehouse, run_cli, sql
 
 DAY0 = datetime(2025, 3, 1, 10, 0, 0)
 # A model name made to break naive SQL: quote, semicolon, percent, underscore.
@@ -141,14 +144,14 @@ def runner_records() -> tuple[list, list[dict]]:
     return recs, truth
 
 
-def build(tmp_path: Path, seed: int = 7) -> tuple[str, dict]:
-    """A warehouse made by `benchwh migrate` + `benchwh import` (+ runner records).
+def build(root: Path, wh: Warehouse, seed: int = 7) -> dict:
+    """Fill ``wh`` (a migrated, empty warehouse on either backend) by `benchwh import` of the
+    files written under ``root / "legacy"``, plus runner records through the writer.
 
-    Returns (db path, info) with info = {"results": truth dicts, "compat": fact dicts,
-    "src": folder of the generated files, "files": {relative name: document}}."""
+    Returns info = {"results": truth dicts, "compat": fact dicts, "src": folder of the
+    generated files, "files": {relative name: document}}."""
     rng = random.Random(seed)
-    db = str(tmp_path / "wh.duckdb")
-    src = tmp_path / "legacy"
+    src = root / "legacy"
     files, truth = f8_files(rng)
     more, t6 = f6_file(rng)
     files.update(more)
@@ -159,29 +162,29 @@ def build(tmp_path: Path, seed: int = 7) -> tuple[str, dict]:
         p = src / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(json.dumps(doc, indent=1))
-    res = run_cli("migrate", "--db", db)
-    assert res.code == 0, res.stderr
-    res = run_cli("import", str(src), "--db", db, "--strict")
+    res = run_cli("import", str(src), *wh.args, "--strict")
     assert res.code == 0, res.stdout + res.stderr
     from benchwh.warehouse.write import write_records
 
     recs, t_run = runner_records()
-    write_records(db, recs)
-    return db, {"results": truth + t_run, "compat": compat, "src": src, "files": files}
+    write_records(wh.location(), recs)
+    return {"results": truth + t_run, "compat": compat, "src": src, "files": files}
 
 
-def test_generated_corpus_lands_whole(tmp_path):
+def built_warehouse(backend: str, make_warehouse, root: Path) -> tuple[Warehouse, dict]:
+    """A new warehouse on ``backend`` under ``root`` filled by ``build``: what the query,
+    SQL-guard and export modules each build once per backend (``BACKENDS`` params)."""
+    wh = make_warehouse(backend, root / "wh")
+    return wh, build(root, wh)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_generated_corpus_lands_whole(backend, make_warehouse, tmp_path):
     """The data the other tests rely on: every file imported, every truth row present."""
-    import duckdb
-
-    db, info = build(tmp_path)
-    con = duckdb.connect(db, read_only=True)
-    try:
-        statuses = con.execute("SELECT status, count(*) FROM import_ledger GROUP BY ALL").fetchall()
-        n_results = con.execute("SELECT count(*) FROM results").fetchone()[0]
-        n_compat = con.execute("SELECT count(*) FROM compatibility").fetchone()[0]
-    finally:
-        con.close()
+    wh, info = built_warehouse(backend, make_warehouse, tmp_path)
+    statuses = sql(wh.location(), "SELECT status, count(*) FROM import_ledger GROUP BY ALL")
+    n_results = sql(wh.location(), "SELECT count(*) FROM results")[0][0]
+    n_compat = sql(wh.location(), "SELECT count(*) FROM compatibility")[0][0]
     assert dict(statuses) == {"imported": len(info["files"])}
     assert n_results == len(info["results"])
     assert n_compat == len(info["compat"])

@@ -1,5 +1,7 @@
 """`benchwh query sql`: one read-only query runs; everything that writes or reaches outside
-the warehouse is refused with a one-line reason, and the warehouse is unchanged afterwards."""
+the warehouse is refused with a one-line reason, and the warehouse is unchanged afterwards;
+on each backend (a DuckDB file and DuckLake on PostgreSQL, where the connection is not locked
+down by design: ``benchwh.warehouse.sqlguard`` says why)."""
 
 from __future__ import annotations
 
@@ -13,32 +15,47 @@ import pytest
 from benchwh.errors import QueryError
 from benchwh.warehouse.sqlguard import Catalog, check_sql, lock_down, run_sql
 
-from test_query_data import build
+from conftest import BACKENDS
+from test_query_data import built_warehouse
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def built(request, make_warehouse, tmp_path_factory):
+    """The generated data imported once per module on each backend, and a secret file beside."""
     root = tmp_path_factory.mktemp("sqlguard")
-    db, info = build(root)
-    secret = root / "secret.csv"
-    secret.write_text("token\nhunter2\n")
-    return db, info, root
+    warehouse, info = built_warehouse(request.param, make_warehouse, root)
+    (root / "secret.csv").write_text("token\nhunter2\n")
+    return warehouse, info, root
 
 
-def checksum(db: str) -> dict:
-    """Every table's row count and an order-independent digest of its rows, plus the file's
-    own sha256: any write, even one rolled back into the file, changes one of them."""
-    con = duckdb.connect(db, read_only=True)
-    try:
+@pytest.fixture
+def wh(built, monkeypatch):
+    """(``--db`` text, truth info, folder) of the module's warehouse, named for this test."""
+    warehouse, info, root = built
+    return warehouse.use(monkeypatch), info, root
+
+
+def checksum(warehouse) -> dict:
+    """Every table's row count and an order-independent digest of its rows, plus, for a DuckDB
+    file, the file's own sha256 (any write, even one rolled back into the file, changes it) and,
+    for a lake, its snapshots (every commit, even one that wrote no rows, adds one)."""
+    from benchwh.warehouse.lake import CATALOG
+    from benchwh.warehouse.open import open_warehouse
+
+    with open_warehouse(warehouse.location(), read_only=True) as con:
         tables = [r[0] for r in con.execute(
-            "SELECT schema_name || '.' || table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+            "WHERE database_name = current_database() ORDER BY 1").fetchall()]
         out = {t: con.execute(f"SELECT count(*), md5(coalesce(string_agg(md5(x::VARCHAR), ',' ORDER BY md5(x::VARCHAR)), '')) "
                               f"FROM {t} x").fetchone() for t in tables}
-        out["views"] = con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()
-    finally:
-        con.close()
-    with open(db, "rb") as fh:
-        out["file_sha256"] = hashlib.sha256(fh.read()).hexdigest()
+        out["views"] = con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal "
+                                   "AND database_name = current_database()").fetchone()
+        if warehouse.is_lake:
+            out["snapshots"] = con.execute(f"SELECT count(*), max(snapshot_id) FROM {CATALOG}.snapshots()").fetchone()
+    if not warehouse.is_lake:
+        with open(warehouse.db, "rb") as fh:
+            out["file_sha256"] = hashlib.sha256(fh.read()).hexdigest()
+    assert "main.results" in out, sorted(out)
     return out
 
 
@@ -92,15 +109,22 @@ def refused_statements(root) -> list[str]:
         # a CTE named like the file, out of scope where the file name is read
         f'SELECT * FROM (WITH "{root}/secret.csv" AS (SELECT 1) SELECT 1) a, "{root}/secret.csv" b',
         f'WITH a AS (SELECT * FROM "{root}/secret.csv"), "{root}/secret.csv" AS (SELECT 1) SELECT * FROM a',
+        # what a lake connection can also reach: its catalog's own tables (which name the data
+        # path), DuckLake's and the postgres extension's table functions
+        "SELECT * FROM __ducklake_metadata_lake.ducklake_metadata",
+        "SELECT * FROM ducklake_snapshots('lake')",
+        "SELECT * FROM lake.snapshots()",
+        "SELECT * FROM postgres_query('__ducklake_metadata_lake', 'SELECT 1')",
+        "CALL postgres_execute('__ducklake_metadata_lake', 'DROP TABLE ducklake_snapshot')",
     ]
 
 
-def test_refused_statements_change_nothing(wh, cli):
+def test_refused_statements_change_nothing(built, wh, cli):
     """Each statement is refused by ``run_sql`` (what the command calls) with a one-line
     reason; a sample goes through the CLI too (exit 1, one ``Error:`` line). Afterwards every
-    table, the file's bytes and the folder's files are as before."""
+    table, the file's bytes (the lake's snapshots) and the folder's files are as before."""
     db, _, root = wh
-    before = checksum(db)
+    before = checksum(built[0])
     files_before = sorted(p.name for p in root.rglob("*"))
     statements = refused_statements(root)
     assert len(statements) >= 20
@@ -114,7 +138,7 @@ def test_refused_statements_change_nothing(wh, cli):
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: "), (stmt, res.stderr)
         assert res.stdout == ""
-    assert checksum(db) == before
+    assert checksum(built[0]) == before
     assert sorted(p.name for p in root.rglob("*")) == files_before
 
 
@@ -193,6 +217,8 @@ def test_check_sql_is_pure_and_renders_duckdb():
             check_sql(bad, cat)
 
 
+# File only: a lake connection is not locked down by design (benchwh.warehouse.sqlguard).
+@pytest.mark.parametrize("built", ["file"], indirect=True)
 def test_the_connection_walls_hold_without_the_parser(wh):
     """Second and third walls: a read-only, locked-down connection refuses writes and file
     access even for statements the guard never saw."""
@@ -209,3 +235,22 @@ def test_the_connection_walls_hold_without_the_parser(wh):
     finally:
         con.close()
     assert not (root / "leak.csv").exists() and not (root / "o.duckdb").exists()
+
+
+@pytest.mark.parametrize("built", [pytest.param("lake", marks=pytest.mark.postgres)], indirect=True)
+def test_the_read_only_wall_holds_on_the_lake(built, wh):
+    """Second wall on DuckLake (the third, lock-down, is the DuckDB file's only): the connection
+    ``run_sql`` reads through has the lake attached read-only, so writes the guard never saw
+    fail there, and the lake is unchanged."""
+    from benchwh.warehouse.open import open_warehouse
+
+    warehouse = built[0]
+    db, _, _ = wh
+    before = checksum(warehouse)
+    with open_warehouse(db, read_only=True) as con:
+        for stmt in ("DELETE FROM results", "UPDATE results SET latency_ms_mean = 0",
+                     "INSERT INTO models SELECT * FROM models", "CREATE TABLE t (i INTEGER)",
+                     "DROP TABLE results", "ALTER TABLE results ADD COLUMN z INTEGER"):
+            with pytest.raises(duckdb.Error, match="(?i)read.only"):
+                con.execute(stmt)
+    assert checksum(warehouse) == before

@@ -16,7 +16,7 @@ from benchwh.warehouse.connect import connection
 from benchwh.warehouse.location import FILE, Location
 from benchwh.warehouse.migrate import read_revision
 from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS, WRITE_ORDER
-from benchwh.warehouse.write import WriteStats, commit, new_ids
+from benchwh.warehouse.write import FACT_TABLES, WriteStats, _flag_simulated, commit, new_ids
 
 CHUNK_ROWS = 100_000
 
@@ -26,6 +26,7 @@ class MergeReport:
     source: str
     added: dict[str, int] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
+    flagged: dict[str, int] = field(default_factory=dict)  # facts marked simulated by the other
 
 
 def merge(con, target: Location, other: Location) -> MergeReport:
@@ -67,6 +68,11 @@ def _copy_table(src, con, table: str, report: MergeReport) -> int:
     for rb in reader:
         tbl = pa.Table.from_batches([rb]).cast(schema)
         seen += tbl.num_rows
+        if table in FACT_TABLES:
+            # the other warehouse may know a fact we hold as measured to be simulated
+            sim = tbl.filter(pc.equal(tbl.column("is_simulated"), True))
+            if sim.num_rows:
+                report.flagged[table] = report.flagged.get(table, 0) + _flag_simulated(con, table, sim)
         fresh = new_ids(con, table, tbl.column(idcol).to_pylist())
         if not fresh:
             continue

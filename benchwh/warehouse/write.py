@@ -62,6 +62,8 @@ class WriteStats:
     inserted: dict[str, int] = field(default_factory=dict)
     # per source sha256: rows of each fact table this write added (for the ledger)
     per_file: dict[str, dict[str, int]] = field(default_factory=dict)
+    # facts already present that this write marked simulated (a later source said so)
+    flagged: dict[str, int] = field(default_factory=dict)
 
     def __getitem__(self, table: str) -> int:
         return self.inserted.get(table, 0)
@@ -69,6 +71,8 @@ class WriteStats:
     def add(self, other: "WriteStats") -> None:
         for k, v in other.inserted.items():
             self.inserted[k] = self.inserted.get(k, 0) + v
+        for k, v in other.flagged.items():
+            self.flagged[k] = self.flagged.get(k, 0) + v
 
     def forget(self, lost: dict[str, list[tuple[str, str | None]]]) -> None:
         """Take back rows that a concurrent DuckLake writer committed first (``lake.settle``):
@@ -314,12 +318,18 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
     when = inserted_at or datetime.now()
     stats = WriteStats()
     for name in WRITE_ORDER:
-        tbl = batch.frame(name)
-        if tbl is None:
+        full = batch.frame(name)
+        if full is None:
             continue
-        tbl = fresh_rows(con, name, tbl)
+        tbl = fresh_rows(con, name, full)
         stats.inserted[name] = tbl.num_rows
+        if name in FACT_TABLES:
+            # after the insert below: a copy of a fact that says "simulated" wins over one
+            # that does not, whichever arrived first
+            flag_after = full.filter(pc.equal(full.column("is_simulated"), True))
         if not tbl.num_rows:
+            if name in FACT_TABLES and flag_after.num_rows:
+                stats.flagged[name] = _flag_simulated(con, name, flag_after)
             continue
         cols = ", ".join(tbl.schema.names)
         stamped = SCHEMAS[name].get_field_index(STAMP) >= 0
@@ -331,6 +341,8 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
                 con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _bw_src")
         finally:
             con.unregister("_bw_src")
+        if name in FACT_TABLES and flag_after.num_rows:
+            stats.flagged[name] = _flag_simulated(con, name, flag_after)
         if name in FACT_TABLES:
             counts = pc.value_counts(tbl.column("source_sha256"))
             for sha, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()):
@@ -338,6 +350,23 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
                     per = stats.per_file.setdefault(sha, {})
                     per[name] = per.get(name, 0) + n
     return stats
+
+
+def _flag_simulated(con, table: str, rows: pa.Table) -> int:
+    """Mark simulated the facts of ``table`` that ``rows`` (simulated copies) name and that are
+    stored as measured; returns how many changed. Deterministic whatever the arrival order:
+    the reason kept is the smallest of the simulated copies' reasons in this write."""
+    idcol = ID_COLUMN[table]
+    probe = rows.select([idcol, "simulation_reason"]).rename_columns(["id", "reason"])
+    con.register("_bw_sim", probe)
+    try:
+        row = con.execute(
+            f"UPDATE {table} SET is_simulated = true, simulation_reason = s.reason "
+            f"FROM (SELECT id, min(reason) AS reason FROM _bw_sim GROUP BY id) s "
+            f"WHERE {table}.{idcol} = s.id AND NOT {table}.is_simulated").fetchone()
+    finally:
+        con.unregister("_bw_sim")
+    return int(row[0]) if row else 0
 
 
 def commit(con, body, dry_run: bool = False, what: str = "append"):
