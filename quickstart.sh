@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up benchwh in ./.venv and run the main job on a local DuckDB file:
-# create/upgrade ./benchwh.duckdb, import the legacy results, show the latest numbers and
+# create/upgrade ./benchwh.duckdb, import the legacy results, show a comparison and
 # write a report. Safe to rerun (imports are idempotent).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,6 +23,7 @@ fi
 .venv/bin/benchwh migrate --db "$DB"
 .venv/bin/benchwh import "$SRC" --db "$DB" --report import-report.json
 .venv/bin/benchwh check --db "$DB"
-.venv/bin/benchwh query latest --db "$DB" --format markdown | head -n 25
+.venv/bin/benchwh status --db "$DB"
+.venv/bin/benchwh query compare-hardware --model bert-base-uncased --db "$DB"
 .venv/bin/benchwh report --db "$DB" --out report.html
 echo "warehouse: $DB   import report: import-report.json   report: report.html"
