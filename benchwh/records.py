@@ -44,11 +44,21 @@ def _canon(value: Any) -> str:
     return str(value)
 
 
+def _esc(text: str) -> str:
+    """Make a part's text unambiguous: the separator and NUL (which stands for None) can only
+    come from the encoding itself. Text without ``\\``, US or NUL is unchanged (and so are
+    the ids of everything that never held them)."""
+    if "\\" in text or "\x1f" in text or "\x00" in text:
+        return text.replace("\\", "\\\\").replace("\x1f", "\\x1f").replace("\x00", "\\x00")
+    return text
+
+
 def content_id(kind: str, *parts: Any) -> str:
     """Deterministic id: sha256 over the kind and the canonical text of each part,
-    separated by the ASCII unit separator."""
+    separated by the ASCII unit separator (US); None is a lone NUL. Injective: two different
+    part lists never give the same text."""
     # Text and None parts inline (most parts of most ids); the rest through _canon.
-    text = "\x1f".join([kind, *[p if type(p) is str else "\x00" if p is None else _canon(p) for p in parts]])
+    text = "\x1f".join([kind, *["\x00" if p is None else _esc(p if type(p) is str else _canon(p)) for p in parts]])
     return hashlib.sha256(text.encode()).hexdigest()[:ID_LEN]
 
 

@@ -3,8 +3,8 @@ Polars with every contract value intact (text with quotes and unicode, NULLs, li
 booleans, metrics as JSON text), on each backend (a DuckDB file and DuckLake on PostgreSQL).
 
 Every example writes into one warehouse per backend (a new lake per example would cost about
-a second to attach), so the expectation covers everything written to it so far: the first
-record of an id wins, across examples as within one."""
+a second to attach), so the expectation covers everything written to it so far: the writer's
+rules for a repeated id hold across examples as within one."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def results(draw):
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def target(request, make_warehouse, tmp_path_factory):
-    """A migrated warehouse on each backend and the records written to it so far, in order."""
+    """A migrated warehouse on each backend and the batches written to it so far, in order."""
     return make_warehouse(request.param, tmp_path_factory.mktemp("prop")), []
 
 
@@ -73,23 +73,33 @@ def expected_row(r: Result) -> dict:
     }
 
 
-def expected_rows(written: list[Result]) -> dict[str, dict]:
-    """The flat row of every result id among ``written`` (in write order). The first record of
-    an id wins (the runs/models of later duplicates are not rewritten), so the expectation
-    keeps, per id, the first record and its run's first-seen facts."""
+def expected_rows(batches: list[list[Result]]) -> dict[str, dict]:
+    """The flat row of every result id among ``batches`` (each one ``write_records`` call, in
+    order). The first record of an id wins (the runs/models of later duplicates are not
+    rewritten), with its run's first-seen facts, except the simulation flag: a copy that says
+    "simulated" wins whichever came first, and a write that flags a measured row keeps the
+    smallest of its simulated copies' reasons (the writer's rule, ``benchwh.warehouse.write``)."""
     want: dict[str, dict] = {}
     first_run: dict[str, RunInfo] = {}
     first_family: dict[str, str | None] = {}
-    for r in written:
-        first_run.setdefault(r.run.run_id, r.run)
-        first_family.setdefault(r.model_name, r.model_family)
-        if r.result_id not in want:
-            row = expected_row(r)
-            run = first_run[r.run.run_id]
-            row.update(git_commit=run.git_commit, git_branch=run.git_branch, host=run.host)
-            if row["model_family"] is None:  # the flat table falls back to the model's family
-                row["model_family"] = first_family[r.model_name]
-            want[r.result_id] = row
+    for batch in batches:
+        flagged: dict[str, list[str | None]] = {}
+        for r in batch:
+            first_run.setdefault(r.run.run_id, r.run)
+            first_family.setdefault(r.model_name, r.model_family)
+            if r.is_simulated:
+                flagged.setdefault(r.result_id, []).append(r.simulation_reason)
+            if r.result_id not in want:
+                row = expected_row(r)
+                run = first_run[r.run.run_id]
+                row.update(git_commit=run.git_commit, git_branch=run.git_branch, host=run.host)
+                if row["model_family"] is None:  # the flat table falls back to the model's family
+                    row["model_family"] = first_family[r.model_name]
+                want[r.result_id] = row
+        for rid, reasons in flagged.items():
+            if not want[rid]["is_simulated"]:
+                known = [x for x in reasons if x is not None]  # SQL min() skips NULLs
+                want[rid].update(is_simulated=True, simulation_reason=min(known) if known else None)
     return want
 
 
@@ -98,14 +108,26 @@ def expected_rows(written: list[Result]) -> dict[str, dict]:
 def test_records_survive_warehouse_parquet_polars(target, tmp_path_factory, recs):
     import polars as pl
 
-    warehouse, written = target
+    warehouse, batches = target
     write_records(warehouse.location(), recs)
-    written.extend(recs)
+    batches.append(recs)
     path = tmp_path_factory.mktemp("out") / "out.parquet"
     export(warehouse.location(), path)
     got = {row["result_id"]: row for row in pl.read_parquet(path).to_dicts()}
-    want = expected_rows(written)
+    want = expected_rows(batches)
     assert set(got) == set(want)
     for rid, w in want.items():
         g = got[rid]
         assert {k: g[k] for k in w} == w
+
+
+def test_nul_text_and_missing_are_two_devices(fresh_db, tmp_path):
+    """Two results that differ only in the device name, missing or a NUL character, are two
+    rows. (Backend-independent: the ids are made before the warehouse sees the records.)"""
+    import polars as pl
+
+    run = RunInfo(origin="benchwh.runner.inference")
+    write_records(fresh_db, [Result(run=run, model_name="m", hardware_type="cpu", device_name=d)
+                             for d in (None, "\x00")])
+    export(fresh_db, tmp_path / "out.parquet")
+    assert sorted(map(repr, pl.read_parquet(tmp_path / "out.parquet")["device_name"])) == ["'\\x00'", "None"]

@@ -151,3 +151,15 @@ def mutated(draw):
 def test_mutated_documents_never_crash_or_invent(case):
     rel, doc = case
     assert_faithful(rel, doc)
+
+
+_part = st.none() | st.text(alphabet="a\x00\x1f\\x01f", max_size=5)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_part, min_size=1, max_size=3), st.lists(_part, min_size=1, max_size=3))
+def test_content_ids_are_injective(a, b):
+    from benchwh.records import content_id
+
+    if a != b:
+        assert content_id("k", *a) != content_id("k", *b)
