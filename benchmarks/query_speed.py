@@ -179,7 +179,7 @@ def hand_sql(model: str, hardware: str) -> dict[str, str]:
             {_JOIN} WHERE NOT r.is_simulated AND r.model_id = {m_id} AND r.hardware_id = {h_id}
                 AND r.latency_ms_mean IS NOT NULL
             ORDER BY {_CFG}, r.measured_at""",
-        "matrix": f"""WITH ev AS (
+        "matrix": """WITH ev AS (
                 SELECT model_id, hardware_id, compatible, status, error, measured_at, inserted_at, source_file,
                        compat_id AS id
                 FROM compatibility WHERE NOT is_simulated AND compatible IS NOT NULL

@@ -17,41 +17,24 @@ never the whole import (``benchmarks/import_speed.py --rss-check`` measures it).
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
-from collections import Counter, defaultdict, deque
-from contextlib import closing, contextmanager
+from collections import Counter, defaultdict
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from benchwh.errors import BenchwhError
-from benchwh.legacy_import.convert import DUPLICATE, IMPORTED, QUARANTINED, SKIPPED, convert_bytes
-from benchwh.records import CompatFact, Result, TestOutcome
+from benchwh.import_workers import (
+    CHUNK_FILES, GC_THRESHOLD, POOL_MIN_FILES, SourceFile, converted, default_jobs, read_chunks, start_pool,
+)
+from benchwh.legacy_import.convert import DUPLICATE, IMPORTED, QUARANTINED, SKIPPED
 
 # One batch = one transaction. DuckDB's cost per row falls with the rows per commit (measured
 # here: ~11 us/result row at 3,500 rows, ~6 at 35,000); the records bound keeps memory small.
 BATCH_FILES = int(os.environ.get("BENCHWH_IMPORT_BATCH_FILES", "10000"))
 BATCH_RECORDS = int(os.environ.get("BENCHWH_IMPORT_BATCH_RECORDS", "100000"))
-JOBS_ENV = "BENCHWH_IMPORT_JOBS"
-# A chunk is one task of a worker: enough files that handing it over costs little next to
-# converting it, few enough bytes that a worker's memory stays small.
-CHUNK_FILES = 200
-CHUNK_BYTES = 4 << 20
-# Chunks handed to the workers and not yet written: enough that they keep converting while
-# this process writes a batch; the bytes read but not yet written bound the memory it takes.
-AHEAD_PER_JOB = 16
-IN_FLIGHT_BYTES = 64 << 20
-POOL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
-GC_THRESHOLD = (20_000, 20, 20)  # for the import's allocations (Python's default: 700, 10, 10)
-IMPORT_MEMORY_LIMIT = "256MB"  # DuckDB's, while importing (see _duckdb_settings)
-
-
-@dataclass(slots=True)
-class SourceFile:
-    path: str  # absolute
-    rel_path: str  # relative to the import root, '/' separated
 
 
 def discover(paths: Iterable[str | Path]) -> list[SourceFile]:
@@ -139,203 +122,6 @@ class FileDone:
     ledger_id: str | None = None
 
 
-def _counts(records) -> tuple[int, int, int]:
-    r = c = t = 0
-    for rec in records:
-        if isinstance(rec, Result):
-            r += 1
-        elif isinstance(rec, CompatFact):
-            c += 1
-        elif isinstance(rec, TestOutcome):
-            t += 1
-    return r, c, t
-
-
-# --- conversion (runs in the workers) ----------------------------------------------------
-# An item: (rel_path, absolute path, sha256, size, bytes, None, None) to convert, or
-# (rel_path, path, sha256, size, None, status, reason) already decided by the reader.
-Item = tuple[str, str, str, int, "bytes | None", "str | None", "str | None"]
-
-
-def convert_chunk(items: list[Item], forced: str | None) -> tuple[list[tuple], dict[str, Any]]:
-    """Convert a chunk of files. Returns, per item, ``(status, format, parser_version, reason,
-    (results, compat, tests), records, ledger id)``, and the chunk's rows as Arrow tables
-    (``Batch.rows_table``), deduplicated by id within the chunk. Reads nothing but the items."""
-    from benchwh.warehouse.write import Batch, LedgerRow
-
-    batch = Batch()
-    metas = []
-    for rel, path, digest, _size, data, status, reason in items:
-        if data is None:
-            metas.append((status, None, None, reason, (0, 0, 0), 0, LedgerRow.id_of(digest, rel, status, None)))
-            continue
-        out = convert_bytes(data, rel, forced, sha256=digest, time_path=path)
-        for rec in out.records:
-            batch.add(rec)
-        metas.append((out.status, out.format, out.parser_version, out.reason, _counts(out.records),
-                      len(out.records), LedgerRow.id_of(digest, rel, out.status, out.parser_version)))
-    return metas, {name: batch.rows_table(name) for name, rows in batch.rows.items() if rows}
-
-
-def _read(path: str) -> bytes:
-    # os-level reads: about half the cost of Path.read_bytes for the small files imports are made of
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        parts = []
-        while True:
-            part = os.read(fd, 1 << 20)
-            if not part:
-                break
-            parts.append(part)
-    finally:
-        os.close(fd)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-@dataclass(slots=True)
-class Chunk:
-    items: list
-    size: int = 0
-    recheck: bool = False  # one file whose content an earlier, not yet written file also had
-
-
-def _chunks(files: list[SourceFile], known: set[str], max_files: int) -> Iterator[Chunk]:
-    """Read and hash the files in order, grouped into chunks. ``known`` (digests imported or
-    skipped, by the ledger or earlier in this run) is read as the caller updates it. A file
-    whose content an earlier file of this run had is decided when that file's outcome is
-    known: it travels alone (``recheck``)."""
-    seen: set[str] = set()
-    chunk = Chunk([])
-    for sf in files:
-        try:
-            data = _read(sf.path)
-        except OSError as e:
-            chunk.items.append((sf.rel_path, sf.path, "", 0, None, QUARANTINED,
-                                f"cannot read file: {e.strerror}"))
-        else:
-            digest = hashlib.sha256(data).hexdigest()
-            if digest in known:
-                chunk.items.append((sf.rel_path, sf.path, digest, len(data), None, DUPLICATE,
-                                    "same content already imported"))
-            elif digest in seen:
-                if chunk.items:
-                    yield chunk
-                    chunk = Chunk([])
-                yield Chunk([(sf.rel_path, sf.path, digest, len(data), data, None, None)], len(data), True)
-                continue
-            else:
-                seen.add(digest)
-                chunk.items.append((sf.rel_path, sf.path, digest, len(data), data, None, None))
-                chunk.size += len(data)
-        if len(chunk.items) >= max_files or chunk.size >= CHUNK_BYTES:
-            yield chunk
-            chunk = Chunk([])
-    if chunk.items:
-        yield chunk
-
-
-def _worker_start() -> None:
-    """In each worker: leave Ctrl-C to the importing process, exit if it dies (a killed
-    import must not leave workers waiting for work forever), collect garbage less often."""
-    import gc
-    import signal
-    import threading
-    import time
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # What the fork copied stays: keep the collector off it. Conversion makes many short-lived
-    # containers and no cycles worth chasing every 700 allocations.
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="benchwh-parent-watch").start()
-
-
-def _pool(jobs: int):
-    """A started process pool of ``jobs`` workers, forked from this process once the conversion
-    code is imported (the workers inherit it instead of importing it each). Call it before
-    opening a warehouse: a fork must not copy an open database's threads."""
-    import multiprocessing as mp
-    import sys
-    from concurrent.futures import ProcessPoolExecutor
-
-    import pyarrow as pa
-
-    from benchwh.legacy_import.registry import importers
-
-    importers()
-    pa.array([0])  # pyarrow imports pandas, if installed, on its first conversion (~0.3 s)
-    ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
-    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_start)
-    pool.submit(int).result()  # fork the workers now
-    return pool
-
-
-def _converted(chunks: Iterator[Chunk], forced: str | None, pool, jobs: int) -> Iterator[tuple[Chunk, tuple]]:
-    """``(chunk, convert_chunk(chunk))`` in chunk order: here without a pool, else in the pool's
-    worker processes, a bounded number of chunks (and bytes) ahead."""
-    if pool is None:
-        for ch in chunks:
-            yield ch, convert_chunk(ch.items, forced)
-        return
-    from concurrent.futures.process import BrokenProcessPool
-
-    window: deque = deque()
-    in_flight = 0
-    try:
-        for ch in chunks:
-            window.append((ch, pool.submit(convert_chunk, ch.items, forced)))
-            in_flight += ch.size
-            while window and (len(window) >= AHEAD_PER_JOB * jobs or in_flight >= IN_FLIGHT_BYTES):
-                done, fut = window.popleft()
-                in_flight -= done.size
-                yield done, fut.result()
-        while window:
-            done, fut = window.popleft()
-            yield done, fut.result()
-    except BrokenProcessPool:
-        raise BenchwhError(
-            f"a conversion worker process died (out of memory?); the batches written so far are kept: "
-            f"rerun the import with fewer workers ({JOBS_ENV}=1 converts in the importing process)") from None
-
-
-@contextmanager
-def _duckdb_settings(con, pool, jobs: int) -> Iterator[None]:
-    """DuckDB settings for the import, put back afterwards. Memory: DuckDB keeps the blocks it
-    wrote cached up to its limit (80% of RAM by default), so an import's memory would grow with
-    the warehouse; capped, it stays bounded (a batch that needs more spills to disk). Threads:
-    while workers convert, DuckDB gets the CPUs they leave (at least one); more would only wait
-    for theirs, at a cost (measured here: ~2x the CPU per inserted row)."""
-    wanted = {"memory_limit": IMPORT_MEMORY_LIMIT}
-    if pool is not None:
-        wanted["threads"] = str(max(1, (os.cpu_count() or 1) - jobs))
-    old = {k: con.execute(f"SELECT current_setting('{k}')").fetchone()[0] for k in wanted}
-    for k, v in wanted.items():
-        con.execute(f"SET {k} = '{v}'")
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            con.execute(f"SET {k} = '{v}'")
-
-
-def default_jobs() -> int:
-    """Worker processes for an import: ``BENCHWH_IMPORT_JOBS``, else one per CPU."""
-    raw = os.environ.get(JOBS_ENV)
-    if raw:
-        try:
-            return max(1, int(raw))
-        except ValueError:
-            raise BenchwhError(f"{JOBS_ENV}={raw!r}: expected a number of worker processes") from None
-    return os.cpu_count() or 1
-
-
 # --- writing (this process) ----------------------------------------------------------------
 def run_import(
     db,
@@ -364,7 +150,7 @@ def run_import(
     if len(files) < POOL_MIN_FILES:
         jobs = 1
     report = ImportReport(dry_run=dry_run)
-    pool = _pool(jobs) if jobs > 1 else None
+    pool = start_pool(jobs) if jobs > 1 else None
     old_gc = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
     try:
@@ -378,13 +164,13 @@ def run_import(
 
 def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report) -> None:
     """``run_import``'s work, once the files are found and the workers started."""
+    from benchwh.warehouse.bulk import done_digests, import_settings
     from benchwh.warehouse.open import open_warehouse
     from benchwh.warehouse.write import Batch, LedgerRow, append_in_transaction, commit
 
-    with open_warehouse(db) as con, _duckdb_settings(con, pool, jobs):
-        known = {r[0] for r in con.execute(
-            "SELECT DISTINCT file_sha256 FROM import_ledger WHERE status IN (?, ?)", [IMPORTED, SKIPPED]
-        ).fetchall()}
+    threads = (os.cpu_count() or 1) - jobs if pool is not None else None
+    with open_warehouse(db) as con, import_settings(con, threads):
+        known = done_digests(con, (IMPORTED, SKIPPED))
         pending: list[FileDone] = []
         tables: list[dict] = []
         n_records = 0
@@ -425,8 +211,8 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
 
         done = 0
         max_files = max(1, min(CHUNK_FILES, batch_files))
-        with closing(_converted(_chunks(files, known, max_files), forced, pool, jobs)) as converted:
-            for chunk, (metas, chunk_tables) in converted:
+        with closing(converted(read_chunks(files, known, max_files), forced, pool, jobs)) as done_chunks:
+            for chunk, (metas, chunk_tables) in done_chunks:
                 for item, (status, fmt, version, reason, counts, n, lid) in zip(chunk.items, metas):
                     rel, digest, size = item[0], item[2], item[3]
                     if chunk.recheck and digest in known:

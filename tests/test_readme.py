@@ -3,7 +3,6 @@ options, and every command has help text."""
 
 from __future__ import annotations
 
-import re
 import shlex
 from pathlib import Path
 
@@ -38,8 +37,6 @@ def readme_commands() -> list[str]:
 
 def walk(cmd, tokens):
     """The click command a token list names, and the tokens after it."""
-    import typer.core  # noqa: F401
-
     while tokens and hasattr(cmd, "commands") and tokens[0] in cmd.commands:
         cmd, tokens = cmd.commands[tokens[0]], tokens[1:]
     return cmd, tokens

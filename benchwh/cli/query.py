@@ -82,6 +82,16 @@ def _show(df, fmt: str, title: str) -> None:
     say(note)
 
 
+def _ask(queries_fn: str, lead: tuple, title: str, fmt: str, as_json: bool, limit, db, data_path,
+         filters: tuple) -> None:
+    """What every query command does: one library call, then print its DataFrame."""
+    from benchwh.warehouse import queries
+
+    fmt = _format(fmt, as_json)
+    df = getattr(queries, queries_fn)(location(db, data_path), *lead, _filters(*filters), limit=limit)
+    _show(df, fmt, title)
+
+
 def _render(df, fmt: str) -> str:
     from benchwh.query.render import render
 
@@ -95,13 +105,8 @@ def latest(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """The newest result per model x hardware x configuration."""
-    from benchwh.warehouse import queries
-
-    fmt = _format(fmt, as_json)
-    df = queries.latest(location(db, data_path),
-                        _filters(model, hardware, batch_size, precision, since, until, include_simulated),
-                        limit=limit)
-    _show(df, fmt, "latest results")
+    _ask("latest", (), "latest results", fmt, as_json, limit, db, data_path,
+         (model, hardware, batch_size, precision, since, until, include_simulated))
 
 
 def compare_hardware(
@@ -112,13 +117,8 @@ def compare_hardware(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """One model on every hardware type, per configuration, fastest first."""
-    from benchwh.warehouse import queries
-
-    fmt = _format(fmt, as_json)
-    df = queries.compare_hardware(
-        location(db, data_path), model,
-        _filters(model, hardware, batch_size, precision, since, until, include_simulated), limit=limit)
-    _show(df, fmt, f"{model} across hardware")
+    _ask("compare_hardware", (model,), f"{model} across hardware", fmt, as_json, limit, db, data_path,
+         (model, hardware, batch_size, precision, since, until, include_simulated))
 
 
 def compare_models(
@@ -129,13 +129,8 @@ def compare_models(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Every model on one hardware type, per configuration, fastest first."""
-    from benchwh.warehouse import queries
-
-    fmt = _format(fmt, as_json)
-    df = queries.compare_models(
-        location(db, data_path), hardware,
-        _filters(model, hardware, batch_size, precision, since, until, include_simulated), limit=limit)
-    _show(df, fmt, f"models on {hardware}")
+    _ask("compare_models", (hardware,), f"models on {hardware}", fmt, as_json, limit, db, data_path,
+         (model, hardware, batch_size, precision, since, until, include_simulated))
 
 
 def trend(
@@ -148,13 +143,8 @@ def trend(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """A metric over time for one model on one hardware type, one series per configuration."""
-    from benchwh.warehouse import queries
-
-    fmt = _format(fmt, as_json)
-    df = queries.trend(
-        location(db, data_path), model, hardware, metric,
-        _filters(model, hardware, batch_size, precision, since, until, include_simulated), limit=limit)
-    _show(df, fmt, f"{metric} of {model} on {hardware}")
+    _ask("trend", (model, hardware, metric), f"{metric} of {model} on {hardware}", fmt, as_json, limit, db, data_path,
+         (model, hardware, batch_size, precision, since, until, include_simulated))
 
 
 def matrix(
@@ -164,13 +154,8 @@ def matrix(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Compatibility, model x hardware: the newest evidence (fact or result) and its date."""
-    from benchwh.warehouse import queries
-
-    fmt = _format(fmt, as_json)
-    df = queries.matrix(location(db, data_path),
-                        _filters(model, hardware, batch_size, precision, since, until, include_simulated),
-                        limit=limit)
-    _show(df, fmt, "compatibility")
+    _ask("matrix", (), "compatibility", fmt, as_json, limit, db, data_path,
+         (model, hardware, batch_size, precision, since, until, include_simulated))
 
 
 def runs(
@@ -180,13 +165,8 @@ def runs(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Runs with matching results or compatibility facts, newest first, with counts."""
-    from benchwh.warehouse import queries
-
-    fmt = _format(fmt, as_json)
-    df = queries.runs(location(db, data_path),
-                      _filters(model, hardware, batch_size, precision, since, until, include_simulated),
-                      limit=limit)
-    _show(df, fmt, "runs")
+    _ask("runs", (), "runs", fmt, as_json, limit, db, data_path,
+         (model, hardware, batch_size, precision, since, until, include_simulated))
 
 
 def sql(

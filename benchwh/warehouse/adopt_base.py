@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from benchwh import normalize as nz
 from benchwh.records import Provenance, RunInfo
@@ -78,6 +78,15 @@ class Ledger:
     def null(self, fieldname: str) -> None:
         self.nulled[fieldname] = self.nulled.get(fieldname, 0) + 1
 
+    def settle_children(self, table: str, children: dict[Any, list[dict]], carried: set[Any]) -> None:
+        """Child rows (``group_by``) go where their parent went: carried with a carried parent,
+        flagged otherwise."""
+        for parent, rows in children.items():
+            if parent in carried:
+                self.carry(table, len(rows))
+            else:
+                self.flag(table, R_CHILD, len(rows))
+
     @staticmethod
     def tallies(d: dict[tuple[str, str], int]) -> list[Tally]:
         return [Tally(t, r, n) for (t, r), n in sorted(d.items())]
@@ -100,6 +109,14 @@ class Ctx:
 
 
 # --- values ---------------------------------------------------------------------------------
+
+def group_by(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
+    """Rows grouped by the value of their ``key`` column (child rows by parent id)."""
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row.get(key), []).append(row)
+    return out
+
 
 def measured(value: Any, scale: float = 1.0) -> float | None:
     """A measured quantity: a positive finite number (times ``scale``), else None.

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.records import CompatFact, Result, RunInfo, RunMeta, TestOutcome
 from benchwh.warehouse.adopt_base import (
-    R_CHILD, R_MODEL_UNNAMED, R_SAMPLE, R_ZERO, Ctx, Table, as_json, count, hardware_of, measured,
+    R_MODEL_UNNAMED, R_SAMPLE, R_ZERO, Ctx, Table, as_json, count, group_by, hardware_of, measured,
     note_zeros, plain, text, when,
 )
 from benchwh.warehouse.adopt_web import web_records
@@ -169,9 +169,7 @@ class StarConverter:
         yield from self._dimensions()
 
     def _performance(self) -> Iterator[Result]:
-        batches: dict[Any, list[dict]] = {}
-        for b in self._rows("performance_batch_results"):
-            batches.setdefault(b.get("result_id"), []).append(b)
+        batches = group_by(self._rows("performance_batch_results"), "result_id")
         carried: set[Any] = set()
         L, ctx = self.ctx.ledger, self.ctx
         for row in self._rows("performance_results"):
@@ -212,11 +210,7 @@ class StarConverter:
                 measured_at=when(row.get("created_at")) or run.started_at,
                 provenance=ctx.prov("performance_results", rid),
             )
-        for rid, rows in batches.items():
-            if rid in carried:
-                L.carry("performance_batch_results", len(rows))
-            else:
-                L.flag("performance_batch_results", R_CHILD, len(rows))
+        L.settle_children("performance_batch_results", batches, carried)
 
     def _history(self) -> Iterator[Result]:
         L, ctx = self.ctx.ledger, self.ctx
@@ -281,9 +275,7 @@ class StarConverter:
 
     def _tests(self) -> Iterator[TestOutcome]:
         L, ctx = self.ctx.ledger, self.ctx
-        asserts: dict[Any, list[dict]] = {}
-        for a in self._rows("integration_test_assertions"):
-            asserts.setdefault(a.get("test_result_id"), []).append(a)
+        asserts = group_by(self._rows("integration_test_assertions"), "test_result_id")
         carried: set[Any] = set()
         for row in self._rows("integration_test_results"):
             tid = row.get("test_result_id")
@@ -323,11 +315,7 @@ class StarConverter:
                 measured_at=when(row.get("created_at")) or run.started_at,
                 provenance=ctx.prov("integration_test_results", tid),
             )
-        for tid, rows in asserts.items():
-            if tid in carried:
-                L.carry("integration_test_assertions", len(rows))
-            else:
-                L.flag("integration_test_assertions", R_CHILD, len(rows))
+        L.settle_children("integration_test_assertions", asserts, carried)
 
     # --- dimensions ------------------------------------------------------------------------
     def _dimensions(self) -> Iterator[RunMeta]:

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from benchwh.records import Result
 from benchwh.warehouse.adopt_base import (
-    R_CHILD, R_SAMPLE, R_ZERO, as_json, hardware_of, measured, note_zeros, plain, text, when,
+    R_SAMPLE, R_ZERO, as_json, group_by, hardware_of, measured, note_zeros, plain, text, when,
 )
 
 _WEB_ZEROS = {"inference_time_ms": "latency_ms_mean", "load_time_ms": "load_time_ms",
@@ -26,9 +26,7 @@ _WEB_ZEROS = {"inference_time_ms": "latency_ms_mean", "load_time_ms": "load_time
 
 def web_records(conv) -> Iterator[Result]:
     L, ctx = conv.ctx.ledger, conv.ctx
-    feats: dict[Any, list[dict]] = {}
-    for f in conv._rows("webgpu_advanced_features"):
-        feats.setdefault(f.get("result_id"), []).append(f)
+    feats = group_by(conv._rows("webgpu_advanced_features"), "result_id")
     carried: set[Any] = set()
     for row in conv._rows("web_platform_results"):
         rid = row.get("result_id")
@@ -75,8 +73,4 @@ def web_records(conv) -> Iterator[Result]:
             measured_at=when(row.get("created_at")) or run.started_at,
             provenance=ctx.prov("web_platform_results", rid),
         )
-    for rid, rows in feats.items():
-        if rid in carried:
-            L.carry("webgpu_advanced_features", len(rows))
-        else:
-            L.flag("webgpu_advanced_features", R_CHILD, len(rows))
+    L.settle_children("webgpu_advanced_features", feats, carried)

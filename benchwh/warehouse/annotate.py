@@ -60,7 +60,7 @@ def add_annotation(con, ann: Annotation) -> bool:
     """Write ``ann`` as one row of ``annotations`` in one transaction; False when an
     identical annotation (same id) is already there. ``created_at`` defaults to now: it
     records when the mark was made, never a measurement time."""
-    from benchwh.warehouse.write import WriteStats, commit, new_ids
+    from benchwh.warehouse.write import WriteStats, commit, insert_new
 
     row = {f.name: getattr(ann, f.name) for f in fields(ann)}
     row["annotation_id"] = ann.annotation_id
@@ -68,16 +68,7 @@ def add_annotation(con, ann: Annotation) -> bool:
     schema = SCHEMAS["annotations"]
     tbl = pa.Table.from_arrays([pa.array([row[f.name]], f.type) for f in schema], schema=schema)
     def body(c) -> WriteStats:
-        stats = WriteStats()
-        if new_ids(c, "annotations", [row["annotation_id"]]):
-            c.register("_bw_annotation", tbl)
-            try:
-                cols = ", ".join(schema.names)
-                c.execute(f"INSERT INTO annotations ({cols}) SELECT {cols} FROM _bw_annotation")
-            finally:
-                c.unregister("_bw_annotation")
-            stats.inserted["annotations"] = 1
-        return stats
+        return WriteStats(inserted={"annotations": insert_new(c, "annotations", tbl).num_rows})
 
     # Through the shared commit: on DuckLake a conflict re-runs the body and a copy committed
     # by another machine at the same moment is settled.

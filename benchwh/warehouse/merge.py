@@ -15,8 +15,8 @@ from benchwh.errors import BenchwhError, RevisionError
 from benchwh.warehouse.connect import connection
 from benchwh.warehouse.location import FILE, Location
 from benchwh.warehouse.migrate import read_revision
-from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS, WRITE_ORDER
-from benchwh.warehouse.write import FACT_TABLES, WriteStats, _flag_simulated, commit, new_ids
+from benchwh.warehouse.tables import SCHEMAS, WRITE_ORDER
+from benchwh.warehouse.write import WriteStats, commit, insert_and_flag
 
 CHUNK_ROWS = 100_000
 
@@ -59,29 +59,17 @@ def merge(con, target: Location, other: Location) -> MergeReport:
 
 def _copy_table(src, con, table: str, report: MergeReport) -> int:
     """Stream ``table`` from ``src`` in Arrow chunks and insert the rows whose id is new."""
-    import pyarrow.compute as pc
-
-    schema, idcol = SCHEMAS[table], ID_COLUMN[table]
+    schema = SCHEMAS[table]
     cols = ", ".join(schema.names)
     reader = src.execute(f"SELECT {cols} FROM {table}").to_arrow_reader(CHUNK_ROWS)
     added = seen = 0
     for rb in reader:
         tbl = pa.Table.from_batches([rb]).cast(schema)
         seen += tbl.num_rows
-        if table in FACT_TABLES:
-            # the other warehouse may know a fact we hold as measured to be simulated
-            sim = tbl.filter(pc.equal(tbl.column("is_simulated"), True))
-            if sim.num_rows:
-                report.flagged[table] = report.flagged.get(table, 0) + _flag_simulated(con, table, sim)
-        fresh = new_ids(con, table, tbl.column(idcol).to_pylist())
-        if not fresh:
-            continue
-        tbl = tbl.filter(pc.is_in(tbl.column(idcol), value_set=pa.array(list(fresh), pa.string())))
-        con.register("_bw_merge", tbl)
-        try:
-            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _bw_merge")
-        finally:
-            con.unregister("_bw_merge")
-        added += tbl.num_rows
+        # the other warehouse may also know a fact we hold as measured to be simulated
+        inserted, flagged = insert_and_flag(con, table, tbl)
+        added += inserted.num_rows
+        if flagged:
+            report.flagged[table] = report.flagged.get(table, 0) + flagged
     report.seen[table] = seen
     return added

@@ -275,22 +275,6 @@ def batch_of(records: Iterable[Any]) -> Batch:
 FACT_TABLES = ("results", "compatibility", "test_results")
 
 
-def new_ids(con, table: str, ids: list[str]) -> set[str]:
-    """Which of ``ids`` are not yet in ``table`` (one anti-join, ids passed as Arrow)."""
-    if not ids:
-        return set()
-    idcol = ID_COLUMN[table]
-    probe = pa.table({"id": pa.array(ids, pa.string())})
-    con.register("_bw_probe", probe)
-    try:
-        rows = con.execute(
-            f"SELECT p.id FROM _bw_probe p WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{idcol} = p.id)"
-        ).fetchall()
-    finally:
-        con.unregister("_bw_probe")
-    return {r[0] for r in rows}
-
-
 def fresh_rows(con, table: str, tbl: pa.Table) -> pa.Table:
     """The rows of ``tbl`` to insert into ``table``: the first row of each id, when that id is
     not in the table yet (one anti-join; rows keep their order)."""
@@ -310,6 +294,38 @@ def fresh_rows(con, table: str, tbl: pa.Table) -> pa.Table:
     return tbl if len(keep) == n else tbl.take(keep)
 
 
+def insert_new(con, table: str, tbl: pa.Table, stamp: datetime | None = None) -> pa.Table:
+    """Insert the rows of ``tbl`` whose id is not yet in ``table`` (``fresh_rows``); returns
+    them. ``stamp`` fills ``inserted_at`` when ``tbl`` does not carry it. The caller owns the
+    transaction; values travel as Arrow, never as SQL text."""
+    tbl = fresh_rows(con, table, tbl)
+    if not tbl.num_rows:
+        return tbl
+    cols = ", ".join(tbl.schema.names)
+    con.register("_bw_src", tbl)
+    try:
+        if stamp is not None:
+            con.execute(f"INSERT INTO {table} ({cols}, {STAMP}) SELECT {cols}, ? FROM _bw_src", [stamp])
+        else:
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _bw_src")
+    finally:
+        con.unregister("_bw_src")
+    return tbl
+
+
+def insert_and_flag(con, table: str, tbl: pa.Table, stamp: datetime | None = None) -> tuple[pa.Table, int]:
+    """``insert_new``, then, for a fact table, mark simulated the stored copies of the facts
+    that ``tbl`` says are simulated: a copy that says "simulated" wins over one that does not,
+    whichever arrived first. Returns (rows inserted, facts newly marked simulated)."""
+    import pyarrow.compute as pc
+
+    inserted = insert_new(con, table, tbl, stamp)
+    if table not in FACT_TABLES:
+        return inserted, 0
+    simulated = tbl.filter(pc.equal(tbl.column("is_simulated"), True))
+    return inserted, _flag_simulated(con, table, simulated) if simulated.num_rows else 0
+
+
 def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None) -> WriteStats:
     """Insert the batch's new rows; the caller owns BEGIN/COMMIT. Table names come from
     the fixed schema map, never from user input; values travel as Arrow, never as SQL text."""
@@ -321,29 +337,12 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
         full = batch.frame(name)
         if full is None:
             continue
-        tbl = fresh_rows(con, name, full)
-        stats.inserted[name] = tbl.num_rows
-        if name in FACT_TABLES:
-            # after the insert below: a copy of a fact that says "simulated" wins over one
-            # that does not, whichever arrived first
-            flag_after = full.filter(pc.equal(full.column("is_simulated"), True))
-        if not tbl.num_rows:
-            if name in FACT_TABLES and flag_after.num_rows:
-                stats.flagged[name] = _flag_simulated(con, name, flag_after)
-            continue
-        cols = ", ".join(tbl.schema.names)
         stamped = SCHEMAS[name].get_field_index(STAMP) >= 0
-        con.register("_bw_src", tbl)
-        try:
-            if stamped:
-                con.execute(f"INSERT INTO {name} ({cols}, {STAMP}) SELECT {cols}, ? FROM _bw_src", [when])
-            else:
-                con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _bw_src")
-        finally:
-            con.unregister("_bw_src")
-        if name in FACT_TABLES and flag_after.num_rows:
-            stats.flagged[name] = _flag_simulated(con, name, flag_after)
-        if name in FACT_TABLES:
+        tbl, flagged = insert_and_flag(con, name, full, when if stamped else None)
+        stats.inserted[name] = tbl.num_rows
+        if flagged:
+            stats.flagged[name] = flagged
+        if name in FACT_TABLES and tbl.num_rows:
             counts = pc.value_counts(tbl.column("source_sha256"))
             for sha, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()):
                 if sha:
