@@ -127,7 +127,7 @@ class Result:
     """One performance measurement of one configuration (or a failed attempt at one)."""
 
     run: RunInfo
-    model_name: str
+    model_name: str | None  # None for a generic benchmark that is not a model (see ``benchmark``)
     hardware_type: str
     model_family: str | None = None
     modality: str | None = None
@@ -160,6 +160,13 @@ class Result:
     simulation_reason: str | None = None
     measured_at: datetime | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    # A generic benchmark (harness results: pytest-benchmark, asv, Google Benchmark...): its name
+    # as the tool gives it (``test_bench.py::test_sort``, ``BM_Sort/1024``), its parameters as a
+    # flat map of scalars, and the unit the tool reported its headline value in. None for the
+    # legacy model results.
+    benchmark: str | None = None
+    benchmark_params: dict[str, Any] | None = None
+    reported_unit: str | None = None
 
     @property
     def result_id(self) -> str:
@@ -167,11 +174,16 @@ class Result:
         # measurement carried by two files (F1 embedding F6) must be one row. Not the
         # simulation flag either: a later annotation that the hardware was simulated is news
         # about the same measurement, and the writer keeps "simulated" once any source says so.
-        return content_id(
+        # A generic benchmark's name and parameters are part of its identity; they are appended
+        # only when set, so the ids of model results stay what they always were.
+        base = (
             "result", self.run.run_id, self.model_name, self.hardware_type, self.device_name,
             self.mode, self.scenario, self.batch_size, self.sequence_length, self.input_shape,
             self.precision, self.measured_at,
         )
+        if self.benchmark is None:
+            return content_id(*base)
+        return content_id(*base, self.benchmark, self.benchmark_params or {})
 
 
 @dataclass(slots=True)
