@@ -13,12 +13,15 @@ from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_j
 def migrate(
     to: Annotated[str, typer.Option("--to", help="Target revision, 'head' or 'base'.")] = "head",
     sql: Annotated[bool, typer.Option("--sql", help="Print the SQL instead of running it; the warehouse is not touched.")] = False,
+    keep_backups: Annotated[int, typer.Option(
+        "--keep-backups", help="How many of the file's newest migrate backups to keep (older ones are deleted).")] = 3,
     db: DbOpt = None,
     data_path: DataPathOpt = None,
 ) -> None:
     """Upgrade or downgrade the warehouse schema (creates the warehouse if it does not exist).
 
-    A file warehouse is backed up beside itself first; a failed migration restores it.
+    A file warehouse is backed up beside itself first (its WAL folded in, the copy checked row for
+    row); a failed migration that committed anything restores it.
     """
     from benchwh.warehouse import migrate as m
 
@@ -26,7 +29,7 @@ def migrate(
     if sql:
         out(m.offline_sql(loc, to))
         return
-    result = m.migrate(loc, to, say=say)
+    result = m.migrate(loc, to, say=say, keep_backups=keep_backups)
     out(result.message)
 
 

@@ -54,8 +54,20 @@ def check_file(loc: Location, must_exist: bool) -> None:
         raise LocationError(f"{path} is not a DuckDB file (no DuckDB header); pass `--db` a benchwh warehouse")
 
 
-def _is_lock_error(exc: Exception) -> bool:
+def _is_lock_error(exc: BaseException) -> bool:
     return "Could not set lock" in str(exc) or "Conflicting lock" in str(exc)
+
+
+def lock_cause(exc: BaseException) -> BaseException | None:
+    """DuckDB's lock-conflict error behind ``exc``: itself, or the one a wrapper holds (SQLAlchemy
+    puts the driver's exception in ``.orig``; others chain it as ``__cause__``)."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, (duckdb.IOException, duckdb.ConnectionException)) and _is_lock_error(exc):
+            return exc
+        exc = getattr(exc, "orig", None) or exc.__cause__
+        seen += 1
+    return None
 
 
 def _lock_holder(exc: Exception) -> str:
@@ -72,9 +84,11 @@ def retry_locked(open_fn, what: str, timeout_s: float | None = None, on_wait=Non
     while True:
         try:
             return open_fn()
-        except (duckdb.IOException, duckdb.ConnectionException) as e:
-            if not _is_lock_error(e):
+        except Exception as e:  # noqa: BLE001 - anything else is re-raised as it was
+            cause = lock_cause(e)
+            if cause is None:
                 raise
+            e = cause
             now = time.monotonic()
             if now >= deadline:
                 raise LockedError(
