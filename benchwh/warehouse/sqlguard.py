@@ -42,6 +42,9 @@ TABLE_FUNCTIONS = frozenset({
 DENIED_FUNCTIONS = frozenset({
     "getenv", "current_setting", "which_secret", "nextval", "currval", "setval", "setseed",
     "set_config", "pg_read_file", "pg_ls_dir", "read_text", "read_blob",
+    "current_query", "current_schemas", "current_connection_id", "current_transaction_id",
+    "current_query_id", "txid_current", "parse_duckdb_log_message", "pg_conf_load_time",
+    "pg_postmaster_start_time",
 })
 
 # Expression types that write, change the session, or reach outside the warehouse.
@@ -174,24 +177,37 @@ def _check_function(node) -> None:
 
 
 def _cte_in_scope(table, name: str) -> bool:
-    """Is ``name`` a CTE visible where ``table`` stands? Visible: the CTEs of every enclosing
-    query's WITH, and inside a CTE's own body only those defined before it (itself too when
-    RECURSIVE). A same-named CTE elsewhere does not count: DuckDB would resolve the name to
-    something else there (a table, or a file through a replacement scan)."""
+    """Is ``name`` a CTE visible where ``table`` stands, as DuckDB's binder sees it? Visible:
+    the CTEs of every enclosing query's WITH, and inside a CTE's own body only those defined
+    before it; itself only when RECURSIVE *and* its body is a UNION whose recursive (right) arm
+    holds the reference. Anything else, ``WITH RECURSIVE x AS (SELECT * FROM x)`` included, is
+    bound by DuckDB to whatever else has that name (a table, a system view, a file through a
+    replacement scan), so it must pass as a warehouse table."""
     child, node = table, table.parent
     while node is not None:
         if isinstance(node, exp.With):
             ctes = list(node.expressions)
             pos = next((i for i, c in enumerate(ctes) if c is child), len(ctes))
-            visible = ctes[:pos + 1] if node.args.get("recursive") else ctes[:pos]
-            if any(c.alias_or_name.lower() == name for c in visible):
+            if any(c.alias_or_name.lower() == name for c in ctes[:pos]):
                 return True
+            if pos < len(ctes) and node.args.get("recursive") and ctes[pos].alias_or_name.lower() == name:
+                body = ctes[pos].this
+                if isinstance(body, exp.Union) and _within(table, body.expression):
+                    return True
         else:
             with_ = node.args.get("with_") or node.args.get("with")
             if isinstance(with_, exp.With) and child is not with_ and \
                     any(c.alias_or_name.lower() == name for c in with_.expressions):
                 return True
         child, node = node, node.parent
+    return False
+
+
+def _within(node, ancestor) -> bool:
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.parent
     return False
 
 
@@ -220,6 +236,14 @@ def _check_relation(table, catalog: Catalog) -> None:
 def check_sql(sql: str, catalog: Catalog, dialect: str | None = None) -> str:
     """Parse ``sql`` in ``dialect`` and return the DuckDB SQL to run, or raise QueryError
     with a one-line reason. Pure: reads and writes nothing."""
+    try:
+        return _check_sql(sql, catalog, dialect)
+    except RecursionError:
+        raise QueryError("refused: the statement is nested too deeply to check; "
+                         "flatten it (fewer nested parentheses or subqueries)") from None
+
+
+def _check_sql(sql: str, catalog: Catalog, dialect: str | None) -> str:
     import sqlglot
     from sqlglot.errors import ErrorLevel, SqlglotError
 
@@ -268,6 +292,80 @@ def catalog_of(con) -> Catalog:
     return Catalog(frozenset(r[0] for r in rows), database, schema)
 
 
+# What a checked query's plan may contain, by DuckDB's own binding of every name (the parser
+# wall's view of names cannot be wrong here): scans of the warehouse's tables, these table
+# functions (generators, and the metadata functions information_schema is made of), and
+# operators that read nothing outside the statement.
+PLAN_FUNCTIONS = frozenset({
+    "RANGE", "GENERATE_SERIES", "UNNEST", "JSON_EACH", "JSON_TREE", "GENERATE_SUBSCRIPTS",
+    "DUCKDB_TABLES", "DUCKDB_VIEWS", "DUCKDB_COLUMNS", "DUCKDB_SCHEMAS", "DUCKDB_CONSTRAINTS",
+})
+PLAN_LEAVES = frozenset({
+    "DUMMY_SCAN", "CTE_SCAN", "REC_CTE_SCAN", "COLUMN_DATA_SCAN", "DELIM_SCAN", "CHUNK_SCAN",
+    "EXPRESSION_SCAN", "EMPTY_RESULT", "POSITIONAL_SCAN", "UNNEST", "CROSS_PRODUCT",
+})
+TABLE_SCANS = frozenset({"SEQ_SCAN", "TABLE_SCAN", "INDEX_SCAN", "DUCKLAKE_SCAN"})
+
+ENV_TIMEOUT = "BENCHWH_QUERY_TIMEOUT"
+ENV_MEMORY = "BENCHWH_QUERY_MEMORY"
+ENV_MAX_ROWS = "BENCHWH_QUERY_MAX_ROWS"
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MEMORY = "2GB"
+DEFAULT_MAX_ROWS = 1_000_000
+
+
+def _env_number(name: str, default: float, kind=float):
+    import os
+
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise QueryError(f"{name}={raw!r} is not a number") from None
+    if value <= 0:
+        raise QueryError(f"{name}={raw!r}: give a number above 0")
+    return value
+
+
+def check_plan(con, sql: str, catalog: Catalog, lake: bool = False) -> None:
+    """Ask DuckDB how it binds ``sql`` (``EXPLAIN``, which runs nothing) and refuse any scan
+    that is not of the warehouse's own tables or an allowed table function. Raises QueryError."""
+    import json
+
+    import duckdb
+
+    try:
+        rows = con.execute("EXPLAIN (FORMAT json) " + sql).fetchall()
+    except duckdb.Error as e:
+        raise QueryError(f"the query failed: {_one_line(e)}") from None
+    allowed = ({t for t in catalog.relations} if lake else
+               {f"{catalog.database}.{catalog.schema}.{t}".lower() for t in catalog.relations})
+    stack = []
+    for _, text in rows:
+        doc = json.loads(text)
+        stack.extend(doc if isinstance(doc, list) else [doc])
+    while stack:
+        node = stack.pop()
+        name = str(node.get("name", "")).strip().upper()
+        info = node.get("extra_info") or {}
+        children = node.get("children") or []
+        stack.extend(children)
+        function = info.get("Function") if isinstance(info, dict) else None
+        table = info.get("Table") if isinstance(info, dict) else None
+        if function is not None:
+            if str(function).upper() not in PLAN_FUNCTIONS:
+                raise QueryError(f"refused: the query reads {str(function).lower()}(), which is not "
+                                 "one of the warehouse's tables (files, settings and other databases cannot be read)")
+        elif table is not None or name in TABLE_SCANS:
+            if name not in TABLE_SCANS or str(table).lower() not in allowed:
+                raise QueryError(f"refused: the query reads {table or name}, which is not one of the "
+                                 "warehouse's tables")
+        elif (not children or name.endswith("_SCAN")) and name not in PLAN_LEAVES:
+            raise QueryError(f"refused: the query's plan reads through {name}, which is not allowed")
+
+
 def lock_down(con) -> None:
     """Turn off file, extension and ATTACH access on ``con`` (a DuckDB-file connection that
     only this query uses) and lock its configuration so the statement cannot undo it."""
@@ -275,30 +373,61 @@ def lock_down(con) -> None:
     con.execute("SET lock_configuration = true")
 
 
-def run_sql(db: Any, sql: str, dialect: str | None = None, limit: int | None = None):
+def run_sql(db: Any, sql: str, dialect: str | None = None, limit: int | None = None,
+            timeout_s: float | None = None, max_rows: int | None = None, memory: str | None = None):
     """Check ``sql`` and run it on the warehouse at ``db`` (a location) opened read-only and
-    locked down; return the answer as a Polars DataFrame. Raises QueryError (refused, or
-    DuckDB's own error in one line). Writes nothing."""
+    locked down; return the answer as a Polars DataFrame. Raises QueryError (refused, stopped
+    at its time limit, over its row limit, or DuckDB's own error in one line). Writes nothing.
+
+    Limits: ``timeout_s`` (else $BENCHWH_QUERY_TIMEOUT, else 60 s; the statement is
+    interrupted), ``max_rows`` rows in the answer (else $BENCHWH_QUERY_MAX_ROWS, else 1,000,000)
+    and, on a DuckDB file, ``memory`` for DuckDB (else $BENCHWH_QUERY_MEMORY, else 2GB)."""
+    import os
+    import threading
+
     import duckdb
 
     from benchwh.warehouse.open import as_location, open_warehouse
     from benchwh.warehouse.read import read_frame
 
+    if limit is not None and limit < 0:
+        raise QueryError(f"--limit {limit}: give a number of rows, 0 or more")
+    timeout = timeout_s if timeout_s is not None else _env_number(ENV_TIMEOUT, DEFAULT_TIMEOUT_S)
+    cap = max_rows if max_rows is not None else int(_env_number(ENV_MAX_ROWS, DEFAULT_MAX_ROWS, int))
+    memory = memory or os.environ.get(ENV_MEMORY) or DEFAULT_MEMORY
     loc = as_location(db)
     with open_warehouse(loc, read_only=True) as con:
-        checked = check_sql(sql, catalog_of(con), dialect)
+        catalog = catalog_of(con)
+        checked = check_sql(sql, catalog, dialect)
         if not loc.is_lake:
             # A lake connection is a cursor on a shared, cached DuckDB instance whose catalog
             # and data files are external by nature: settings there are global and would
-            # outlive this query. The lake is still attached read-only; the parser wall holds.
+            # outlive this query. The lake is still attached read-only; the parser and plan
+            # walls hold, and the time and row limits apply.
+            try:
+                con.execute("SET memory_limit = ?", [memory])
+            except duckdb.Error as e:
+                raise QueryError(f"{ENV_MEMORY}={memory!r}: {_one_line(e)}") from None
             lock_down(con)
-        if limit is not None:
-            if limit < 0:
-                raise QueryError(f"--limit {limit}: give a number of rows, 0 or more")
-            checked, params = f"SELECT * FROM ({checked}) q LIMIT ?", [int(limit)]
-        else:
-            params = []
+        check_plan(con, checked, catalog, lake=loc.is_lake)
+        # one row past the cap tells "more than the cap" from "exactly the cap"
+        want = cap + 1 if limit is None or limit > cap else int(limit)
+        checked, params = f"SELECT * FROM ({checked}) q LIMIT ?", [want]
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.daemon = True
+        timer.start()
         try:
-            return read_frame(con, checked, params)
+            frame = read_frame(con, checked, params)
+        except duckdb.InterruptException:
+            raise QueryError(f"the query was stopped after {timeout:g} s (set {ENV_TIMEOUT} to allow longer)") from None
+        except duckdb.OutOfMemoryException as e:
+            raise QueryError(f"the query needs more memory than its limit {memory} (set {ENV_MEMORY}): "
+                             f"{_one_line(e)}") from None
         except duckdb.Error as e:
             raise QueryError(f"the query failed: {_one_line(e)}") from None
+        finally:
+            timer.cancel()
+    if frame.height > cap:
+        raise QueryError(f"the answer has more than {cap:,} rows: add a LIMIT or a narrower WHERE, "
+                         f"pass `--limit N`, or set {ENV_MAX_ROWS}")
+    return frame
