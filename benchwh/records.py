@@ -274,3 +274,68 @@ def record_to_dict(rec: Record) -> dict[str, Any]:
     if hasattr(rec, "run"):
         out["run_id"] = rec.run.run_id  # type: ignore[union-attr]
     return out
+
+
+# --- stored rows back to their natural keys ---------------------------------------------
+# The one place that maps a warehouse row to the ids its content gives (merge and check
+# recompute every id through it). A row of a fact table comes with the natural-key columns of
+# the rows it links to, joined under these names (see ``benchwh.warehouse.verify``):
+JOINED_KEYS = ("_origin", "_started_at", "_run_key", "_model_name", "_hardware_type", "_device_name")
+
+
+def _params(value: Any) -> Any:
+    if isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def expected_ids(table: str, row: dict[str, Any]) -> dict[str, str]:
+    """``{column: id}``: the id column and the link columns of a stored ``row`` of ``table``,
+    as the records' own ``*_id`` properties compute them from its content. A row whose stored
+    values differ was not written by benchwh from that content (forged or corrupted).
+
+    Columns a later migration adds (``benchmark``, ``benchmark_params`` of a generic-benchmark
+    result) are read with ``row.get`` and so take part as soon as the warehouse has them; a new
+    identity field of a record is added here and nowhere else."""
+    if table == "runs":
+        return {"run_id": _run_id(row["origin"], row["started_at"], row["run_key"])}
+    if table == "models":
+        return {"model_id": model_id(row["model_name"])}
+    if table == "hardware":
+        return {"hardware_id": hardware_id(row["hardware_type"], row["device_name"])}
+    if table == "import_ledger":
+        from benchwh.warehouse.write import LedgerRow
+
+        return {"ledger_id": LedgerRow.id_of(row["file_sha256"], row["path"], row["status"], row["parser_version"])}
+    if table == "annotations":
+        from benchwh.warehouse.annotate import Annotation
+
+        ann = Annotation(effective_at=row["effective_at"], note=row["note"], model_name=row["model_name"],
+                         hardware_type=row["hardware_type"], device_name=row["device_name"],
+                         batch_size=row["batch_size"], sequence_length=row["sequence_length"],
+                         precision=row["precision"], metric=row["metric"], kind=row["kind"])
+        return {"annotation_id": ann.annotation_id}
+    run = RunInfo(origin=row["_origin"], started_at=row["_started_at"], run_key=row["_run_key"])
+    out = {"run_id": run.run_id}
+    if table == "results":
+        rec = Result(run=run, model_name=row["_model_name"], hardware_type=row["_hardware_type"],
+                     device_name=row["_device_name"], mode=row["mode"], scenario=row["scenario"],
+                     batch_size=row["batch_size"], sequence_length=row["sequence_length"],
+                     input_shape=row["input_shape"], precision=row["precision"],
+                     measured_at=row["measured_at"], benchmark=row.get("benchmark"),
+                     benchmark_params=_params(row.get("benchmark_params")))
+        out["result_id"] = rec.result_id
+    elif table == "compatibility":
+        fact = CompatFact(run=run, model_name=row["_model_name"], hardware_type=row["_hardware_type"],
+                          compatible=None, device_name=row["_device_name"], measured_at=row["measured_at"])
+        out["compat_id"] = fact.compat_id
+    elif table == "test_results":
+        test = TestOutcome(run=run, module=row["module"], test_name=row["test_name"], status=row["status"],
+                           model_name=row["model_name"], hardware_type=row["hardware_type"],
+                           measured_at=row["measured_at"])
+        return {**out, "test_id": test.test_id}
+    else:
+        raise KeyError(f"no natural key for table {table!r}")
+    out["model_id"] = model_id(row["_model_name"])
+    out["hardware_id"] = hardware_id(row["_hardware_type"], row["_device_name"])
+    return out

@@ -59,6 +59,15 @@ def check(con, sample: int = 5) -> dict[str, Any]:
             SELECT DISTINCT x.source_file FROM {table} x
             WHERE x.source_sha256 IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM import_ledger l WHERE l.file_sha256 = x.source_sha256)""")
+    # Every id recomputed from its row's content: a forged or corrupted row cannot hide.
+    from benchwh.warehouse.verify import mismatched
+
+    for table in ID_COLUMN:
+        name = f"{table} rows whose ids do not match their content"
+        checked.append(name)
+        bad = list(mismatched(con, table))
+        if bad:
+            problems.append({"check": name, "count": len(bad), "examples": bad[:sample]})
     record("version table does not hold exactly one revision",
            "SELECT n FROM (SELECT count(*) AS n FROM alembic_version) WHERE n <> 1")
     return {"ok": not problems, "problems": problems, "checked": checked}

@@ -27,6 +27,9 @@ class MergeReport:
     added: dict[str, int] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)  # facts marked simulated by the other
+    # rows refused because their ids do not match their content (forged or corrupted)
+    refused: dict[str, int] = field(default_factory=dict)
+    refused_examples: dict[str, list[str]] = field(default_factory=dict)
 
 
 def merge(con, target: Location, other: Location) -> MergeReport:
@@ -38,6 +41,12 @@ def merge(con, target: Location, other: Location) -> MergeReport:
         from benchwh.migrations import HEAD as h
 
         rev = read_revision(src)
+        if rev is None:
+            n = src.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()").fetchone()[0]
+            raise RevisionError(
+                f"{other} is not a benchwh warehouse ({n} tables of its own, no benchwh schema): "
+                f"to bring a legacy warehouse in, run `benchwh adopt {other}`" if n else
+                f"{other} is empty: there is nothing to merge")
         if rev != h:
             raise RevisionError(
                 f"{other} is at revision {rev or 'none'}, this warehouse at {h}: "
@@ -45,6 +54,7 @@ def merge(con, target: Location, other: Location) -> MergeReport:
             )
 
         def body(c) -> WriteStats:
+            report.refused, report.refused_examples = {}, {}  # a re-run after a conflict counts afresh
             stats = WriteStats()
             for table in WRITE_ORDER:
                 stats.inserted[table] = _copy_table(src, c, table, report)
@@ -58,14 +68,20 @@ def merge(con, target: Location, other: Location) -> MergeReport:
 
 
 def _copy_table(src, con, table: str, report: MergeReport) -> int:
-    """Stream ``table`` from ``src`` in Arrow chunks and insert the rows whose id is new."""
+    """Stream ``table`` from ``src`` in Arrow chunks and insert the rows whose id is new and
+    matches their content (``benchwh.warehouse.verify``); the others are counted as refused."""
+    from benchwh.warehouse.verify import keyed_select, split
+
     schema = SCHEMAS[table]
-    cols = ", ".join(schema.names)
-    reader = src.execute(f"SELECT {cols} FROM {table}").to_arrow_reader(CHUNK_ROWS)
+    reader = src.execute(keyed_select(src, table)).to_arrow_reader(CHUNK_ROWS)
     added = seen = 0
     for rb in reader:
-        tbl = pa.Table.from_batches([rb]).cast(schema)
-        seen += tbl.num_rows
+        tbl, bad = split(table, pa.Table.from_batches([rb]))
+        seen += tbl.num_rows + len(bad)
+        if bad:
+            report.refused[table] = report.refused.get(table, 0) + len(bad)
+            report.refused_examples.setdefault(table, []).extend(bad[:5 - len(report.refused_examples.get(table, []))])
+        tbl = tbl.select(schema.names).cast(schema)
         # the other warehouse may also know a fact we hold as measured to be simulated
         inserted, flagged = insert_and_flag(con, table, tbl)
         added += inserted.num_rows
