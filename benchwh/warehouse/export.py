@@ -32,14 +32,12 @@ Each incremental run:
 1. reads the manifest (none: this is the first export, of everything) and refuses if the
    format, filters, partitioning or schema revision differ (a part with another schema would
    break readers of the folder);
-2. fixes an upper bound, the warehouse's newest ``inserted_at`` now, so the rows it counts are
-   the rows it writes even if a writer commits meanwhile;
-3. selects rows with ``inserted_at`` in [watermark - LOOKBACK, upper] whose ``result_id`` is
-   not already in the parts' rows of that window (read back from the files themselves). The
-   look-back re-examines the recent past because ``inserted_at`` is stamped when a write
-   starts, not when it commits: on a multi-writer DuckLake a batch stamped before the last
-   watermark may commit after it. The id check keeps those re-examined rows from being
-   written twice. (A single DuckDB file has one writer at a time, so there it is exact.)
+2. selects the rows whose ``result_id`` is in none of the parts the manifest lists (read back
+   from the files themselves): the export remembers exactly what it exported, whatever the
+   rows' timestamps (a merge keeps the source's ``inserted_at``, which may be hours older than
+   the last export; a DuckLake batch stamped before the last export may commit after it);
+3. records the newest ``inserted_at`` it saw as the *watermark* (for people; selection does
+   not depend on it);
 4. writes them as the next part (into a temporary folder inside ``out``, then moved into
    place), and rewrites the manifest last (write + rename). A crash before that leaves a
    part the manifest does not list; the next run removes it and writes it again.
@@ -51,7 +49,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -62,7 +60,6 @@ from benchwh.warehouse.read import Filters, flat_sql
 FORMATS = ("parquet", "csv", "jsonl", "arrow")
 MANIFEST = "_benchwh_export.json"
 MANIFEST_VERSION = 1
-LOOKBACK = timedelta(hours=1)
 # Columns that cannot name a folder (lists) or that incremental export reads back from files.
 _NOT_PARTITIONS = ("latency_samples_ms",)
 _INCREMENTAL_KEYS = ("result_id", "inserted_at")
@@ -194,6 +191,22 @@ def _write_json_partitions(con, sql: str, params: list, target: Path, partition_
     return total
 
 
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Remove ``.<name>.tmp-<pid>`` files or folders beside ``target`` left by an export that was
+    killed (its process is gone); a running export's own temporary is left alone."""
+    from glob import escape
+
+    from benchwh.warehouse.migrate import pid_alive
+
+    removed = []
+    for p in target.parent.glob(f".{escape(target.name)}.tmp-*"):
+        pid = p.name.rsplit(".tmp-", 1)[-1]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            _remove(p)
+            removed.append(p)
+    return removed
+
+
 def _files_under(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
@@ -239,6 +252,7 @@ def export(db: Any, out: str | os.PathLike, fmt: str = "parquet", *, model: str 
         target.parent.mkdir(parents=True, exist_ok=True)
         sql, params = flat_sql(filters, order=False)
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        remove_stale_temps(target)
         _remove(tmp)
         try:
             rows = _write(con, sql, params, tmp, fmt, parts, revision, None)
@@ -281,8 +295,8 @@ def _write_manifest(folder: Path, doc: dict[str, Any]) -> None:
     os.replace(tmp, folder / MANIFEST)
 
 
-def _exported_ids(con, folder: Path, fmt: str, files: list[str], floor: datetime):
-    """Arrow table (result_id) of the rows already in ``files`` with inserted_at >= floor."""
+def _exported_ids(con, folder: Path, fmt: str, files: list[str]):
+    """Arrow table (result_id) of every row already in ``files``."""
     import pyarrow as pa
 
     paths = [str(folder / f) for f in files]
@@ -292,15 +306,14 @@ def _exported_ids(con, folder: Path, fmt: str, files: list[str], floor: datetime
         import pyarrow.dataset as ds
 
         data = ds.dataset(paths, format="arrow")
-        return data.to_table(columns=["result_id"], filter=ds.field("inserted_at") >= pa.scalar(floor, pa.timestamp("us")))
+        return data.to_table(columns=["result_id"])
     if fmt == "parquet":
         src = "read_parquet(?, hive_partitioning = false)"
     elif fmt == "csv":
         src = "read_csv(?, header = true, all_varchar = true)"
     else:
-        src = "read_json(?, format = 'newline_delimited', columns = {result_id: 'VARCHAR', inserted_at: 'VARCHAR'})"
-    return con.execute(f"SELECT result_id FROM {src} WHERE inserted_at::TIMESTAMP >= ?",
-                       [paths, floor]).to_arrow_table()
+        src = "read_json(?, format = 'newline_delimited', columns = {result_id: 'VARCHAR'})"
+    return con.execute(f"SELECT DISTINCT result_id FROM {src}", [paths]).to_arrow_table()
 
 
 def _part_files(folder: Path, stem: str, ext: str) -> list[Path]:
@@ -341,15 +354,13 @@ def _export_increment(con, folder: Path, fmt: str, filters: Filters, parts: list
 
     upper = con.execute("SELECT max(inserted_at) FROM results").fetchone()[0]
     sql, params = flat_sql(filters, order=False)
-    sql = f"SELECT * FROM ({sql}) f WHERE inserted_at <= ?"
-    params = [*params, upper]
     old = manifest["watermark"]
-    if old is not None:
-        floor = datetime.fromisoformat(old) - LOOKBACK
-        listed = [f for e in manifest["exports"] for f in e["files"]]
-        con.register("_bw_exported", _exported_ids(con, folder, fmt, listed, floor))
-        sql += " AND inserted_at >= ? AND result_id NOT IN (SELECT result_id FROM _bw_exported)"
-        params.append(floor)
+    listed = [f for e in manifest["exports"] for f in e["files"]]
+    if listed:
+        # Exactly what was exported: the ids in the parts the manifest lists (no time window:
+        # merged rows keep their source's inserted_at, which can be hours before the last export).
+        con.register("_bw_exported", _exported_ids(con, folder, fmt, listed))
+        sql = f"SELECT * FROM ({sql}) f WHERE result_id NOT IN (SELECT result_id FROM _bw_exported)"
 
     tmp = folder / f"_tmp-{stem}"
     _remove(tmp)

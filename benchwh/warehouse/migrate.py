@@ -205,7 +205,8 @@ def _copy_atomic(src: Path, dst: Path) -> None:
         raise
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Is process ``pid`` running (a temporary file named for it is still being written)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -221,7 +222,7 @@ def remove_stale_temps(path: Path) -> list[Path]:
     removed = []
     for p in path.parent.glob(f"{glob_escape(path.name)}.*.tmp-*"):
         pid = p.name.rsplit(".tmp-", 1)[-1]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             p.unlink(missing_ok=True)
             removed.append(p)
     return removed
