@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 from benchwh.errors import BenchwhError
-from benchwh.legacy_import.convert import DUPLICATE, QUARANTINED, convert_bytes
+from benchwh.legacy_import.convert import DUPLICATE, QUARANTINED, SKIPPED, convert_bytes
 from benchwh.records import CompatFact, Result, TestOutcome
 
 JOBS_ENV = "BENCHWH_IMPORT_JOBS"
@@ -28,6 +29,12 @@ AHEAD_PER_JOB = 16
 IN_FLIGHT_BYTES = 64 << 20
 POOL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
 GC_THRESHOLD = (20_000, 20, 20)  # for the import's allocations (Python's default: 700, 10, 10)
+MAX_FILE_SIZE_ENV = "BENCHWH_IMPORT_MAX_FILE_SIZE"
+# The largest legacy file known is under 4 MiB; parsing JSON takes several times its size in
+# memory, so a file far beyond that is refused rather than allowed to exhaust memory.
+DEFAULT_MAX_FILE_SIZE = 64 << 20
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
+          "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
 
 
 @dataclass(slots=True)
@@ -57,36 +64,133 @@ Item = tuple[str, str, str, int, "bytes | None", "str | None", "str | None"]
 def convert_chunk(items: list[Item], forced: str | None) -> tuple[list[tuple], dict[str, Any]]:
     """Convert a chunk of files. Returns, per item, ``(status, format, parser_version, reason,
     (results, compat, tests), records, ledger id)``, and the chunk's rows as Arrow tables
-    (``Batch.rows_table``), deduplicated by id within the chunk. Reads nothing but the items."""
+    (``Batch.rows_table``), deduplicated by id within the chunk. Reads nothing but the items.
+
+    This is the one per-file boundary: a file whose records cannot become rows (a value that
+    does not fit its column, such as a batch size of 2**31 in an int32 column) is that file's
+    quarantine with the reason, and the other files of the chunk are written as usual."""
     from benchwh.warehouse.write import Batch, LedgerRow
 
-    batch = Batch()
-    metas = []
+    metas: list = []
+    converted: list = []  # per item: the outcome's records, or None
     for rel, path, digest, _size, data, status, reason in items:
         if data is None:
             metas.append((status, None, None, reason, (0, 0, 0), 0, LedgerRow.id_of(digest, rel, status, None)))
+            converted.append(None)
             continue
         out = convert_bytes(data, rel, forced, sha256=digest, time_path=path)
-        for rec in out.records:
-            batch.add(rec)
         metas.append((out.status, out.format, out.parser_version, out.reason, _counts(out.records),
                       len(out.records), LedgerRow.id_of(digest, rel, out.status, out.parser_version)))
-    return metas, {name: batch.rows_table(name) for name, rows in batch.rows.items() if rows}
-
-
-def _read(path: str) -> bytes:
-    # os-level reads: about half the cost of Path.read_bytes for the small files imports are made of
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        converted.append(out.records)
     try:
-        parts = []
-        while True:
-            part = os.read(fd, 1 << 20)
+        return metas, _tables(converted)
+    except _ROW_ERRORS:
+        pass
+    # Some file's records do not fit the columns: find it (them) file by file.
+    for i, records in enumerate(converted):
+        if not records:
+            continue
+        try:
+            _tables([records])
+        except _ROW_ERRORS as e:
+            digest, rel = items[i][2], items[i][0]
+            metas[i] = (QUARANTINED, metas[i][1], metas[i][2], f"a value does not fit its column: {_one_line(e)}",
+                        (0, 0, 0), 0, LedgerRow.id_of(digest, rel, QUARANTINED, metas[i][2]))
+            converted[i] = None
+    return metas, _tables(converted)
+
+
+_ROW_ERRORS = (OverflowError, ValueError, TypeError, ArithmeticError)  # pyarrow's ArrowInvalid is a ValueError
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(f"{type(e).__name__}: {e}".split())[:300]
+
+
+def _tables(per_file: list) -> dict[str, Any]:
+    from benchwh.warehouse.write import Batch
+
+    batch = Batch()
+    for records in per_file:
+        for rec in records or ():
+            batch.add(rec)
+    return {name: batch.rows_table(name) for name, rows in batch.rows.items() if rows}
+
+
+def parse_size(text: "str | int | None", what: str = "--max-file-size") -> int:
+    """``64MB``, ``512k``, ``1048576`` -> bytes (units are powers of 1024); None -> the
+    default ($BENCHWH_IMPORT_MAX_FILE_SIZE, else 64 MiB)."""
+    import re
+
+    if text is None:
+        text = os.environ.get(MAX_FILE_SIZE_ENV)
+        if not text:
+            return DEFAULT_MAX_FILE_SIZE
+        what = MAX_FILE_SIZE_ENV
+    if isinstance(text, int):
+        value = text
+    else:
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(text))
+        if not m or m.group(2).lower() not in _UNITS:
+            raise BenchwhError(f"{what} {text!r}: give a size such as 64MB, 512KB or a number of bytes")
+        value = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    if value <= 0:
+        raise BenchwhError(f"{what} {text!r}: give a size above 0")
+    return value
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def read_source(path: str, max_bytes: int) -> "tuple[bytes | None, str | None, str | None]":
+    """One file's bytes, or why not: ``(data, None, None)``, or ``(None, status, reason)`` with
+    status SKIPPED (not a regular file: a FIFO, a device, a socket, also through a symlink) or
+    QUARANTINED (unreadable, or larger than ``max_bytes``).
+
+    Opened non-blocking (a FIFO's open returns at once instead of waiting for a writer) and
+    judged by ``fstat`` of what was opened, so nothing is read from anything but a regular
+    file; a regular file is read once, at most ``max_bytes`` + 1 bytes (one that grows past the
+    limit while read is refused, not held)."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        return None, QUARANTINED, f"cannot read file: {e.strerror}"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+            return None, SKIPPED, f"not a regular file ({kind}): not read"
+        if st.st_size > max_bytes:
+            return None, QUARANTINED, (f"file is {st.st_size:,} bytes, over the {max_bytes:,}-byte limit "
+                                       "(raise it with --max-file-size)")
+        # os-level reads: about half the cost of Path.read_bytes for the small files imports are made of
+        parts, total = [], 0
+        while total <= max_bytes:
+            part = os.read(fd, max(st.st_size - total, 0) + 1 if not parts else 1 << 20)
             if not part:
                 break
             parts.append(part)
+            total += len(part)
+    except OSError as e:
+        return None, QUARANTINED, f"cannot read file: {e.strerror}"
     finally:
         os.close(fd)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    if total > max_bytes:
+        return None, QUARANTINED, (f"file grew past the {max_bytes:,}-byte limit while it was read "
+                                   "(raise it with --max-file-size)")
+    return (parts[0] if len(parts) == 1 else b"".join(parts)), None, None
+
+
+def safe_name(rel_path: str) -> str:
+    """A path as text that can be stored and printed: bytes that are not UTF-8 (kept by
+    Python as surrogates) are written as ``\\xNN``."""
+    try:
+        rel_path.encode("utf-8")
+        return rel_path
+    except UnicodeEncodeError:
+        return rel_path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass(slots=True)
@@ -96,7 +200,8 @@ class Chunk:
     recheck: bool = False  # one file whose content an earlier, not yet written file also had
 
 
-def read_chunks(files: list[SourceFile], known: set[str], max_files: int) -> Iterator[Chunk]:
+def read_chunks(files: list[SourceFile], known: set[str], max_files: int,
+                max_bytes: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[Chunk]:
     """Read and hash the files in order, grouped into chunks. ``known`` (digests imported or
     skipped, by the ledger or earlier in this run) is read as the caller updates it. A file
     whose content an earlier file of this run had is decided when that file's outcome is
@@ -104,11 +209,10 @@ def read_chunks(files: list[SourceFile], known: set[str], max_files: int) -> Ite
     seen: set[str] = set()
     chunk = Chunk([])
     for sf in files:
-        try:
-            data = _read(sf.path)
-        except OSError as e:
-            chunk.items.append((sf.rel_path, sf.path, "", 0, None, QUARANTINED,
-                                f"cannot read file: {e.strerror}"))
+        sf.rel_path = safe_name(sf.rel_path)
+        data, status, reason = read_source(sf.path, max_bytes)
+        if data is None:
+            chunk.items.append((sf.rel_path, sf.path, "", 0, None, status, reason))
         else:
             digest = hashlib.sha256(data).hexdigest()
             if digest in known:

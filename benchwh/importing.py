@@ -132,19 +132,24 @@ def run_import(
     batch_files: int | None = None,
     batch_records: int | None = None,
     jobs: int | None = None,
+    max_file_size: "int | str | None" = None,
 ) -> ImportReport:
     """Import every JSON file under ``paths`` into the warehouse ``db``.
 
     ``progress(done, total, rel_path)`` is called after each file. With ``dry_run`` every batch
     is written inside a transaction and rolled back, so the counts are exact and nothing stays.
     ``jobs``: worker processes converting files (default ``default_jobs()``; 1 converts here).
+    ``max_file_size``: bytes (or text such as ``64MB``) above which a file is quarantined
+    unread (default ``import_workers.parse_size(None)``).
     """
+    from benchwh.import_workers import parse_size
     from benchwh.legacy_import.registry import by_name
 
     batch_files = batch_files or BATCH_FILES
     batch_records = batch_records or BATCH_RECORDS
     if forced:
         by_name(forced)  # an unknown name is the user's error, not the files'
+    max_bytes = parse_size(max_file_size)
     files = discover(paths)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if len(files) < POOL_MIN_FILES:
@@ -154,7 +159,7 @@ def run_import(
     old_gc = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
     try:
-        _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report)
+        _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report, max_bytes)
     finally:
         gc.set_threshold(*old_gc)
         if pool is not None:
@@ -162,7 +167,8 @@ def run_import(
     return report
 
 
-def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report) -> None:
+def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report,
+            max_bytes: int) -> None:
     """``run_import``'s work, once the files are found and the workers started."""
     from benchwh.warehouse.bulk import done_digests, import_settings
     from benchwh.warehouse.open import open_warehouse
@@ -211,7 +217,7 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
 
         done = 0
         max_files = max(1, min(CHUNK_FILES, batch_files))
-        with closing(converted(read_chunks(files, known, max_files), forced, pool, jobs)) as done_chunks:
+        with closing(converted(read_chunks(files, known, max_files, max_bytes), forced, pool, jobs)) as done_chunks:
             for chunk, (metas, chunk_tables) in done_chunks:
                 for item, (status, fmt, version, reason, counts, n, lid) in zip(chunk.items, metas):
                     rel, digest, size = item[0], item[2], item[3]

@@ -20,6 +20,9 @@ def import_(
     report_file: Annotated[Optional[Path], typer.Option("--report", help="Write a per-file JSON report here.", show_default=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any file was quarantined.")] = False,
     list_formats: Annotated[bool, typer.Option("--list-formats", help="List the known formats and exit.")] = False,
+    max_file_size: Annotated[Optional[str], typer.Option(
+        "--max-file-size", help="Quarantine files larger than this unread (e.g. 64MB; default $BENCHWH_IMPORT_MAX_FILE_SIZE, else 64MB).",
+        show_default=False)] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Worker processes converting files (default: one per CPU; 1 = in this process).", show_default=False)] = None,
     db: DbOpt = None,
     data_path: DataPathOpt = None,
@@ -51,7 +54,8 @@ def import_(
             if done == 1 or done % 50 == 0 or done == total:
                 bar.update(task, completed=done, total=total, description=rel[-50:])
 
-        report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs)
+        report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs,
+                            max_file_size=max_file_size)
     _print_summary(report)
     if report_file:
         report_file.write_text(json.dumps(report.to_json(), indent=1, default=str))
