@@ -44,3 +44,21 @@ class MissingExtraError(BenchwhError):
     def __init__(self, extra: str, what: str):
         super().__init__(f"{what} needs the '{extra}' extra: pip install 'benchwh[{extra}]'")
         self.extra = extra
+
+
+def environment_message(exc: BaseException) -> str | None:
+    """One line for a failure of the machine rather than of benchwh (a full disk, a read-only
+    file system, a damaged DuckDB file) found anywhere in ``exc``'s chain, else None."""
+    import errno
+
+    seen, e = 0, exc
+    while e is not None and seen < 10:
+        text = " ".join(str(e).split())
+        if (isinstance(e, OSError) and e.errno == errno.ENOSPC) or "No space left on device" in text:
+            return f"the disk is full (No space left on device): {text[:300]}; free space and rerun " \
+                   "(what was committed before is kept; the failed batch was rolled back)"
+        if (isinstance(e, OSError) and e.errno == errno.EROFS) or "Read-only file system" in text:
+            return f"the file system is read-only: {text[:300]}"
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return None

@@ -35,9 +35,16 @@ def migrate(
 
 def status(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False) -> None:
     """Location, backend, current and head revision, pending revisions, rows per table."""
+    import duckdb
+
+    from benchwh.warehouse.connect import damaged
     from benchwh.warehouse.status import status as get_status
 
-    info = get_status(location(db, data_path))
+    loc = location(db, data_path)
+    try:
+        info = get_status(loc)
+    except duckdb.Error as e:
+        raise damaged(loc, e) from None
     if as_json:
         out_json(info)
         return
@@ -56,11 +63,18 @@ def status(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = F
 
 def check(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False) -> None:
     """Integrity: orphaned rows, duplicate ids, ledger/facts disagreements. Exit 1 if any."""
+    import duckdb
+
     from benchwh.warehouse.check import check as run_check
+    from benchwh.warehouse.connect import damaged
     from benchwh.warehouse.open import open_warehouse
 
-    with open_warehouse(location(db, data_path), read_only=True) as con:
-        result = run_check(con)
+    loc = location(db, data_path)
+    try:
+        with open_warehouse(loc, read_only=True) as con:
+            result = run_check(con)
+    except duckdb.Error as e:
+        raise damaged(loc, e) from None
     if as_json:
         out_json(result)
     else:

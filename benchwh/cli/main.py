@@ -73,6 +73,14 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - only a machine failure (full disk...) is turned into one line
+        from benchwh.errors import environment_message
+
+        msg = environment_message(e)
+        if msg is None or os.environ.get("BENCHWH_DEBUG"):
+            raise
+        print(f"Error: {msg}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

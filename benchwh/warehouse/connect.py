@@ -115,6 +115,8 @@ def _connect_file(loc: Location, read_only: bool, create: bool, timeout_s: float
     try:
         return retry_locked(attempt, str(loc.path), timeout_s)
     except duckdb.Error as e:
+        if isinstance(e, duckdb.IOException) and ("read enough bytes" in str(e) or "corrupt" in str(e).lower()):
+            raise damaged(loc, e) from None
         raise LocationError(f"cannot open {loc.path}: {e}") from None
 
 
@@ -141,6 +143,13 @@ def raw_connect(loc: Location, read_only: bool = False, create: bool = False,
 
         return lake.connect(loc, read_only=read_only, create=create, timeout_s=timeout_s)
     raise LocationError(f"unknown backend for {loc}")
+
+
+def damaged(loc: Location, exc: BaseException) -> LocationError:
+    """The one-line error for a warehouse whose file cannot be read to the end."""
+    text = " ".join(str(exc).split())
+    return LocationError(f"{loc} cannot be read ({text}): the file is damaged or truncated; restore it "
+                         f"from a copy or a migrate backup (`{loc}.*.bak`)")
 
 
 @contextmanager

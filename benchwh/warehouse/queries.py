@@ -73,7 +73,8 @@ def _limit(sql: str, params: list[Any], limit: int | None) -> tuple[str, list[An
         return sql, params
     if limit < 0:
         raise QueryError(f"--limit {limit}: give a number of rows, 0 or more")
-    return sql + " LIMIT ?", [*params, int(limit)]
+    # DuckDB's LIMIT is a BIGINT; any larger number of rows is no limit at all
+    return sql + " LIMIT ?", [*params, min(int(limit), 2 ** 63 - 1)]
 
 
 def _select(con, sql: str, params: list[Any], limit: int | None):

@@ -386,7 +386,10 @@ def commit(con, body, dry_run: bool = False, what: str = "append"):
         value = body(con)
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - a failed COMMIT has ended the transaction; its error is the news
+            pass
         raise
     return value
 
