@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from benchwh.errors import BenchwhError
 from benchwh.legacy_import.convert import DUPLICATE, QUARANTINED, SKIPPED, convert_bytes
 from benchwh.records import CompatFact, Result, TestOutcome
+from benchwh.validate import refusals, summary
 
 JOBS_ENV = "BENCHWH_IMPORT_JOBS"
 # A chunk is one task of a worker: enough files that handing it over costs little next to
@@ -79,9 +80,15 @@ def convert_chunk(items: list[Item], forced: str | None) -> tuple[list[tuple], d
             converted.append(None)
             continue
         out = convert_bytes(data, rel, forced, sha256=digest, time_path=path)
-        metas.append((out.status, out.format, out.parser_version, out.reason, _counts(out.records),
-                      len(out.records), LedgerRow.id_of(digest, rel, out.status, out.parser_version)))
-        converted.append(out.records)
+        records, refused = refusals(out.records)
+        status, reason = out.status, out.reason
+        if refused:  # impossible values are never stored as measurements; the report says why
+            reason = "; ".join(r for r in (reason, summary(refused)) if r)
+            if not any(isinstance(r, (Result, CompatFact, TestOutcome)) for r in records):
+                status, records = QUARANTINED, []
+        metas.append((status, out.format, out.parser_version, reason, _counts(records),
+                      len(records), LedgerRow.id_of(digest, rel, status, out.parser_version)))
+        converted.append(records)
     try:
         return metas, _tables(converted)
     except _ROW_ERRORS:

@@ -60,14 +60,32 @@ def path_time(path: str) -> datetime | None:
     return found if found is not None else _folder_time(path[:cut])
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list) -> dict:
+    """object_pairs_hook: a JSON object that names a key twice is ambiguous (json.loads keeps
+    the last silently). dict() of the pairs is C-fast; only a duplicate pays for the search."""
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen: set = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _DuplicateKey(dup)
+    return d
+
+
 def parse_json(data: bytes) -> Any:
-    """json.loads with a message that carries line and column (json's own wording)."""
+    """json.loads with a message that carries line and column (json's own wording); an object
+    with a duplicate key quarantines the file (which of its values is meant is unknowable)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise Quarantine(f"not UTF-8 text: {e}") from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as e:
+        raise Quarantine(f"duplicate key {str(e)!r} in one JSON object: ambiguous, fix the file") from None
     except json.JSONDecodeError as e:
         raise Quarantine(f"malformed JSON: {e.msg}: line {e.lineno} column {e.colno} (char {e.pos})") from None
     except RecursionError:

@@ -80,9 +80,9 @@ def test_check_reports_forged_rows(honest, cli, tmp_path):
     res = cli("check", "--db", str(forged_path), "--json")
     assert res.code == 1
     problems = {p["check"]: p for p in json.loads(res.stdout)["problems"]}
-    p = problems["results rows whose ids do not match their content"]
+    p = problems["results rows whose ids do not match their content (or that hold impossible values)"]
     assert p["count"] == 2 and set(p["examples"]) == {bad["made_up"], bad["moved"]}
-    assert problems["runs rows whose ids do not match their content"]["count"] == 1
+    assert problems["runs rows whose ids do not match their content (or that hold impossible values)"]["count"] == 1
 
 
 def test_merge_of_a_foreign_duckdb_file_says_adopt(warehouse_db, cli, tmp_path):

@@ -110,7 +110,7 @@ def merge(
                 added = ", ".join(f"{t} +{n}" for t, n in rep.added.items() if rep.seen.get(t))
                 out(f"merged {rep.source}: {added or 'nothing to add'}")
                 for t, n in rep.refused.items():
-                    say(f"refused {n} {t} row(s) of {rep.source} whose ids do not match their content "
+                    say(f"refused {n} {t} row(s) of {rep.source} whose ids do not match their content or that hold impossible values "
                         f"(forged or corrupted; e.g. {', '.join(rep.refused_examples.get(t, []))})")
     if as_json:
         out_json([vars(r) for r in reports])

@@ -63,7 +63,7 @@ def check(con, sample: int = 5) -> dict[str, Any]:
     from benchwh.warehouse.verify import mismatched
 
     for table in ID_COLUMN:
-        name = f"{table} rows whose ids do not match their content"
+        name = f"{table} rows whose ids do not match their content (or that hold impossible values)"
         checked.append(name)
         bad = list(mismatched(con, table))
         if bad:

@@ -46,13 +46,16 @@ def keyed_select(con, table: str) -> str:
 
 
 def split(table: str, tbl: pa.Table) -> tuple[pa.Table, list[str]]:
-    """(the rows whose ids match their content, the stored ids of those that do not)."""
+    """(the rows whose ids match their content, the stored ids of those that do not or, for
+    results, that hold impossible values: ``benchwh.validate``)."""
+    from benchwh.validate import row_problem
+
     rows = tbl.to_pylist()
     keep, bad = [], []
     idcol = ID_COLUMN[table]
     for i, row in enumerate(rows):
         want = expected_ids(table, row)
-        if all(row.get(c) == v for c, v in want.items()):
+        if all(row.get(c) == v for c, v in want.items()) and (table != "results" or row_problem(row) is None):
             keep.append(i)
         else:
             bad.append(row[idcol])
