@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from benchwh.errors import BenchwhError
 from benchwh.legacy_import.convert import DUPLICATE, QUARANTINED, SKIPPED, convert_bytes
 from benchwh.records import CompatFact, Result, TestOutcome
+from benchwh.normalize import unit_values
 from benchwh.validate import refusals, summary
 
 JOBS_ENV = "BENCHWH_IMPORT_JOBS"
@@ -79,9 +80,14 @@ def convert_chunk(items: list[Item], forced: str | None) -> tuple[list[tuple], d
             metas.append((status, None, None, reason, (0, 0, 0), 0, LedgerRow.id_of(digest, rel, status, None)))
             converted.append(None)
             continue
-        out = convert_bytes(data, rel, forced, sha256=digest, time_path=path)
+        with unit_values() as with_units:
+            out = convert_bytes(data, rel, forced, sha256=digest, time_path=path)
         records, refused = refusals(out.records)
         status, reason = out.status, out.reason
+        if with_units and status != QUARANTINED:
+            shown = ", ".join(repr(v) for v in with_units[:3]) + (f" (+{len(with_units) - 3} more)" if len(with_units) > 3 else "")
+            reason = "; ".join(r for r in (reason, f"{len(with_units)} value(s) with a unit where a plain number "
+                                                   f"was expected were not stored: {shown}") if r)
         if refused:  # impossible values are never stored as measurements; the report says why
             reason = "; ".join(r for r in (reason, summary(refused)) if r)
             if not any(isinstance(r, (Result, CompatFact, TestOutcome)) for r in records):

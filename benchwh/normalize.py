@@ -60,8 +60,64 @@ def is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
+# --- numbers with a unit in a string ("12 ms", "1.5 GiB") -----------------------------------
+# Factors to benchwh's units: time -> ms, memory -> MiB, rate -> per second.
+UNIT_FACTORS: dict[str, tuple[str, float]] = {
+    "ns": ("ms", 1e-6), "us": ("ms", 1e-3), "µs": ("ms", 1e-3), "μs": ("ms", 1e-3), "ms": ("ms", 1.0),
+    "s": ("ms", 1000.0), "sec": ("ms", 1000.0), "secs": ("ms", 1000.0), "seconds": ("ms", 1000.0),
+    "min": ("ms", 60_000.0),
+    "b": ("MiB", 1 / (1 << 20)), "bytes": ("MiB", 1 / (1 << 20)), "kb": ("MiB", 1 / 1024), "kib": ("MiB", 1 / 1024),
+    "mb": ("MiB", 1.0), "mib": ("MiB", 1.0), "gb": ("MiB", 1024.0), "gib": ("MiB", 1024.0),
+    "items/s": ("/s", 1.0), "it/s": ("/s", 1.0), "samples/s": ("/s", 1.0), "tokens/s": ("/s", 1.0),
+    "tok/s": ("/s", 1.0),
+}
+_QUANTITY_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµμ/]+)\s*$")
+
+
+def quantity(x: Any) -> tuple[float, str] | None:
+    """``"12 ms"`` -> ``(12.0, "ms")``: a finite number followed by a unit benchwh knows (the
+    unit as written, lower-cased); None for anything else (plain numbers included)."""
+    if not isinstance(x, str):
+        return None
+    m = _QUANTITY_RE.match(x)
+    if not m or m.group(2).lower() not in UNIT_FACTORS:
+        return None
+    v = float(m.group(1))
+    return (v, m.group(2).lower()) if math.isfinite(v) else None
+
+
+def in_unit(x: Any, target: str) -> float | None:
+    """A string with a unit converted to ``target`` ("ms", "MiB" or "/s"), or None when it has
+    no unit, an unknown one or one of another dimension ("12 MB" is not a latency)."""
+    q = quantity(x)
+    if q is None:
+        return None
+    dim, factor = UNIT_FACTORS[q[1]]
+    return q[0] * factor if dim == target else None
+
+
+# Values a conversion met that were numbers with a unit where a plain number was expected: the
+# per-file boundary of an import collects them (``unit_values``) so they are reported, never
+# dropped silently.
+_UNIT_SEEN: list[list[str]] = []
+
+
+class unit_values:
+    """``with unit_values() as seen:`` - the unit-bearing strings ``to_float`` refused inside."""
+
+    def __enter__(self) -> list[str]:
+        self.seen: list[str] = []
+        _UNIT_SEEN.append(self.seen)
+        return self.seen
+
+    def __exit__(self, *exc) -> None:
+        _UNIT_SEEN.remove(self.seen)
+
+
 def to_float(x: Any) -> float | None:
-    """A finite number from a number or numeric string; ``None`` otherwise (bools too)."""
+    """A finite number from a number or numeric string; ``None`` otherwise (bools too). A
+    number with a unit (``"12 ms"``) is not a plain number: None here (the caller's field may
+    want another unit; ``in_unit`` converts), and it is noted for the import report."""
     if isinstance(x, bool) or x is None:
         return None
     if isinstance(x, (int, float)):
@@ -73,6 +129,8 @@ def to_float(x: Any) -> float | None:
         try:
             v = float(s)
         except ValueError:
+            if _UNIT_SEEN and quantity(s) is not None:
+                _UNIT_SEEN[-1].append(s)
             return None
         return v if math.isfinite(v) else None
     return None
@@ -86,21 +144,33 @@ def to_int(x: Any) -> int | None:
 
 
 def s_to_ms(x: Any) -> float | None:
+    """Seconds -> ms; a string with its own time unit ("12 ms") is read in that unit."""
+    u = in_unit(x, "ms")
+    if u is not None:
+        return u
     v = to_float(x)
     return None if v is None else v * 1000.0
 
 
 def ms(x: Any) -> float | None:
-    return to_float(x)
+    u = in_unit(x, "ms")
+    return u if u is not None else to_float(x)
 
 
 def gb_to_mib(x: Any) -> float | None:
-    """Legacy "GB" values came from ``bytes / 1024**3`` (torch allocator): GiB -> MiB."""
+    """Legacy "GB" values came from ``bytes / 1024**3`` (torch allocator): GiB -> MiB. A string
+    with its own memory unit is read in that unit."""
+    u = in_unit(x, "MiB")
+    if u is not None:
+        return u
     v = to_float(x)
     return None if v is None else v * 1024.0
 
 
 def bytes_to_mib(x: Any) -> float | None:
+    u = in_unit(x, "MiB")
+    if u is not None:
+        return u
     v = to_float(x)
     return None if v is None else v / (1024.0 * 1024.0)
 

@@ -82,3 +82,24 @@ def test_merge_refuses_impossible_rows(warehouse_db, make_warehouse, cli, tmp_pa
     assert res.code == 0, res.stderr
     assert json.loads(res.stdout)[0]["refused"]["results"] == n
     assert sql(warehouse_db, "SELECT count(*) FROM results WHERE latency_ms_mean < 0")[0][0] == 0
+
+
+def test_a_number_with_a_unit_is_never_dropped_silently(warehouse_db, cli, tmp_path):
+    """`"12 ms"` where the format has a plain number: the import report names the value (it
+    is not read as a number of an assumed unit, and not lost without a word)."""
+    root = tmp_path / "src"
+    root.mkdir()
+    (root / "units.json").write_text(json.dumps(_doc("acme/units", avg_latency_ms="12 ms")))
+    files = _import(cli, warehouse_db, root)
+    assert files["units.json"]["status"] == "imported"
+    assert "'12 ms'" in files["units.json"]["reason"] and "with a unit" in files["units.json"]["reason"]
+
+
+def test_unit_helpers_parse_numbers_with_their_unit():
+    from benchwh import normalize as nz
+
+    assert nz.quantity("12 ms") == (12.0, "ms") and nz.quantity("12") is None and nz.quantity("12 parsecs") is None
+    assert nz.ms("12 ms") == 12.0 and nz.ms("1.5 s") == 1500.0 and nz.ms("250us") == 0.25
+    assert nz.s_to_ms("12 ms") == 12.0 and nz.s_to_ms("0.5") == 500.0
+    assert nz.gb_to_mib("512 MiB") == 512.0 and nz.gb_to_mib("2") == 2048.0 and nz.bytes_to_mib("1 GiB") == 1024.0
+    assert nz.ms("12 MB") is None  # a size is not a latency
