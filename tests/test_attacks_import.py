@@ -100,3 +100,20 @@ def test_read_source_reads_regular_files_once_and_refuses_the_rest(tmp_path):
     for bad in ("", "ten", "-1", "0", "5 parsecs"):
         with pytest.raises(Exception, match="--max-file-size"):
             parse_size(bad)
+
+
+def test_adopt_of_a_batch_size_2_31_is_one_line_and_writes_nothing(fresh_db, cli, tmp_path):
+    import duckdb
+
+    from test_adopt_shapes import build_flat
+
+    legacy = build_flat(tmp_path / "flat.duckdb")
+    con = duckdb.connect(str(legacy))
+    con.execute("ALTER TABLE benchmark_performance ALTER batch_size TYPE BIGINT")
+    con.execute("UPDATE benchmark_performance SET batch_size = 2147483648 WHERE id = 1")
+    con.close()
+    res = cli("adopt", str(legacy), "--db", fresh_db)
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("Error:")]
+    assert res.code == 1 and len(errors) == 1 and "Traceback" not in res.stderr
+    assert str(legacy) in errors[0] and "does not fit" in errors[0]
+    assert sql(fresh_db, "SELECT count(*) FROM results")[0][0] == 0

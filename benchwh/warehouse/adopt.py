@@ -186,6 +186,11 @@ def adopt(path: str | Path, db: Any = None, dry_run: bool = False,
         imported_at=datetime.now(),  # when the adoption ran: a ledger fact, not a measurement time
     ))
     with open_warehouse(db, timeout_s=timeout_s) as con:
-        stats = append(con, batch)
+        try:
+            stats = append(con, batch)
+        except (OverflowError, ValueError, TypeError) as e:  # pyarrow's ArrowInvalid is a ValueError
+            # the file is the unit of an adoption: refused whole, with the reason, nothing written
+            raise AdoptError(f"{path}: a value does not fit its benchwh column "
+                             f"({' '.join(str(e).split())}); nothing was adopted: fix the legacy row") from None
     report.inserted = dict(stats.inserted)
     return report
