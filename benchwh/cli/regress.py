@@ -86,6 +86,8 @@ def regressions(
     metric: Annotated[Optional[List[str]], typer.Option("--metric", help="Metric or family (latency, throughput, memory); repeatable.", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Only this model.", show_default=False)] = None,
     hardware: Annotated[Optional[str], typer.Option("--hardware", help="Only this hardware type.", show_default=False)] = None,
+    benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="Only this generic benchmark (exact name).", show_default=False)] = None,
+    param: Annotated[Optional[List[str]], typer.Option("--param", help="Only this benchmark parameter value: KEY=VALUE (repeatable).", show_default=False)] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Also list series that could not be judged (one point, no baseline, too few samples).")] = False,
     fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when any series regressed (for CI).")] = False,
     fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(FORMATS)}.")] = "table",
@@ -95,12 +97,13 @@ def regressions(
 ) -> None:
     """Compare each series' latest result with its baseline, direction-aware.
 
-    A series is one model, hardware, device and configuration, measured or simulated (never
-    mixed). Latency and memory: lower is better; throughput: higher is better. Annotations
+    A series is one model (or benchmark name and parameters), hardware, device and
+    configuration, measured or simulated (never mixed). Latency and memory: lower is better; throughput: higher is better. Annotations
     (`benchwh annotate`) restart a series' baseline.
     """
     from benchwh import normalize as nz
     from benchwh.regress import Settings, check_metric, find_regressions
+    from benchwh.warehouse.read import parse_params
 
     if as_json:
         fmt = "json"
@@ -114,7 +117,7 @@ def regressions(
     settings = Settings(method=method, threshold_pct=parse_threshold(threshold), alpha=alpha,
                         min_samples=min_samples, window=window, z=z)
     report = find_regressions(location(db, data_path), settings, baseline=baseline, metrics=metric,
-                              model=model, hardware=hw)
+                              model=model, hardware=hw, benchmark=benchmark, params=parse_params(param))
     findings = [f.as_dict() for f in report.findings if show_all or f.verdict in _SHOWN]
     counts = report.counts()
     if fmt == "json":
