@@ -175,12 +175,27 @@ def test_regression_on_a_generic_series(warehouse_db, cli):
     found = json.loads(res.stdout)["findings"]
     lat = {json.loads(f["benchmark_params"])["n"]: f for f in found if f["metric"] == "latency_ms_mean"}
     assert lat[1000]["verdict"] == "regression" and lat[10]["verdict"] != "regression"
+    before_10 = lat[10]["verdict"]
     assert lat[1000]["series"].startswith(f"{SORT}[algo=quick, n=1000] | cpu")
     assert lat[1000]["change_pct"] == pytest.approx((recs[-2].latency_ms_mean / recs[-4].latency_ms_mean - 1) * 100)
     only = cli("regressions", "--db", warehouse_db, "--format", "json", "--all", "--param", "n=10")
     assert {json.loads(f["benchmark_params"])["n"] for f in json.loads(only.stdout)["findings"]} == {10}
     gate = cli("regressions", "--db", warehouse_db, "--benchmark", SORT, "--fail-on-regression")
     assert gate.code == 1
+    # an expected change marked on that parameter set (only) restarts its baseline
+    day7 = (T0 + timedelta(days=7)).isoformat()
+    res = cli("annotate", "--benchmark", SORT, "--param", "n=1e3", "--hardware", "cpu", "--at", day7,
+              "--note", "new algorithm", "--db", warehouse_db, "--json")
+    assert res.code == 0, res.stderr
+    assert json.loads(res.stdout)["matching_results"] == 8  # n=1000's eight points, not n=10's
+    after = json.loads(cli("regressions", "--db", warehouse_db, "--format", "json", "--all").stdout)["findings"]
+    lat = {json.loads(f["benchmark_params"])["n"]: f for f in after if f["metric"] == "latency_ms_mean"}
+    assert lat[1000]["verdict"] != "regression" and lat[10]["verdict"] == before_10
+    res = cli("annotate", "--hardware", "cpu", "--at", day7, "--note", "x", "--db", warehouse_db)
+    assert res.code == 1 and "--benchmark NAME" in res.stderr
+    # revision 2 cannot hold these: the downgrade refuses and names them
+    res = cli("migrate", "--to", "0002", "--db", warehouse_db)
+    assert res.code == 1 and "generic benchmark result(s)" in res.stderr
 
 
 def test_report_shows_generic_benchmarks(filled, cli, tmp_path):
@@ -222,3 +237,19 @@ def test_check_reports_a_result_with_neither_model_nor_benchmark(fresh_db):
     finally:
         con.close()
     assert names == {"results with neither a model nor a benchmark name"}
+
+
+def test_annotation_matches_parameters_as_the_filter_does():
+    from benchwh.warehouse.annotate import Annotation
+
+    ann = Annotation(effective_at=T0, benchmark=SORT, benchmark_params=json.dumps({"n": "1e3"}))
+    key = {"benchmark": SORT, "benchmark_params": json.dumps({"algo": "quick", "n": 1000}, sort_keys=True)}
+    assert ann.matches(key, "latency_ms_mean")
+    assert not ann.matches({**key, "benchmark_params": json.dumps({"n": 10})}, "latency_ms_mean")
+    assert not ann.matches({**key, "benchmark_params": None}, "latency_ms_mean")
+    assert not ann.matches({**key, "benchmark": "other"}, "latency_ms_mean")
+    # a model annotation keeps the id it had before generic benchmarks existed
+    from benchwh.records import content_id
+
+    m = Annotation(effective_at=T0, model_name="bert", hardware_type="cpu", note="n")
+    assert m.annotation_id == content_id("annotation", m.kind, "bert", "cpu", None, None, None, None, None, T0, "n")

@@ -19,14 +19,17 @@ from benchwh.warehouse.tables import GENERIC_COLUMNS, ID_COLUMN, SCHEMAS
 
 from conftest import BACKENDS, CORPUS, sql
 
-REV2_RESULTS = [c for c in SCHEMAS["results"].names if c not in GENERIC_COLUMNS]
+# revision 3 added the generic columns to results and annotations
+REV2 = {t: [c for c in s.names if t not in ("results", "annotations") or c not in GENERIC_COLUMNS]
+        for t, s in SCHEMAS.items()}
+REV2_RESULTS = REV2["results"]
 
 
 def rows_at_rev2(db) -> dict[str, list[tuple]]:
     """Every row of every table, revision 2's columns only, in id order."""
     out = {}
-    for t, schema in SCHEMAS.items():
-        cols = REV2_RESULTS if t == "results" else schema.names
+    for t in SCHEMAS:
+        cols = REV2[t]
         out[t] = sql(db, f"SELECT {', '.join(cols)} FROM {t} ORDER BY {ID_COLUMN[t]}", any_revision=True)
     return out
 
@@ -76,7 +79,11 @@ def test_corpus_at_revision_2_upgrades_to_3_intact(corpus_wh, cli, monkeypatch, 
     db = corpus_wh.use(monkeypatch)
     res = run_cli("import", str(CORPUS), "--db", db)
     assert res.code == 0, res.stderr
+    res = run_cli("annotate", "--model", "bert-base-uncased", "--hardware", "cpu", "--at", "2025-03-05",
+                  "--note", "new tokenizer", "--db", db)
+    assert res.code == 0, res.stderr
     at_head = rows_at_rev2(db)
+    assert len(at_head["annotations"]) == 1
     assert len(at_head["results"]) > 100 and at_head["import_ledger"]
     # the legacy results are model results: no generic identity, every one has a model
     assert sql(db, "SELECT count(*) FROM results WHERE benchmark IS NOT NULL OR benchmark_params IS NOT NULL "
@@ -86,7 +93,7 @@ def test_corpus_at_revision_2_upgrades_to_3_intact(corpus_wh, cli, monkeypatch, 
 
     # revision 2: the schema is revision 2's, every row is there
     assert migrate(loc, "0002").after == "0002"
-    assert columns(db, "results") == REV2_RESULTS
+    assert {t: columns(db, t) for t in SCHEMAS} == REV2
     if not corpus_wh.is_lake:  # DuckLake cannot restore NOT NULL (see the revision's docstring)
         assert not model_id_nullable(db)
     rev2 = rows_at_rev2(db)

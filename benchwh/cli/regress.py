@@ -137,7 +137,6 @@ def regressions(
 
 
 def annotate(
-    model: Annotated[str, typer.Option("--model", help="Model name, as stored.")],
     hardware: Annotated[str, typer.Option("--hardware", help="Hardware type (cpu, cuda, rocm, ...).")],
     at: Annotated[str, typer.Option("--at", help="When the change took effect (YYYY-MM-DD or ISO time).")],
     note: Annotated[str, typer.Option("--note", help="Why the change is expected.")],
@@ -146,6 +145,9 @@ def annotate(
     sequence_length: Annotated[Optional[int], typer.Option("--sequence-length", help="Only this sequence length.", show_default=False)] = None,
     precision: Annotated[Optional[str], typer.Option("--precision", help="Only this precision.", show_default=False)] = None,
     metric: Annotated[Optional[str], typer.Option("--metric", help="Only this metric or family (latency, throughput, memory).", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Model name, as stored (or give --benchmark).", show_default=False)] = None,
+    benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="A generic benchmark's name, as stored (instead of --model).", show_default=False)] = None,
+    param: Annotated[Optional[List[str]], typer.Option("--param", help="Only the benchmark's series with this parameter value: KEY=VALUE (repeatable).", show_default=False)] = None,
     db: DbOpt = None,
     data_path: DataPathOpt = None,
     as_json: JsonOpt = False,
@@ -159,6 +161,13 @@ def annotate(
     from benchwh.regress import check_metric
     from benchwh.warehouse.annotate import Annotation, annotate_warehouse
 
+    import json
+
+    from benchwh.warehouse.read import parse_params
+
+    if model is None and benchmark is None:
+        raise QueryError("annotate needs `--model NAME` or `--benchmark NAME`")
+    pairs = parse_params(param)
     hw = nz.hardware_type(hardware)
     if hw is None:
         raise QueryError(f"--hardware {hardware!r}: unknown hardware; use one of {', '.join(nz.HARDWARE_TYPES)}")
@@ -167,14 +176,16 @@ def annotate(
         raise QueryError(f"--at {at!r}: not a time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
     ann = Annotation(effective_at=when, note=note, model_name=model, hardware_type=hw,
                      device_name=device, batch_size=batch_size, sequence_length=sequence_length,
-                     precision=precision, metric=check_metric(metric) if metric else None)
+                     precision=precision, metric=check_metric(metric) if metric else None,
+                     benchmark=benchmark,
+                     benchmark_params=json.dumps(dict(pairs), sort_keys=True) if pairs else None)
     added, matching = annotate_warehouse(location(db, data_path), ann)
     if as_json:
         out_json({"annotation_id": ann.annotation_id, "added": added, "matching_results": matching})
         return
     out(f"{'annotated' if added else 'already annotated'}: {ann.annotation_id} at {when.isoformat()}")
     if matching == 0:
-        say(f"note: no completed result matches {model} on {hw} with these filters (yet)")
+        say(f"note: no completed result matches {model or benchmark} on {hw} with these filters (yet)")
 
 
 def register(app: typer.Typer) -> None:

@@ -212,7 +212,7 @@ def matrix(source, filters: Filters | None = None, limit: int | None = None):
             UNION ALL
             SELECT model_id, hardware_id, status = 'completed', status, error, is_simulated,
                    measured_at, inserted_at, source_file, 'result', result_id, batch_size, precision
-            FROM results WHERE status IN ('completed', 'failed')
+            FROM results WHERE status IN ('completed', 'failed') AND model_id IS NOT NULL  -- models only
         ), f AS (
             SELECT ev.*, h.hardware_type FROM ev LEFT JOIN hardware h ON h.hardware_id = ev.hardware_id
             {"WHERE " + " AND ".join(where) if where else ""}

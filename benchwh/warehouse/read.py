@@ -188,6 +188,32 @@ def benchmark_where(p: str, benchmark: str | None, pairs: Sequence[tuple[str, st
     return where, params
 
 
+def params_match(params_text: str | None, pairs: Sequence[tuple[str, str]]) -> bool:
+    """``benchmark_where``'s parameter rule in Python: does the canonical JSON ``params_text``
+    hold every (key, value text) pair?"""
+    import json
+
+    if not pairs:
+        return True
+    if not params_text:
+        return False
+    params = json.loads(params_text)
+    for key, want in pairs:
+        if key not in params or params[key] is None:
+            return False
+        got = params[key]
+        text = got if isinstance(got, str) else json.dumps(got)
+        if text == want:
+            continue
+        try:
+            if float(text) == float(want):
+                continue
+        except ValueError:
+            pass
+        return False
+    return True
+
+
 def flat_sql(filters: Filters | None = None, columns: Sequence[str] | None = None,
              order: bool = True) -> tuple[str, list[Any]]:
     """The flat results SELECT with ``filters`` applied: (sql, params)."""

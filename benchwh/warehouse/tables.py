@@ -63,6 +63,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("annotation_id", S), ("kind", S), ("model_name", S), ("hardware_type", S), ("device_name", S),
         ("batch_size", I), ("sequence_length", I), ("precision", S), ("metric", S),
         ("effective_at", TS), ("note", S), ("created_at", TS),
+        ("benchmark", S), ("benchmark_params", S),  # revision 3
     ]),
 }
 

@@ -5,7 +5,9 @@ A result can be a benchmark that is not a model (a harness's ``test_bench.py::te
 parameters as canonical JSON text (``benchmark_params``: sorted keys, so equal maps are equal
 text; NULL for none) and the unit the tool reported its headline value in (``reported_unit``).
 Such a result has no model, so ``results.model_id`` may be NULL. Model results keep every value
-and id they had (their new columns are NULL).
+and id they had (their new columns are NULL). ``annotations`` gain ``benchmark`` and
+``benchmark_params`` (the parameters an annotation narrows on, JSON text; NULL = any), so an
+expected change can be marked on a generic benchmark's series.
 
 Portable on DuckLake: only ADD COLUMN, DROP COLUMN and DROP NOT NULL (SET NOT NULL on a file).
 
@@ -30,6 +32,7 @@ depends_on = None
 
 # Appended in this order (ADD COLUMN puts each after the table's last column).
 COLUMNS = ("benchmark", "benchmark_params", "reported_unit")
+ANNOTATION_COLUMNS = ("benchmark", "benchmark_params")
 
 
 def _on_lake() -> bool:
@@ -41,6 +44,8 @@ def _on_lake() -> bool:
 def upgrade() -> None:
     for name in COLUMNS:
         op.add_column("results", sa.Column(name, sa.String))
+    for name in ANNOTATION_COLUMNS:
+        op.add_column("annotations", sa.Column(name, sa.String))
     if op.get_context().as_sql or not _nullable("results", "model_id"):  # a lake taken down keeps it nullable
         op.alter_column("results", "model_id", existing_type=sa.String, nullable=True)
 
@@ -61,6 +66,12 @@ def downgrade() -> None:
             raise RuntimeError(
                 f"the warehouse holds {generic} generic benchmark result(s), which revision 2 cannot "
                 "hold: export them (`benchwh export`) and delete them first, or stay at revision 3")
+        marks = bind.execute(sa.text(
+            "SELECT count(*) FROM annotations WHERE benchmark IS NOT NULL OR benchmark_params IS NOT NULL")).scalar()
+        if marks:
+            raise RuntimeError(
+                f"the warehouse holds {marks} annotation(s) of generic benchmarks, which revision 2 cannot "
+                "hold: delete them first, or stay at revision 3")
     # DuckLake 1.5.5 cannot SET NOT NULL on a table without statistics (an empty one) or in a
     # transaction that changed it; on a lake model_id stays nullable at revision 2 (every row
     # has one: checked above), which revision 2's readers and writer are indifferent to.
@@ -68,3 +79,5 @@ def downgrade() -> None:
         op.alter_column("results", "model_id", existing_type=sa.String, nullable=False)
     for name in reversed(COLUMNS):
         op.drop_column("results", name)
+    for name in reversed(ANNOTATION_COLUMNS):
+        op.drop_column("annotations", name)
