@@ -10,6 +10,10 @@ and id they had (their new columns are NULL). ``annotations`` gain ``benchmark``
 expected change can be marked on a generic benchmark's series.
 
 Portable on DuckLake: only ADD COLUMN, DROP COLUMN and DROP NOT NULL (SET NOT NULL on a file).
+DuckLake 1.5.5 refuses SET NOT NULL on a table without statistics (an empty one) and inside a
+transaction that changed it, so a lake taken back to revision 2 keeps ``model_id`` nullable
+(every row still has one: the downgrade checks), and the upgrade only drops a NOT NULL that is
+there.
 
 The downgrade refuses a warehouse that holds generic benchmark results (revision 2 cannot hold
 them, and dropping them silently would lose data): export them first (``benchwh export``) and
