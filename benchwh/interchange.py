@@ -29,12 +29,14 @@ from typing import Any, Iterable, Union
 from benchwh.errors import BenchwhError
 from benchwh.records import (
     CompatFact, ModelInfo, Provenance, Record, Result, RunInfo, RunMeta, TestOutcome,
+    benchmark_params_problem,
 )
 
 FORMAT = "benchwh-interchange"
 VERSION = 1
 
 KINDS: dict[str, type] = {c.__name__: c for c in (Result, CompatFact, TestOutcome, RunMeta, ModelInfo)}
+GENERIC_FIELDS = ("benchmark", "benchmark_params", "reported_unit")  # Result's, optional in a document
 ID_FIELD = {"Result": "result_id", "CompatFact": "compat_id", "TestOutcome": "test_id"}
 
 
@@ -76,6 +78,12 @@ def to_document(records: Iterable[Record]) -> dict[str, Any]:
                 runs[rid] = dict(_fields(run), run_id=rid)
             item["run_id"] = rid
         item.update(_fields(rec, skip=("run", "provenance")))
+        if kind == "Result":
+            # A model result's generic benchmark fields are left out when unset, so a model-only
+            # document reads the same in a benchwh from before they existed.
+            for name in GENERIC_FIELDS:
+                if item.get(name) is None:
+                    item.pop(name, None)
         prov = getattr(rec, "provenance", None)
         if prov is not None and any(getattr(prov, f.name) is not None for f in dataclasses.fields(prov)):
             item["provenance"] = _fields(prov)
@@ -242,6 +250,10 @@ def from_document(doc: Any) -> list[Record]:
                 raise InterchangeError(f"{where}.provenance: expected an object")
             extra["provenance"] = _build(Provenance, p, f"{where}.provenance", {})
         rec = _build(cls, body, where, extra)
+        if kind == "Result":
+            problem = benchmark_params_problem(rec.benchmark_params)
+            if problem:
+                raise InterchangeError(f"{where}.benchmark_params: {problem}")
         if kind in ID_FIELD:
             stored, actual = item.get(ID_FIELD[kind]), getattr(rec, ID_FIELD[kind])
             if stored != actual:

@@ -186,6 +186,25 @@ class Result:
         return content_id(*base, self.benchmark, self.benchmark_params or {})
 
 
+def benchmark_params_problem(params: Any) -> str | None:
+    """Why ``params`` is not a valid ``Result.benchmark_params`` (a flat map of text keys to
+    scalars: text, integer, finite number, boolean or None), or None when it is."""
+    import math
+
+    if params is None:
+        return None
+    if not isinstance(params, dict):
+        return f"benchmark_params must be a map of parameter names to values, got {type(params).__name__}"
+    for k, v in params.items():
+        if not isinstance(k, str):
+            return f"benchmark parameter name {k!r} is not text"
+        if not (v is None or isinstance(v, (str, bool, int, float))):
+            return f"benchmark parameter {k!r} is a {type(v).__name__}; give a text, number or boolean value"
+        if isinstance(v, float) and not math.isfinite(v):
+            return f"benchmark parameter {k!r} is {v!r}; give it as text (e.g. \"inf\")"
+    return None
+
+
 @dataclass(slots=True)
 class CompatFact:
     """Did ``model_name`` load/run on ``hardware_type``? ``compatible`` None = unknown."""

@@ -111,6 +111,24 @@ class Recorder:
         fields.setdefault("measured_at", utc_now())
         return self.add(Result(run=self.run, model_name=model_name, hardware_type=hardware_type, **fields))
 
+    def benchmark(self, name: str, hardware_type: str, *, params: dict[str, Any] | None = None,
+                  unit: str | None = None, **fields: Any) -> Result:
+        """Build a generic benchmark Result (not a model: ``test_sort``, ``BM_Sort/1024``) of
+        this run and take it. ``params`` is a flat map of scalars (part of the result's
+        identity: ``{"n": 1000}``), ``unit`` the unit the tool reported its value in; values
+        go in benchwh units (``latency_ms_mean`` in ms, ...). ``measured_at`` defaults to now."""
+        from benchwh.records import benchmark_params_problem
+
+        if not name:
+            raise BenchwhError("Recorder.benchmark needs the benchmark's name")
+        problem = benchmark_params_problem(params)
+        if problem:
+            raise BenchwhError(f"benchmark {name!r}: {problem}")
+        fields.setdefault("measured_at", utc_now())
+        return self.add(Result(run=self.run, model_name=fields.pop("model_name", None), hardware_type=hardware_type,
+                               benchmark=name, benchmark_params=dict(params) if params else None,
+                               reported_unit=unit, **fields))
+
     def compat(self, model_name: str, hardware_type: str, compatible: bool | None, **fields: Any) -> CompatFact:
         fields.setdefault("measured_at", utc_now())
         return self.add(CompatFact(run=self.run, model_name=model_name, hardware_type=hardware_type,

@@ -33,8 +33,14 @@ def results(draw):
     run = RunInfo(origin=draw(st.sampled_from(["benchwh.runner.inference", "hardware_benchmark_runner"])),
                   started_at=draw(maybe(times)), git_commit=draw(maybe(text)), host=draw(maybe(text)),
                   git_branch=draw(maybe(text)))
+    # a generic benchmark (no model; a name, scalar parameters and a unit) or a model result
+    gen = draw(st.booleans())
+    scalar = st.none() | st.booleans() | ints | finite | text
     return Result(
-        run=run, model_name=draw(text.filter(bool)), hardware_type=draw(st.sampled_from(["cpu", "cuda", "webgpu"])),
+        benchmark=draw(text.filter(bool)) if gen else None,
+        benchmark_params=draw(maybe(st.dictionaries(text, scalar, max_size=3))) if gen else None,
+        reported_unit=draw(maybe(text)) if gen else None,
+        run=run, model_name=None if gen else draw(text.filter(bool)), hardware_type=draw(st.sampled_from(["cpu", "cuda", "webgpu"])),
         model_family=draw(maybe(text)), device_name=draw(maybe(text)),
         mode=draw(st.sampled_from(["inference", "training"])), scenario=draw(maybe(text)),
         batch_size=draw(maybe(ints)), sequence_length=draw(maybe(ints)), precision=draw(maybe(text)),
@@ -69,7 +75,9 @@ def expected_row(r: Result) -> dict:
         "memory_peak_mb": r.memory_peak_mb, "iterations": r.iterations, "measured_at": r.measured_at,
         "git_commit": r.run.git_commit, "git_branch": r.run.git_branch, "host": r.run.host,
         "metrics": metrics, "source_file": r.provenance.source_file,
-        "source_pointer": r.provenance.source_pointer,
+        "source_pointer": r.provenance.source_pointer, "benchmark": r.benchmark,
+        "benchmark_params": json.dumps(r.benchmark_params, sort_keys=True) if r.benchmark_params else None,
+        "reported_unit": r.reported_unit,
     }
 
 
@@ -93,7 +101,7 @@ def expected_rows(batches: list[list[Result]]) -> dict[str, dict]:
                 row = expected_row(r)
                 run = first_run[r.run.run_id]
                 row.update(git_commit=run.git_commit, git_branch=run.git_branch, host=run.host)
-                if row["model_family"] is None:  # the flat table falls back to the model's family
+                if row["model_family"] is None and r.model_name is not None:  # the model's family
                     row["model_family"] = first_family[r.model_name]
                 want[r.result_id] = row
         for rid, reasons in flagged.items():

@@ -137,9 +137,12 @@ def _import_fixture(db: str, cli) -> int:
 
 def every_row(db: str) -> dict[str, list[tuple]]:
     """Every row of every table revision 1 has, in id order, at any revision."""
-    from benchwh.warehouse.tables import ID_COLUMN
+    from benchwh.warehouse.tables import GENERIC_COLUMNS, ID_COLUMN
 
-    return {t: sql(db, f"SELECT * FROM {t} ORDER BY {ID_COLUMN[t]}", any_revision=True)
+    def cols(t):  # revision 3 added the generic benchmark columns to results
+        return ", ".join(c for c in SCHEMAS[t].names if c not in GENERIC_COLUMNS)
+
+    return {t: sql(db, f"SELECT {cols(t)} FROM {t} ORDER BY {ID_COLUMN[t]}", any_revision=True)
             for t in SCHEMAS if t != "annotations"}
 
 

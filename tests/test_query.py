@@ -286,7 +286,8 @@ def test_cli_errors_are_one_line_with_a_hint(wh, cli):
     assert res.code == 1 and res.stderr.count("\n") == 1 and "YYYY-MM-DD" in res.stderr
     res = cli("query", "latest", "--format", "jsn", "--db", db)
     assert res.code == 1 and "did you mean `json`" in res.stderr
-    assert cli("query", "compare-hardware", "--db", db).code == 2  # --model is required
+    res = cli("query", "compare-hardware", "--db", db)  # a model or a benchmark is required
+    assert res.code == 1 and res.stderr.count("\n") == 1 and "--model NAME" in res.stderr and "--benchmark" in res.stderr
 
 
 # Against the file only: every other test checks both backends against the generated truth.

@@ -27,6 +27,12 @@ UntilOpt = Annotated[Optional[str], typer.Option(
 SimOpt = Annotated[bool, typer.Option(
     "--include-simulated", help="Include simulated results (marked by is_simulated).")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or markdown.")]
+BenchmarkOpt = Annotated[Optional[str], typer.Option(
+    "--benchmark", help="Only this generic benchmark (exact name as its tool gives it, e.g. test_bench.py::test_sort).",
+    show_default=False)]
+ParamOpt = Annotated[Optional[list[str]], typer.Option(
+    "--param", help="Only results whose benchmark parameter KEY has this value: KEY=VALUE (repeatable).",
+    show_default=False)]
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", help="At most this many rows.", show_default=False)]
 
 query_app = typer.Typer(
@@ -50,10 +56,12 @@ def _format(fmt: str, as_json: bool) -> str:
     return chosen
 
 
-def _filters(model, hardware, batch_size, precision, since, until, include_simulated):
-    from benchwh.warehouse.read import Filters
+def _filters(model, hardware, batch_size, precision, since, until, include_simulated,
+             benchmark=None, params=None):
+    from benchwh.warehouse.read import Filters, parse_params
 
-    return Filters(model, hardware, batch_size, precision, since, until, include_simulated)
+    return Filters(model, hardware, batch_size, precision, since, until, include_simulated,
+                   benchmark, parse_params(params))
 
 
 def _show(df, fmt: str, title: str) -> None:
@@ -101,50 +109,58 @@ def _render(df, fmt: str) -> str:
 def latest(
     model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
     precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
-    include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
-) -> None:
-    """The newest result per model x hardware x configuration."""
-    _ask("latest", (), "latest results", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
-
-
-def compare_hardware(
-    model: Annotated[str, typer.Option("--model", help="The model to compare across hardware.")],
-    hardware: HardwareOpt = None, batch_size: BatchOpt = None, precision: PrecisionOpt = None,
-    since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
+    include_simulated: SimOpt = False, benchmark: BenchmarkOpt = None, param: ParamOpt = None,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """One model on every hardware type, per configuration, fastest first."""
-    _ask("compare_hardware", (model,), f"{model} across hardware", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+    """The newest result per model (or benchmark + parameters) x hardware x configuration."""
+    _ask("latest", (), "latest results", fmt, as_json, limit, db, data_path,
+         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
+
+
+def compare_hardware(
+    model: Annotated[Optional[str], typer.Option(
+        "--model", help="The model to compare across hardware (or give --benchmark).", show_default=False)] = None,
+    hardware: HardwareOpt = None, batch_size: BatchOpt = None, precision: PrecisionOpt = None,
+    since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
+    benchmark: BenchmarkOpt = None, param: ParamOpt = None,
+    fmt: FormatOpt = "table", limit: LimitOpt = None,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """One model (or generic benchmark) on every hardware type, per configuration, fastest first."""
+    _ask("compare_hardware", (model,), f"{model or benchmark} across hardware", fmt, as_json, limit, db,
+         data_path, (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
 
 
 def compare_models(
     hardware: Annotated[str, typer.Option("--hardware", help="The hardware type to compare models on.")],
     model: ModelOpt = None, batch_size: BatchOpt = None, precision: PrecisionOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
+    benchmark: BenchmarkOpt = None, param: ParamOpt = None,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Every model on one hardware type, per configuration, fastest first."""
+    """Every model (and generic benchmark) on one hardware type, per configuration, fastest first."""
     _ask("compare_models", (hardware,), f"models on {hardware}", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
 
 
 def trend(
-    model: Annotated[str, typer.Option("--model", help="The model.")],
     hardware: Annotated[str, typer.Option("--hardware", help="The hardware type.")],
+    model: Annotated[Optional[str], typer.Option(
+        "--model", help="The model (or give --benchmark).", show_default=False)] = None,
     metric: Annotated[str, typer.Option("--metric", help="latency (mean ms), throughput (items/s) or memory (MiB).")] = "latency",
     batch_size: BatchOpt = None, precision: PrecisionOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
+    benchmark: BenchmarkOpt = None, param: ParamOpt = None,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """A metric over time for one model on one hardware type, one series per configuration."""
-    _ask("trend", (model, hardware, metric), f"{metric} of {model} on {hardware}", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+    """A metric over time for one model (or benchmark) on one hardware type, one series per
+    configuration (and benchmark parameters)."""
+    _ask("trend", (model, hardware, metric), f"{metric} of {model or benchmark} on {hardware}", fmt, as_json,
+         limit, db, data_path,
+         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
 
 
 def matrix(

@@ -86,6 +86,8 @@ def regressions(
     metric: Annotated[Optional[List[str]], typer.Option("--metric", help="Metric or family (latency, throughput, memory); repeatable.", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Only this model.", show_default=False)] = None,
     hardware: Annotated[Optional[str], typer.Option("--hardware", help="Only this hardware type.", show_default=False)] = None,
+    benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="Only this generic benchmark (exact name).", show_default=False)] = None,
+    param: Annotated[Optional[List[str]], typer.Option("--param", help="Only this benchmark parameter value: KEY=VALUE (repeatable).", show_default=False)] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Also list series that could not be judged (one point, no baseline, too few samples).")] = False,
     fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when any series regressed (for CI).")] = False,
     fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(FORMATS)}.")] = "table",
@@ -95,12 +97,13 @@ def regressions(
 ) -> None:
     """Compare each series' latest result with its baseline, direction-aware.
 
-    A series is one model, hardware, device and configuration, measured or simulated (never
-    mixed). Latency and memory: lower is better; throughput: higher is better. Annotations
+    A series is one model (or benchmark name and parameters), hardware, device and
+    configuration, measured or simulated (never mixed). Latency and memory: lower is better; throughput: higher is better. Annotations
     (`benchwh annotate`) restart a series' baseline.
     """
     from benchwh import normalize as nz
     from benchwh.regress import Settings, check_metric, find_regressions
+    from benchwh.warehouse.read import parse_params
 
     if as_json:
         fmt = "json"
@@ -114,7 +117,7 @@ def regressions(
     settings = Settings(method=method, threshold_pct=parse_threshold(threshold), alpha=alpha,
                         min_samples=min_samples, window=window, z=z)
     report = find_regressions(location(db, data_path), settings, baseline=baseline, metrics=metric,
-                              model=model, hardware=hw)
+                              model=model, hardware=hw, benchmark=benchmark, params=parse_params(param))
     findings = [f.as_dict() for f in report.findings if show_all or f.verdict in _SHOWN]
     counts = report.counts()
     if fmt == "json":
@@ -134,7 +137,6 @@ def regressions(
 
 
 def annotate(
-    model: Annotated[str, typer.Option("--model", help="Model name, as stored.")],
     hardware: Annotated[str, typer.Option("--hardware", help="Hardware type (cpu, cuda, rocm, ...).")],
     at: Annotated[str, typer.Option("--at", help="When the change took effect (YYYY-MM-DD or ISO time).")],
     note: Annotated[str, typer.Option("--note", help="Why the change is expected.")],
@@ -143,6 +145,9 @@ def annotate(
     sequence_length: Annotated[Optional[int], typer.Option("--sequence-length", help="Only this sequence length.", show_default=False)] = None,
     precision: Annotated[Optional[str], typer.Option("--precision", help="Only this precision.", show_default=False)] = None,
     metric: Annotated[Optional[str], typer.Option("--metric", help="Only this metric or family (latency, throughput, memory).", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Model name, as stored (or give --benchmark).", show_default=False)] = None,
+    benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="A generic benchmark's name, as stored (instead of --model).", show_default=False)] = None,
+    param: Annotated[Optional[List[str]], typer.Option("--param", help="Only the benchmark's series with this parameter value: KEY=VALUE (repeatable).", show_default=False)] = None,
     db: DbOpt = None,
     data_path: DataPathOpt = None,
     as_json: JsonOpt = False,
@@ -156,6 +161,13 @@ def annotate(
     from benchwh.regress import check_metric
     from benchwh.warehouse.annotate import Annotation, annotate_warehouse
 
+    import json
+
+    from benchwh.warehouse.read import parse_params
+
+    if model is None and benchmark is None:
+        raise QueryError("annotate needs `--model NAME` or `--benchmark NAME`")
+    pairs = parse_params(param)
     hw = nz.hardware_type(hardware)
     if hw is None:
         raise QueryError(f"--hardware {hardware!r}: unknown hardware; use one of {', '.join(nz.HARDWARE_TYPES)}")
@@ -164,14 +176,16 @@ def annotate(
         raise QueryError(f"--at {at!r}: not a time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
     ann = Annotation(effective_at=when, note=note, model_name=model, hardware_type=hw,
                      device_name=device, batch_size=batch_size, sequence_length=sequence_length,
-                     precision=precision, metric=check_metric(metric) if metric else None)
+                     precision=precision, metric=check_metric(metric) if metric else None,
+                     benchmark=benchmark,
+                     benchmark_params=json.dumps(dict(pairs), sort_keys=True) if pairs else None)
     added, matching = annotate_warehouse(location(db, data_path), ann)
     if as_json:
         out_json({"annotation_id": ann.annotation_id, "added": added, "matching_results": matching})
         return
     out(f"{'annotated' if added else 'already annotated'}: {ann.annotation_id} at {when.isoformat()}")
     if matching == 0:
-        say(f"note: no completed result matches {model} on {hw} with these filters (yet)")
+        say(f"note: no completed result matches {model or benchmark} on {hw} with these filters (yet)")
 
 
 def register(app: typer.Typer) -> None:

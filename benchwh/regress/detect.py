@@ -231,9 +231,10 @@ class RegressionReport:
 
 def find_regressions(db, settings: Settings = Settings(), baseline: str | None = "previous",
                      metrics: Iterable[str] | None = None, model: str | None = None,
-                     hardware: str | None = None, timeout_s: float | None = None) -> RegressionReport:
+                     hardware: str | None = None, timeout_s: float | None = None,
+                     benchmark: str | None = None, params=()) -> RegressionReport:
     """Open the warehouse ``db`` read-only, build the series of the selected results
-    (``model``/``hardware`` narrow; ``metrics`` are metric or family names, defaults if
+    (``model``/``hardware``/``benchmark``/``params`` narrow; ``metrics`` are metric or family names, defaults if
     empty) and judge each series' latest point. Findings are sorted worst verdict first."""
     from benchwh.regress.metrics import select_metrics
     from benchwh.regress.series import build_series, load_frame
@@ -242,7 +243,7 @@ def find_regressions(db, settings: Settings = Settings(), baseline: str | None =
 
     chosen = select_metrics(metrics)
     with open_warehouse(db, read_only=True, timeout_s=timeout_s) as con:
-        frame = load_frame(con, model=model, hardware=hardware)
+        frame = load_frame(con, model=model, hardware=hardware, benchmark=benchmark, params=params)
         annotations = read_annotations(con)
     base = parse_baseline(baseline, frame["run_id"].to_list() if frame.height else (),
                           frame["git_commit"].to_list() if frame.height else ())

@@ -1,6 +1,7 @@
 """Result series: the points of one metric for one like-for-like configuration, in time order.
 
-Like with like: a series is one model on one hardware type and device, in one configuration
+Like with like: a series is one model (or one generic benchmark: its name and parameters) on one
+hardware type and device, in one configuration
 (mode, scenario, batch size, sequence length, input shape, precision), measured or simulated
 (never both). Only completed results with a value and a measurement time are points.
 Annotations (``benchwh annotate``) cut a series into segments: a baseline is only ever taken
@@ -17,8 +18,8 @@ from typing import Any, Iterable
 from benchwh.regress.metrics import Metric
 from benchwh.warehouse.annotate import Annotation
 
-SERIES_KEY = ("model_name", "hardware_type", "device_name", "mode", "scenario", "batch_size",
-              "sequence_length", "input_shape", "precision", "is_simulated")
+SERIES_KEY = ("model_name", "benchmark", "benchmark_params", "hardware_type", "device_name", "mode",
+              "scenario", "batch_size", "sequence_length", "input_shape", "precision", "is_simulated")
 
 # Flat columns a point needs besides the key and the metric columns.
 POINT_COLUMNS = ("result_id", "run_id", "git_commit", "measured_at", "latency_samples_ms")
@@ -43,7 +44,8 @@ class Series:
 
     @property
     def label(self) -> str:
-        """One line naming the series: model | hardware[/device] | config | metric."""
+        """One line naming the series: model (or benchmark[params]) | hardware[/device] |
+        config | metric."""
         k = self.key
         hw = k["hardware_type"] + (f"/{k['device_name']}" if k.get("device_name") else "")
         cfg = [f"{name}={k[col]}" for col, name in (
@@ -51,7 +53,7 @@ class Series:
             ("sequence_length", "seq"), ("input_shape", "shape"), ("precision", "precision"),
         ) if k.get(col) is not None]
         sim = " [simulated]" if k.get("is_simulated") else ""
-        return f"{k['model_name']} | {hw} | {' '.join(cfg) or '-'} | {self.metric.name}{sim}"
+        return f"{subject(k)} | {hw} | {' '.join(cfg) or '-'} | {self.metric.name}{sim}"
 
     def segment_start(self, i: int) -> int:
         """Index of the first point in the segment holding point ``i``: the first point at
@@ -64,7 +66,22 @@ class Series:
         return bisect.bisect_left(self.points, self.resets[k - 1], key=lambda p: p.measured_at)
 
 
-def load_frame(con, model: str | None = None, hardware: str | None = None):
+def subject(key: dict[str, Any]) -> str:
+    """What a series (or flat row) measures: the model, else ``benchmark[k=v, ...]``."""
+    name = key.get("model_name")
+    if name is not None or key.get("benchmark") is None:
+        return str(name)
+    params = key.get("benchmark_params")
+    if not params:
+        return key["benchmark"]
+    import json
+
+    items = ", ".join(f"{k}={v}" for k, v in json.loads(params).items())
+    return f"{key['benchmark']}[{items}]"
+
+
+def load_frame(con, model: str | None = None, hardware: str | None = None,
+               benchmark: str | None = None, params=()):
     """Completed, timed results (flat export rows, measured and simulated: the series key
     keeps them apart) as a Polars frame, oldest first. Reads only; ``hardware`` may be any
     known spelling."""
@@ -74,7 +91,8 @@ def load_frame(con, model: str | None = None, hardware: str | None = None):
     from benchwh.warehouse.read import flat_frame
 
     cols = list(dict.fromkeys([*SERIES_KEY, *POINT_COLUMNS, "status", *METRICS]))
-    frame = flat_frame(con, model=model, hardware=hardware, include_simulated=True, columns=cols)
+    frame = flat_frame(con, model=model, hardware=hardware, include_simulated=True, columns=cols,
+                       benchmark=benchmark, params=params)
     return frame.filter((pl.col("status") == "completed") & pl.col("measured_at").is_not_null())
 
 

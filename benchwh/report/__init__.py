@@ -7,6 +7,7 @@ out_png)`` draws the hardware comparison of some models into one PNG (what the r
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,21 @@ def write_report(db, out_html: Path | str | None, png_dir: Path | str | None = N
         if fig is not None:
             figures.append(("trends", f"trend_{_slug(model)}",
                             f"{model}: results over time, regressions marked", fig))
+    for name in data.benchmarks:  # generic benchmarks: one chart pair per benchmark name
+        import polars as pl
+
+        rows = data.results.filter(pl.col("model_name").is_null() & (pl.col("benchmark") == name))
+        # names differing only in punctuation must not share a chart key
+        tag = f"{_slug(name)}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+        fig = charts.hardware_figure(rows, name)
+        if fig is not None:
+            figures.append(("hardware", f"benchmark_hardware_{tag}",
+                            f"{name}: latest result per hardware and parameters", fig))
+        bench_series = [s for s in data.series if s.key["model_name"] is None and s.key["benchmark"] == name]
+        fig = charts.trend_figure(bench_series, data.history, name)
+        if fig is not None:
+            figures.append(("trends", f"benchmark_trend_{tag}",
+                            f"{name}: results over time, regressions marked", fig))
     cells, cmodels, chw = compat_cells(data.compat)
     cfig = charts.compat_figure(cells, cmodels, chw)
     if cfig is not None:

@@ -41,8 +41,13 @@ def _color(hardware_type: str) -> Any:
 
 
 def config_label(row: dict[str, Any]) -> str:
-    """Short text for a configuration: ``b8 s128 fp16`` (mode and scenario when not plain)."""
+    """Short text for a configuration: ``b8 s128 fp16`` (mode and scenario when not plain;
+    a generic benchmark's parameters first: ``n=1000``)."""
     parts = []
+    if row.get("benchmark_params"):
+        import json
+
+        parts.append(",".join(f"{k}={v}" for k, v in json.loads(row["benchmark_params"]).items()))
     if row.get("mode") not in (None, "inference"):
         parts.append(str(row["mode"]))
     if row.get("scenario"):

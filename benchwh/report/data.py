@@ -27,6 +27,7 @@ class ReportData:
     compat: Any  # polars.DataFrame (benchwh.warehouse.read.latest_compat_frame)
     failed_results: int = 0
     models: list[str] = field(default_factory=list)
+    benchmarks: list[str] = field(default_factory=list)  # generic benchmarks (no model), by name
 
     @property
     def simulated_results(self) -> int:
@@ -59,7 +60,9 @@ def gather(db, models: Iterable[str] | None = None, settings: Settings = Setting
     series = build_series(frame, select_metrics(None), annotations)
     history = judge_history([s for s in series if s.metric.name in CHART_METRICS], settings)
     latest = judge_latest(series, settings, parse_baseline("previous"))
-    names = sorted(set(frame["model_name"].to_list())) if frame.height else []
+    names = sorted(set(frame["model_name"].drop_nulls().to_list())) if frame.height else []
+    generic = frame.filter(pl.col("model_name").is_null() & pl.col("benchmark").is_not_null())
+    benchmarks = sorted(set(generic["benchmark"].to_list())) if generic.height else []
     return ReportData(location=str(loc), results=frame, series=series, history=history,
                       latest=latest, annotations=annotations, compat=compat,
-                      failed_results=failed, models=names)
+                      failed_results=failed, models=names, benchmarks=benchmarks)

@@ -128,6 +128,7 @@ def page(data, hardware_charts: list[Chart], trend_charts: list[Chart], compat_h
         "<header><h1>benchwh report</h1>",
         f'<p class="meta">warehouse <code>{escape(data.location)}</code>: {n:,} completed results '
         f"({sim:,} simulated), {data.failed_results:,} failed attempts, {len(data.models)} models, "
+        f"{len(getattr(data, 'benchmarks', []))} generic benchmarks, "
         f"hardware {escape(', '.join(hw)) or '–'}{span}.</p>",
         f'<p class="simnote">Simulated data (not measured on the named hardware): {sim:,} of {n:,} results. '
         "Shown hatched and faded in bar charts, dashed in trends, and marked "

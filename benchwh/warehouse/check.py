@@ -33,8 +33,14 @@ def check(con, sample: int = 5) -> dict[str, Any]:
 
     for name, table, col, parent in _ORPHANS:
         pid = ID_COLUMN[parent]
-        record(name, f"SELECT DISTINCT c.{col} FROM {table} c "
-                     f"WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{pid} = c.{col})")
+        # A NULL model_id is a generic benchmark's (checked below), not an orphan.
+        record(name, f"SELECT DISTINCT c.{col} FROM {table} c WHERE c.{col} IS NOT NULL "
+                     f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{pid} = c.{col})")
+    record("results with neither a model nor a benchmark name",
+           "SELECT result_id FROM results WHERE model_id IS NULL AND benchmark IS NULL")
+    record("benchmark parameters that are not a JSON object", """
+        SELECT result_id FROM results WHERE benchmark_params IS NOT NULL
+          AND coalesce(json_type(try_cast(benchmark_params AS JSON)) <> 'OBJECT', true)""")
     for table, idcol in ID_COLUMN.items():
         record(f"duplicate ids in {table}",
                f"SELECT {idcol} FROM {table} GROUP BY {idcol} HAVING count(*) > 1")

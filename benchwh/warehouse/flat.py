@@ -7,7 +7,8 @@ added; names and meanings of existing ones do not change without a migration not
 from __future__ import annotations
 
 CONTRACT_COLUMNS = (
-    "result_id", "run_id", "source", "model_name", "model_family", "modality", "hardware_type",
+    "result_id", "run_id", "source", "model_name", "model_family", "modality",
+    "benchmark", "benchmark_params", "reported_unit", "hardware_type",
     "device_name", "is_simulated", "simulation_reason", "mode", "scenario", "batch_size",
     "sequence_length", "input_shape", "precision", "status", "error", "latency_ms_mean",
     "latency_ms_p50", "latency_ms_p90", "latency_ms_p95", "latency_ms_p99", "latency_ms_min",
@@ -17,6 +18,9 @@ CONTRACT_COLUMNS = (
     "source_file", "source_sha256", "source_pointer", "inserted_at",
 )
 
+# `model_name` is NULL for a generic benchmark (harness results), which is named by `benchmark`
+# (as the tool gives it), `benchmark_params` (canonical JSON text, sorted keys; NULL for none)
+# and `reported_unit` (the unit the tool reported; values are in benchwh units).
 # `source` is the producing tool (the run's origin: a legacy script name, a benchwh runner,
 # an adopted legacy warehouse).
 FLAT_SELECT = """
@@ -24,6 +28,7 @@ SELECT
     r.result_id, r.run_id, ru.origin AS source, m.model_name,
     coalesce(r.model_family, m.model_family) AS model_family,
     coalesce(r.modality, m.modality) AS modality,
+    r.benchmark, r.benchmark_params, r.reported_unit,
     h.hardware_type, h.device_name, r.is_simulated, r.simulation_reason, r.mode, r.scenario,
     r.batch_size, r.sequence_length, r.input_shape, r.precision, r.status, r.error,
     r.latency_ms_mean, r.latency_ms_p50, r.latency_ms_p90, r.latency_ms_p95, r.latency_ms_p99,

@@ -12,6 +12,7 @@ Definitions used throughout:
 
 - *configuration*: mode, scenario, batch size, sequence length, input shape, precision
   (NULLs compare equal: a result without a precision is its own configuration);
+- *subject*: the model, or a generic benchmark's name and parameters (``GENERIC``);
 - *hardware*: the canonical hardware type (``device_name`` is shown, not grouped on);
 - *newest*: latest ``measured_at`` (unknown times last), then latest ``inserted_at``;
 - a simulated result never hides or replaces a measured one: simulation is part of the key.
@@ -27,6 +28,9 @@ from benchwh.warehouse.flat import FLAT_SELECT
 from benchwh.warehouse.read import Filters, read_frame
 
 CONFIG = ("mode", "scenario", "batch_size", "sequence_length", "input_shape", "precision")
+# What was measured besides the model: a generic benchmark's name and parameters (NULL for a
+# model result; a generic benchmark has no model). Part of every "per key" below.
+GENERIC = ("benchmark", "benchmark_params")
 MEASURES = ("status", "latency_ms_mean", "latency_ms_p50", "throughput_items_per_s",
             "throughput_tokens_per_s", "memory_peak_mb")
 TRAIL = ("measured_at", "is_simulated", "simulation_reason", "source", "source_file", "result_id")
@@ -46,6 +50,7 @@ METRICS = {
 _NEWEST_ID = ("max(struct_pack(m := coalesce(epoch_us({p}measured_at), -9223372036854775807), "
               "{extra}i := epoch_us({p}inserted_at), id := {p}{id})).id")
 _CONFIG_ORDER = ", ".join(f"{c} NULLS FIRST" for c in CONFIG)
+_GENERIC_ORDER = ", ".join(f"{c} NULLS FIRST" for c in GENERIC)
 
 
 @contextmanager
@@ -88,7 +93,8 @@ def _newest_ids(filters: Filters | None) -> tuple[str, list[Any]]:
     joins only the small hardware table (for the type), so only the winners pay for the
     flat table's joins."""
     where, params = (filters or Filters()).where("r", by_id=True)
-    key = ("r.model_id", "h.hardware_type", *(f"r.{c}" for c in CONFIG), "r.is_simulated")
+    key = ("r.model_id", *(f"r.{c}" for c in GENERIC), "h.hardware_type", *(f"r.{c}" for c in CONFIG),
+           "r.is_simulated")
     sql = (f"SELECT {_NEWEST_ID.format(p='r.', extra='', id='result_id')} "
            "FROM results r LEFT JOIN hardware h ON h.hardware_id = r.hardware_id"
            + (" WHERE " + " AND ".join(where) if where else "") + f" GROUP BY {', '.join(key)}")
@@ -107,9 +113,9 @@ def latest(source, filters: Filters | None = None, limit: int | None = None):
     One row per key with its status, latency (mean, p50), throughput, memory, device, time,
     simulation flag and provenance; ordered by model, hardware, configuration."""
     newest, params = _newest_flat(filters)
-    cols = ("model_name", "hardware_type", "device_name", *CONFIG, *MEASURES, *TRAIL)
+    cols = ("model_name", *GENERIC, "hardware_type", "device_name", *CONFIG, *MEASURES, "reported_unit", *TRAIL)
     sql = (f"SELECT {', '.join(cols)} FROM ({newest}) n "
-           f"ORDER BY model_name, hardware_type, {_CONFIG_ORDER}, is_simulated")
+           f"ORDER BY model_name, {_GENERIC_ORDER}, hardware_type, {_CONFIG_ORDER}, is_simulated")
     with reading(source) as con:
         return _select(con, sql, params, limit)
 
@@ -118,26 +124,32 @@ def _compare(source, filters: Filters, across: str, limit: int | None):
     """Newest result per (model, hardware, configuration), grouped by configuration and
     ranked by mean latency within it: ``latency_vs_fastest`` is latency / the configuration's
     lowest latency (1.0 = fastest; NULL where latency was not measured)."""
-    held = "model_name" if across == "hardware_type" else "hardware_type"
+    by_hw = across == "hardware_type"
+    # Across hardware, one subject (model or benchmark + parameters) is held; across models,
+    # every subject on one hardware is ranked.
+    held = ("model_name", *GENERIC) if by_hw else ("hardware_type",)
+    shown = () if by_hw else GENERIC
     newest, params = _newest_flat(filters)
-    group = (held, *CONFIG)
-    cols = (held, *CONFIG, across, "device_name" if across == "hardware_type" else "model_family",
-            *MEASURES)
+    group = (*held, *CONFIG)
+    cols = (*held, *CONFIG, across, *shown, "device_name" if by_hw else "model_family", *MEASURES,
+            "reported_unit")
+    tail = (f"{', '.join(GENERIC)}, " if not by_hw else "")
     sql = (
         f"SELECT {', '.join(cols)}, "
         f"latency_ms_mean / nullif(min(latency_ms_mean) OVER (PARTITION BY {', '.join(group)}), 0) "
         f"AS latency_vs_fastest, {', '.join(TRAIL)} FROM ({newest}) n "
-        f"ORDER BY {held}, {_CONFIG_ORDER}, latency_ms_mean NULLS LAST, {across}, is_simulated"
+        f"ORDER BY {', '.join(held)}, {_CONFIG_ORDER}, latency_ms_mean NULLS LAST, {across}, {tail}is_simulated"
     )
     with reading(source) as con:
         return _select(con, sql, params, limit)
 
 
 def compare_hardware(source, model: str, filters: Filters | None = None, limit: int | None = None):
-    """One model's newest result on each hardware, per configuration, fastest first."""
-    if not model:
-        raise QueryError("compare-hardware needs a model: pass `--model NAME`")
-    f = _with(filters, model=model)
+    """One model's (or generic benchmark's) newest result on each hardware, per
+    configuration, fastest first."""
+    if not model and not (filters and filters.benchmark):
+        raise QueryError("compare-hardware needs a model or a benchmark: pass `--model NAME` or `--benchmark NAME`")
+    f = _with(filters, model=model or None)
     return _compare(source, f, "hardware_type", limit)
 
 
@@ -165,18 +177,18 @@ def trend(source, model: str, hardware: str, metric: str = "latency",
     """Every measured value of ``metric`` for one model on one hardware type, one series per
     configuration, oldest first. ``change_vs_previous`` is value / previous value - 1 within
     the series (NULL for the first point). Results without that metric are left out."""
-    if not model or not hardware:
-        raise QueryError("trend needs `--model NAME` and `--hardware TYPE`")
+    if not (model or (filters and filters.benchmark)) or not hardware:
+        raise QueryError("trend needs `--model NAME` (or `--benchmark NAME`) and `--hardware TYPE`")
     col = metric_column(metric)
-    base, params = _filtered(_with(filters, model=model, hardware=hardware))
-    series = ", ".join((*CONFIG, "is_simulated"))
+    base, params = _filtered(_with(filters, model=model or None, hardware=hardware))
+    series = ", ".join((*GENERIC, *CONFIG, "is_simulated"))
     sql = (
-        f"SELECT model_name, hardware_type, {', '.join(CONFIG)}, measured_at, {col}, "
+        f"SELECT model_name, {', '.join(GENERIC)}, hardware_type, {', '.join(CONFIG)}, measured_at, {col}, "
         f"{col} / nullif(lag({col}) OVER (PARTITION BY {series} ORDER BY measured_at, "
         f"inserted_at, result_id), 0) - 1 AS change_vs_previous, "
-        f"device_name, status, is_simulated, run_id, git_commit, source_file, result_id "
+        f"reported_unit, device_name, status, is_simulated, run_id, git_commit, source_file, result_id "
         f"FROM ({base}) f WHERE {col} IS NOT NULL "
-        f"ORDER BY {_CONFIG_ORDER}, is_simulated, measured_at NULLS LAST, inserted_at, result_id"
+        f"ORDER BY {_GENERIC_ORDER}, {_CONFIG_ORDER}, is_simulated, measured_at NULLS LAST, inserted_at, result_id"
     )
     with reading(source) as con:
         return _select(con, sql, params, limit)
@@ -190,7 +202,7 @@ def matrix(source, filters: Filters | None = None, limit: int | None = None):
     when. Evidence of the same moment that disagrees (one configuration ran, another failed)
     counts as compatible: the model does run there. With a batch-size or precision filter
     only results count as evidence (compatibility facts have neither)."""
-    where, params = (filters or Filters()).where("ev", by_id=True)
+    where, params = (filters or Filters()).where("ev", by_id=True, generic=False)
     newest = _NEWEST_ID.format(p="", extra="c := compatible, ", id="evidence_id")
     sql = f"""
         WITH ev AS (
@@ -201,7 +213,7 @@ def matrix(source, filters: Filters | None = None, limit: int | None = None):
             UNION ALL
             SELECT model_id, hardware_id, status = 'completed', status, error, is_simulated,
                    measured_at, inserted_at, source_file, 'result', result_id, batch_size, precision
-            FROM results WHERE status IN ('completed', 'failed')
+            FROM results WHERE status IN ('completed', 'failed') AND model_id IS NOT NULL  -- models only
         ), f AS (
             SELECT ev.*, h.hardware_type FROM ev LEFT JOIN hardware h ON h.hardware_id = ev.hardware_id
             {"WHERE " + " AND ".join(where) if where else ""}
@@ -222,7 +234,7 @@ def runs(source, filters: Filters | None = None, limit: int | None = None):
     """Runs with at least one result or compatibility fact matching the filters, newest
     first (by start; runs without a start time last, by their first measurement): origin
     (``source``), start, git, host, and counts of what matched."""
-    where, params = (filters or Filters()).where(by_id=True)
+    where, params = (filters or Filters()).where(by_id=True, generic=False)
     sql = f"""
         WITH ev AS (
             SELECT run_id, 1 AS is_result, model_id, hardware_id, batch_size, precision,

@@ -94,8 +94,14 @@ class Filters:
     since: Any = None
     until: Any = None
     include_simulated: bool = False
+    # A generic benchmark's name (exact) and parameters: (key, value text) pairs, each of
+    # which must hold (``parse_params``).
+    benchmark: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
 
     def normalized(self) -> "Filters":
+        from dataclasses import replace
+
         from benchwh import normalize as nz
 
         hw = self.hardware
@@ -104,21 +110,25 @@ class Filters:
         prec = self.precision
         if prec is not None:
             prec = nz.precision(prec) or prec
-        return Filters(self.model, hw, self.batch_size, prec, self.since, self.until,
-                       self.include_simulated)
+        return replace(self, hardware=hw, precision=prec)
 
     def where(self, alias: str = "", *, batch: bool = True, precision: bool = True,
-              simulated: bool = True, by_id: bool = False) -> tuple[list[str], list[Any]]:
+              simulated: bool = True, by_id: bool = False, generic: bool = True) -> tuple[list[str], list[Any]]:
         """SQL conditions (column names prefixed with ``alias.``) and their parameters.
 
-        ``batch``/``precision`` False leave those filters out (for sources without those
-        columns); ``simulated`` False leaves the simulated rows in regardless. ``by_id``
-        writes the model and hardware filters against ``model_id``/``hardware_id`` (for the
-        fact tables themselves, which hold ids, not names)."""
+        ``batch``/``precision``/``generic`` False leave those filters out (for sources without
+        those columns; ``generic`` is the benchmark name and parameters); ``simulated`` False
+        leaves the simulated rows in regardless. ``by_id`` writes the model and hardware filters
+        against ``model_id``/``hardware_id`` (for the fact tables themselves, which hold ids,
+        not names)."""
         f = self.normalized()
         p = f"{alias}." if alias else ""
         where: list[str] = []
         params: list[Any] = []
+        if generic:
+            w, a = benchmark_where(p, f.benchmark, f.params)
+            where += w
+            params += a
         if f.model is not None:
             where.append(f"{p}model_id IN (SELECT model_id FROM models WHERE model_name = ?)" if by_id
                          else f"{p}model_name = ?")
@@ -147,6 +157,63 @@ class Filters:
         return where, params
 
 
+def parse_params(items: Sequence[str] | None) -> tuple[tuple[str, str], ...]:
+    """``--param KEY=VALUE`` texts -> (key, value) pairs; QueryError for one without ``=``."""
+    out = []
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param {item!r}: give KEY=VALUE (a benchmark parameter, e.g. `--param n=1000`)")
+        out.append((key.strip(), value))
+    return tuple(out)
+
+
+def benchmark_where(p: str, benchmark: str | None, pairs: Sequence[tuple[str, str]]) -> tuple[list[str], list[Any]]:
+    """Conditions on a generic benchmark's name and parameters (columns prefixed ``p``).
+
+    ``benchmark_params`` is canonical JSON text; a parameter matches when its JSON value's
+    text equals ``value`` (``n=1000``, ``mode=fast``, ``flag=true``), or both are numbers and
+    equal (``n=1e3``). A result without that parameter does not match. The key reaches SQL
+    only as a JSON path parameter (quoted, so any character is a plain character)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if benchmark is not None:
+        where.append(f"{p}benchmark = ?")
+        params.append(benchmark)
+    for key, value in pairs:
+        path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        where.append(f"(json_extract_string({p}benchmark_params, ?) = ? OR "
+                     f"try_cast(json_extract_string({p}benchmark_params, ?) AS DOUBLE) = try_cast(? AS DOUBLE))")
+        params += [path, value, path, value]
+    return where, params
+
+
+def params_match(params_text: str | None, pairs: Sequence[tuple[str, str]]) -> bool:
+    """``benchmark_where``'s parameter rule in Python: does the canonical JSON ``params_text``
+    hold every (key, value text) pair?"""
+    import json
+
+    if not pairs:
+        return True
+    if not params_text:
+        return False
+    params = json.loads(params_text)
+    for key, want in pairs:
+        if key not in params or params[key] is None:
+            return False
+        got = params[key]
+        text = got if isinstance(got, str) else json.dumps(got)
+        if text == want:
+            continue
+        try:
+            if float(text) == float(want):
+                continue
+        except ValueError:
+            pass
+        return False
+    return True
+
+
 def flat_sql(filters: Filters | None = None, columns: Sequence[str] | None = None,
              order: bool = True) -> tuple[str, list[Any]]:
     """The flat results SELECT with ``filters`` applied: (sql, params)."""
@@ -167,7 +234,8 @@ def flat_sql(filters: Filters | None = None, columns: Sequence[str] | None = Non
 def flat_frame(con, *, model: str | None = None, hardware: str | None = None,
                batch_size: int | None = None, precision: str | None = None, since: Any = None,
                until: Any = None, include_simulated: bool = False,
-               columns: Sequence[str] | None = None):
+               columns: Sequence[str] | None = None, benchmark: str | None = None,
+               params: Sequence[tuple[str, str]] = ()):
     """The export contract's flat rows (one per result) as a Polars DataFrame, filtered.
 
     Reads results, runs, models and hardware; writes nothing. Simulated results are left out
@@ -175,9 +243,10 @@ def flat_frame(con, *, model: str | None = None, hardware: str | None = None,
     column says which is which). ``columns`` picks contract columns (default: all). Rows come
     ordered by ``measured_at`` (missing last), then ``result_id``.
     """
-    filters = Filters(model, hardware, batch_size, precision, since, until, include_simulated)
-    sql, params = flat_sql(filters, columns)
-    return read_frame(con, sql, params)
+    filters = Filters(model, hardware, batch_size, precision, since, until, include_simulated,
+                      benchmark, tuple(params))
+    sql, args = flat_sql(filters, columns)
+    return read_frame(con, sql, args)
 
 
 # Latest compatibility fact per model x hardware x simulated flag (the report's matrix).

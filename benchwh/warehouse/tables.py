@@ -13,6 +13,10 @@ S, D, I, B = pa.string(), pa.float64(), pa.int32(), pa.bool_()
 
 LATENCY_STATS = ("mean", "p50", "p90", "p95", "p99", "min", "max", "std")
 
+# A generic benchmark's identity and unit on a result (revision 3); ``benchmark_params`` is
+# canonical JSON text (sorted keys), NULL for a result without parameters.
+GENERIC_COLUMNS = ("benchmark", "benchmark_params", "reported_unit")
+
 SCHEMAS: dict[str, pa.Schema] = {
     "runs": pa.schema([
         ("run_id", S), ("origin", S), ("started_at", TS), ("run_key", S), ("git_commit", S),
@@ -35,6 +39,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("iterations", I), ("warmup_iterations", I), ("metrics", S), ("is_simulated", B),
         ("simulation_reason", S), ("measured_at", TS), ("source_file", S), ("source_sha256", S),
         ("source_pointer", S), ("inserted_at", TS),
+        # revision 3: a generic benchmark's identity (GENERIC_COLUMNS)
+        ("benchmark", S), ("benchmark_params", S), ("reported_unit", S),
     ]),
     "compatibility": pa.schema([
         ("compat_id", S), ("run_id", S), ("model_id", S), ("hardware_id", S), ("compatible", B),
@@ -57,6 +63,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("annotation_id", S), ("kind", S), ("model_name", S), ("hardware_type", S), ("device_name", S),
         ("batch_size", I), ("sequence_length", I), ("precision", S), ("metric", S),
         ("effective_at", TS), ("note", S), ("created_at", TS),
+        ("benchmark", S), ("benchmark_params", S),  # revision 3
     ]),
 }
 

@@ -102,6 +102,7 @@ _RESULT_FIELDS = (
     "precision", "status", "error", *[f"latency_ms_{s}" for s in LATENCY_STATS],
     "latency_samples_ms", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb",
     "load_time_ms", "iterations", "warmup_iterations", "simulation_reason", "measured_at",
+    "benchmark", "reported_unit",
 )
 _PROV_FIELDS = ("source_file", "source_sha256", "source_pointer")
 _FACT_FIELDS = {
@@ -180,8 +181,9 @@ class Batch:
             rid = rec.result_id
             rows = self.rows["results"]
             if rid not in rows:
-                rows[rid] = (rec, self.run(rec.run), self.model(rec.model_name, rec.model_family, rec.modality),
-                             self.hardware(rec.hardware_type, rec.device_name))
+                # A generic benchmark without a model has no model row (model_id NULL).
+                mid = None if rec.model_name is None else self.model(rec.model_name, rec.model_family, rec.modality)
+                rows[rid] = (rec, self.run(rec.run), mid, self.hardware(rec.hardware_type, rec.device_name))
         elif isinstance(rec, CompatFact):
             cid = rec.compat_id
             rows = self.rows["compatibility"]
@@ -231,6 +233,8 @@ class Batch:
             c.update(_transpose(_FACT_GET[name], recs, (*_FACT_FIELDS[name], *_PROV_FIELDS)))
             key = _FACT_JSON[name]
             c[key] = [_json(getattr(r, key)) for r in recs]
+            if name == "results":  # canonical JSON text: equal maps are equal text
+                c["benchmark_params"] = [_json(r.benchmark_params) for r in recs]
             c["is_simulated"] = [bool(r.is_simulated) for r in recs]
         elif name == "import_ledger":
             c = _transpose(_LEDGER_GET, vals, _LEDGER_FIELDS)
