@@ -132,12 +132,15 @@ def run_import(
     batch_files: int | None = None,
     batch_records: int | None = None,
     jobs: int | None = None,
+    source_tz: str | None = None,
 ) -> ImportReport:
     """Import every JSON file under ``paths`` into the warehouse ``db``.
 
     ``progress(done, total, rel_path)`` is called after each file. With ``dry_run`` every batch
     is written inside a transaction and rolled back, so the counts are exact and nothing stays.
     ``jobs``: worker processes converting files (default ``default_jobs()``; 1 converts here).
+    ``source_tz``: the zone (IANA name or ``UTC-08:00``) of naive times that a file's own
+    evidence does not settle; without it such times are kept as written, marked ``unknown``.
     """
     from benchwh.legacy_import.registry import by_name
 
@@ -145,6 +148,13 @@ def run_import(
     batch_records = batch_records or BATCH_RECORDS
     if forced:
         by_name(forced)  # an unknown name is the user's error, not the files'
+    if source_tz is not None:
+        from benchwh.legacy_import.convert import source_zone
+
+        try:
+            source_zone(source_tz)
+        except ValueError as e:
+            raise BenchwhError(f"--source-tz: {e}") from None
     files = discover(paths)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if len(files) < POOL_MIN_FILES:
@@ -154,7 +164,7 @@ def run_import(
     old_gc = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
     try:
-        _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report)
+        _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report, source_tz)
     finally:
         gc.set_threshold(*old_gc)
         if pool is not None:
@@ -162,7 +172,8 @@ def run_import(
     return report
 
 
-def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report) -> None:
+def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report,
+            source_tz=None) -> None:
     """``run_import``'s work, once the files are found and the workers started."""
     from benchwh.warehouse.bulk import done_digests, import_settings
     from benchwh.warehouse.open import open_warehouse
@@ -211,7 +222,7 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
 
         done = 0
         max_files = max(1, min(CHUNK_FILES, batch_files))
-        with closing(converted(read_chunks(files, known, max_files), forced, pool, jobs)) as done_chunks:
+        with closing(converted(read_chunks(files, known, max_files), forced, pool, jobs, source_tz)) as done_chunks:
             for chunk, (metas, chunk_tables) in done_chunks:
                 for item, (status, fmt, version, reason, counts, n, lid) in zip(chunk.items, metas):
                     rel, digest, size = item[0], item[2], item[3]

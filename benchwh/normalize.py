@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 HARDWARE_TYPES = (
@@ -184,6 +184,17 @@ def time_from_path(path: str) -> datetime | None:
     return None
 
 
+def path_time_is_naive(path: str) -> bool:
+    """Whether the time ``time_from_path`` finds in ``path`` is ``YYYYMMDD_HHMMSS`` text (a
+    naive local time) rather than epoch seconds (an instant)."""
+    for part in reversed(re.split(r"[\\/]", path)):
+        if _COMPACT_RE.search(part):
+            return True
+        if _EPOCH_IN_NAME_RE.search(part):
+            return False
+    return False
+
+
 # --- configuration keys -----------------------------------------------------------------
 
 _CONFIG_RE = re.compile(
@@ -295,3 +306,87 @@ def informative_device_name(spelling: Any, canonical: str | None) -> str | None:
     if not text or _HW_SPELLINGS.get(text.lower()) == canonical:
         return None
     return text
+
+
+# --- one clock ----------------------------------------------------------------------------
+# Every stored time is naive UTC, except times whose zone nothing settles: those are kept as the
+# source wrote them and marked ``unknown`` (benchwh.records.TIME_BASES says how each was got).
+
+_NAIVE_TEXT_RE = re.compile(r"^\s*(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?|20\d{6}_\d{6})\s*$")
+_ZONED_TEXT_RE = re.compile(r"^\s*\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d:?\d\d)\s*$")
+_TIME_KEY_RE = re.compile(r"time|date|stamp|created|started|finished|_at$", re.IGNORECASE)
+# Evidence that a naive text and an explicit instant describe one moment: their differences all
+# lie within this much of one whole quarter-hour offset, and span at most CLOCK_SPREAD.
+CLOCK_SLACK_S = 300
+CLOCK_SPREAD_S = 1800
+MAX_OFFSET_S = 14 * 3600
+
+
+def time_evidence(doc: Any) -> tuple[set[datetime], set[datetime]]:
+    """The times ``doc`` states, split by what they say about their zone: (naive: ISO or
+    ``YYYYMMDD_HHMMSS`` text without a zone, as written; explicit: epoch numbers under a key
+    naming a time, and texts with ``Z`` or an offset, both as UTC)."""
+    naive: set[datetime] = set()
+    explicit: set[datetime] = set()
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, key = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, key) for v in node)
+        elif isinstance(node, str):
+            if len(node) > 40:
+                continue
+            if _NAIVE_TEXT_RE.match(node):
+                t = parse_time(node)
+                if t is not None:
+                    naive.add(t)
+            elif _ZONED_TEXT_RE.match(node):
+                t = parse_time(node)
+                if t is not None:
+                    explicit.add(t)
+        elif is_number(node) and EPOCH_MIN <= node < EPOCH_MAX and _TIME_KEY_RE.search(key):
+            t = parse_time(node)
+            if t is not None:
+                explicit.add(t)
+    return naive, explicit
+
+
+def infer_offset(naive: Any, explicit: Any) -> timedelta | None:
+    """The offset (local − UTC) that naive times carry, when the evidence proves one: every
+    difference between a naive time and an explicit one lies within ``CLOCK_SLACK_S`` of a
+    single whole quarter-hour offset and the differences span at most ``CLOCK_SPREAD_S`` (stamps
+    taken during one run, minutes apart). None when there is no pair or the pairs disagree."""
+    diffs = sorted((n - e).total_seconds() for n in naive for e in explicit)
+    if not diffs or diffs[-1] - diffs[0] > CLOCK_SPREAD_S:
+        return None
+    mid = diffs[len(diffs) // 2]
+    offset = round(mid / 900) * 900
+    if abs(offset) > MAX_OFFSET_S or any(abs(d - offset) > CLOCK_SLACK_S for d in diffs):
+        return None
+    return timedelta(seconds=offset)
+
+
+def zone(name: str):
+    """A ``ZoneInfo`` for an IANA name (``America/Los_Angeles``) or a fixed ``UTC±HH:MM``;
+    ValueError naming the problem otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    text = name.strip()
+    m = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d\d))?", text, re.IGNORECASE)
+    if m:
+        sign = -1 if m[1] == "-" else 1
+        return timezone(sign * timedelta(hours=int(m[2]), minutes=int(m[3] or 0)))
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}': give an IANA name such as America/Los_Angeles, "
+                         f"or UTC-08:00") from None
+
+
+def local_to_utc(value: datetime, tz) -> datetime:
+    """A naive local time in zone ``tz`` -> naive UTC."""
+    return value.replace(tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)

@@ -135,11 +135,17 @@ def _import_fixture(db: str, cli) -> int:
     return sql(db, "SELECT count(*) FROM results")[0][0]
 
 
+# Columns revision 0004 adds (a downgrade below it drops them).
+_REV4_COLUMNS = {"time_basis", "metadata_conflicts", "suspected_placeholder", "placeholder_evidence"}
+
+
 def every_row(db: str) -> dict[str, list[tuple]]:
-    """Every row of every table revision 1 has, in id order, at any revision."""
+    """Every row of every table revision 1 has (its revision-1 columns), in id order, at any
+    revision."""
     from benchwh.warehouse.tables import ID_COLUMN
 
-    return {t: sql(db, f"SELECT * FROM {t} ORDER BY {ID_COLUMN[t]}", any_revision=True)
+    return {t: sql(db, f"SELECT {', '.join(c for c in SCHEMAS[t].names if c not in _REV4_COLUMNS)} "
+                       f"FROM {t} ORDER BY {ID_COLUMN[t]}", any_revision=True)
             for t in SCHEMAS if t != "annotations"}
 
 

@@ -21,6 +21,7 @@ def import_(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any file was quarantined.")] = False,
     list_formats: Annotated[bool, typer.Option("--list-formats", help="List the known formats and exit.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Worker processes converting files (default: one per CPU; 1 = in this process).", show_default=False)] = None,
+    source_tz: Annotated[Optional[str], typer.Option("--source-tz", help="Zone of naive times a file does not settle itself, e.g. America/Los_Angeles or UTC-08:00 (default: keep them as written, zone unknown).", show_default=False)] = None,
     db: DbOpt = None,
     data_path: DataPathOpt = None,
 ) -> None:
@@ -51,7 +52,8 @@ def import_(
             if done == 1 or done % 50 == 0 or done == total:
                 bar.update(task, completed=done, total=total, description=rel[-50:])
 
-        report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs)
+        report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs,
+                            source_tz=source_tz)
     _print_summary(report)
     if report_file:
         report_file.write_text(json.dumps(report.to_json(), indent=1, default=str))

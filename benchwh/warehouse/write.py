@@ -102,19 +102,20 @@ _RESULT_FIELDS = (
     "precision", "status", "error", *[f"latency_ms_{s}" for s in LATENCY_STATS],
     "latency_samples_ms", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb",
     "load_time_ms", "iterations", "warmup_iterations", "simulation_reason", "measured_at",
+    "time_basis", "placeholder_evidence",
 )
 _PROV_FIELDS = ("source_file", "source_sha256", "source_pointer")
 _FACT_FIELDS = {
     "results": _RESULT_FIELDS,
-    "compatibility": ("compatible", "status", "error", "simulation_reason", "measured_at"),
+    "compatibility": ("compatible", "status", "error", "simulation_reason", "measured_at", "time_basis"),
     "test_results": ("module", "test_name", "model_name", "hardware_type", "status", "duration_s",
-                     "error", "simulation_reason", "measured_at"),
+                     "error", "simulation_reason", "measured_at", "time_basis"),
 }
 _FACT_JSON = {"results": "metrics", "compatibility": "details", "test_results": "details"}
 # One C-level call per record fetches every plain field (then one zip turns rows into columns).
 _FACT_GET = {t: attrgetter(*f, *(f"provenance.{p}" for p in _PROV_FIELDS)) for t, f in _FACT_FIELDS.items()}
 _RUN_FIELDS = ("origin", "started_at", "run_key", "git_commit", "git_branch", "command_line", "host",
-               "python_version", "hardware_fingerprint")
+               "python_version", "hardware_fingerprint", "time_basis")
 _RUN_GET = attrgetter(*_RUN_FIELDS)
 _LEDGER_FIELDS = ("file_sha256", "path", "size_bytes", "format", "parser_version", "status", "results",
                   "compat", "tests", "reason", "imported_at")
@@ -217,9 +218,11 @@ class Batch:
             c = _transpose(_RUN_GET, vals, _RUN_FIELDS)
             for f in ("library_versions", "environment", "metadata"):
                 c[f] = [_json(getattr(r, f)) for r in vals]
+            c["metadata_conflicts"] = [None] * len(vals)
         elif name == "models":
             c = {"model_name": [v[0] for v in vals], "model_family": [v[1] for v in vals],
-                 "modality": [v[2] for v in vals], "metadata": [_json(v[3]) for v in vals]}
+                 "modality": [v[2] for v in vals], "metadata": [_json(v[3]) for v in vals],
+                 "metadata_conflicts": [None] * len(vals)}
         elif name == "hardware":
             c = {"hardware_type": [v[0] for v in vals], "device_name": [v[1] for v in vals]}
         elif name in _FACT_FIELDS:
@@ -232,6 +235,8 @@ class Batch:
             key = _FACT_JSON[name]
             c[key] = [_json(getattr(r, key)) for r in recs]
             c["is_simulated"] = [bool(r.is_simulated) for r in recs]
+            if name == "results":
+                c["suspected_placeholder"] = [bool(r.suspected_placeholder) for r in recs]
         elif name == "import_ledger":
             c = _transpose(_LEDGER_GET, vals, _LEDGER_FIELDS)
         else:
