@@ -51,6 +51,8 @@ class Importer:
     # present: a prefilter, never a decision. Empty = sniff every document.
     required_keys: ClassVar[frozenset[str]] = frozenset()
     parser_version: ClassVar[int] = 1
+    # A fallback importer is asked only when no other importer claims a document.
+    fallback: ClassVar[bool] = False
 
     def sniff(self, doc: Any) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError

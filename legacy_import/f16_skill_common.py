@@ -70,7 +70,7 @@ class SkillContext:
 
     run: RunInfo
     ctx: ImportContext
-    model_name: str
+    model_name: str | None
     module: str | None = None
     model_family: str | None = None
     base_time: datetime | None = None  # the skill result's own time (fallback for examples)
