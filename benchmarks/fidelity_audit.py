@@ -8,7 +8,8 @@ Imports FOLDER into a fresh warehouse (the real migrations, the real import) and
 (b) ``recall``: of every measurement-like number (a key naming time, latency, throughput,
     memory, tokens, duration..., not a timestamp, shape, limit or setting) in the files that
     were imported or quarantined, the share found in the warehouse rows that the file's own
-    records name (their ids), after unit conversion (s->ms, GB->MiB, bytes->MiB...);
+    records name (their ids; their runs' metadata and environment included), after unit
+    conversion (s->ms, GB->MiB, bytes->MiB...);
 (c) ``hour_shifted``: results and test outcomes whose time differs from their own run's start
     by a whole, non-zero number of hours (one run spread over two clocks);
 (d) ``repeated``: facts stored twice: two result rows with the same model, hardware,
@@ -145,6 +146,12 @@ def audit(folder: Path, db_path: Path, show: int = 0) -> dict:
             _numbers(dur, vals)
             _numbers(json.loads(details) if details else {}, vals)
             test_vals[tid] = vals
+        run_vals: dict[str, list[float]] = {}
+        for rid, meta, env in con.execute("SELECT run_id, metadata, environment FROM runs").fetchall():
+            vals = []
+            _numbers(json.loads(meta) if meta else {}, vals)
+            _numbers(json.loads(env) if env else {}, vals)
+            run_vals[rid] = vals
         compat_vals: dict[str, list[float]] = {}
         for cid, details in con.execute("SELECT compat_id, details FROM compatibility").fetchall():
             vals = []
@@ -181,6 +188,8 @@ def audit(folder: Path, db_path: Path, show: int = 0) -> dict:
         have: list[float] = []
         if status_of[src.rel_path] == "imported":
             out = convert_bytes(data, src.rel_path)
+            for rid in {rec.run.run_id for rec in out.records if hasattr(rec, "run")}:
+                have.extend(run_vals.get(rid, ()))
             for rec in out.records:
                 if isinstance(rec, Result):
                     have.extend(res_vals.get(rec.result_id, ()))

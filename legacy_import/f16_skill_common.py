@@ -23,7 +23,7 @@ What each part honestly is (decided here once for every skill format):
   measured number (``generation_time``, ``total_time``, ``memory_reserved_mb``,
   ``realtime_factor``, ``generated_tokens``...) -> ``metrics`` with a unit suffix (``_s``,
   ``_ms``, ``_mb``; GB values converted to MiB). An example whose output is an ``Error ...``
-  text is a failed call: ``Result(status='failed', error=output)`` without numbers. Examples
+  text is a failed call: ``Result(status='failed', error=output)`` keeping the call's timings. Examples
   with no number and no error (shape-only) yield nothing: the status keys already say they ran.
 - Simulated: ``implementation_type``/``implementation`` MOCK, ``is_simulated: true`` anywhere in
   the example or its metrics, a ``(mock)`` device, an output text that says ``Simulated``/
@@ -362,8 +362,9 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
         when = nz.parse_time(ex.get("timestamp")) or sc.base_time
         out = ex.get("output")
         if isinstance(out, str) and _ERROR_OUT.match(out):
+            # a failed call: its error text verbatim, and the time the call took is kept
             ordered.append(_result(sc, hw, where, scenario, when, sims, device, status=STATUS_FAILED,
-                                   error=out.strip()))
+                                   error=out.strip(), **fields_from_numbers(raw_numbers(ex))))
             continue
         nums = raw_numbers(ex)
         if not nums:
