@@ -13,8 +13,9 @@ Imports FOLDER into a fresh warehouse (the real migrations, the real import) and
 (c) ``hour_shifted``: results and test outcomes whose time differs from their own run's start
     by a whole, non-zero number of hours (one run spread over two clocks);
 (d) ``repeated``: facts stored twice: two result rows with the same model, hardware,
-    configuration and numbers whose times are equal, or a whole number of hours apart (the same
-    moment on two clocks), or both missing; or two test outcomes alike in the same way.
+    configuration, scenario and numbers whose times are equal, or a whole number of hours apart
+    to the second (the same moment on two clocks), or both missing; or two test outcomes alike
+    in the same way. (Equal constants at other moments are other facts: see placeholders.)
 
 The last line is ``unknown_share=... recall=... hour_shifted=... repeated=...``. Goals: unknown
 share <= 1%, recall >= 99.5%, 0 hour-shifted, 0 repeated.
@@ -108,7 +109,7 @@ def _same_moment(a, b) -> bool:
     if a is None or b is None:
         return a is None and b is None
     d = abs((a - b).total_seconds())
-    return abs(d - round(d / 3600) * 3600) < 60 and d < 86400
+    return abs(d - round(d / 3600) * 3600) < 1 and d < 86400
 
 
 def audit(folder: Path, db_path: Path, show: int = 0) -> dict:
@@ -163,8 +164,8 @@ def audit(folder: Path, db_path: Path, show: int = 0) -> dict:
             "WHERE m IS NOT NULL AND s IS NOT NULL AND abs(epoch(m) - epoch(s)) >= 1800 "
             "AND abs(epoch(m) - epoch(s) - round((epoch(m) - epoch(s)) / 3600) * 3600) < 60").fetchone()[0]
         rows = con.execute(
-            f"SELECT r.result_id, m.model_name, h.hardware_type, h.device_name, r.mode, r.batch_size, "
-            f"r.sequence_length, r.input_shape, r.precision, r.status, {', '.join(num_cols)}, "
+            f"SELECT r.result_id, m.model_name, h.hardware_type, h.device_name, r.mode, r.scenario, r.batch_size, "
+            f"r.sequence_length, r.input_shape, r.precision, {', '.join(num_cols)}, "
             f"r.latency_samples_ms, r.measured_at, r.source_file FROM results r "
             f"JOIN models m USING (model_id) JOIN hardware h USING (hardware_id)").fetchall()
         tests = con.execute(

@@ -25,7 +25,7 @@ from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, Skip
 from benchwh.legacy_import.f16_skill_common import (
     SkillContext, hw_of_key, skill_model_name, skill_records, skill_time, status_of,
 )
-from benchwh.legacy_import.f16_skill_performance import skill_run_fields
+from benchwh.legacy_import.f16_skill_performance import skill_run_fields, skill_test_run
 from benchwh.records import Record, Result, RunInfo, content_id
 
 _OTHER_FORMAT_KEYS = {"results", "test_file", "skill_tests", "json_result", "model_results", "tests"}
@@ -65,15 +65,12 @@ class SkillTestImporter(Importer):
         meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
         model = skill_model_name(doc, "") or None
         started = skill_time(doc) or ctx.path_time
+        family = meta.get("model_type") if isinstance(meta.get("model_type"), str) else None
         # Without a model name the outcomes are still facts (which sub-test passed); the run is
         # then known only by its content.
-        run_key = meta.get("test_run_id") if isinstance(meta.get("test_run_id"), str) else (
-            model or content_id("skill-test-doc", doc))
-        family = meta.get("model_type") if isinstance(meta.get("model_type"), str) else None
-        total = doc.get("total_execution_time", meta.get("total_execution_time"))
-        run_meta = {"total_execution_time_s": total} if isinstance(total, (int, float)) and not isinstance(total, bool) else {}
-        run = RunInfo(origin="skill_test", started_at=started, run_key=run_key, metadata=run_meta,
-                      **skill_run_fields(meta))
+        run = skill_test_run(doc, ctx.path_time) or RunInfo(
+            origin="skill_test", started_at=started, run_key=content_id("skill-test-doc", doc),
+            **skill_run_fields(meta))
         sc = SkillContext(run=run, ctx=ctx, model_name=model, module=None, model_family=family,
                           base_time=started, pointer=())
         records = list(skill_records(doc, sc))
