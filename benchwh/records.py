@@ -120,6 +120,7 @@ class RunInfo:
     # run's id does not depend on what was known about its zone.
     time_basis: str | None = None
     recorded_start: datetime | None = None
+    source_sha256: str | None = None  # the file (its content) that said these things (merged metadata)
 
     @property
     def run_id(self) -> str:
@@ -135,6 +136,7 @@ class ModelInfo:
     model_family: str | None = None
     modality: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    source_sha256: str | None = None  # the file (its content) that said these things (merged metadata)
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ from benchwh.legacy_import.registry import identify
 from benchwh import normalize as nz
 from benchwh.normalize import time_from_path
 from benchwh.records import (
-    TIME_ASSUMED, TIME_EXPLICIT, TIME_INFERRED, TIME_UNKNOWN, CompatFact, Record, Result, TestOutcome,
+    TIME_ASSUMED, TIME_EXPLICIT, TIME_INFERRED, TIME_UNKNOWN, CompatFact, ModelInfo, Record, Result, TestOutcome,
 )
 
 IMPORTED = "imported"
@@ -135,6 +135,17 @@ def apply_clock(records: list[Record], doc: Any, path_time: datetime | None, pat
             rec.measured_at, rec.time_basis = new, basis
 
 
+def _stamp_sources(records: list[Record], sha256: str) -> None:
+    """Name the file (by content, as the ledger does) on every run and model description it
+    gave: merged metadata keeps, per value, which files said it."""
+    for rec in records:
+        run = getattr(rec, "run", None)
+        if run is not None and run.source_sha256 is None:
+            run.source_sha256 = sha256
+        if isinstance(rec, ModelInfo) and rec.source_sha256 is None:
+            rec.source_sha256 = sha256
+
+
 def convert_bytes(data: bytes, rel_path: str, forced: str | None = None,
                   sha256: str | None = None, time_path: str | None = None,
                   source_tz: str | None = None) -> FileOutcome:
@@ -153,6 +164,7 @@ def convert_bytes(data: bytes, rel_path: str, forced: str | None = None,
         ctx = ImportContext(rel_path, digest, path_time(tpath))
         out.records = list(imp.convert(doc, ctx))
         apply_clock(out.records, doc, ctx.path_time, _path_naive(tpath), source_tz)
+        _stamp_sources(out.records, digest)
     except SkipFile as e:
         out.status, out.reason, out.records = SKIPPED, str(e), []
     except (Quarantine, ImportFormatError) as e:

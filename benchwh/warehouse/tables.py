@@ -20,12 +20,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("library_versions", S), ("environment", S), ("hardware_fingerprint", S), ("metadata", S),
         ("inserted_at", TS),
         # revision 0004: how started_at was obtained; values sources disagree on, with sources
-        ("time_basis", S), ("metadata_conflicts", S),
+        ("time_basis", S), ("metadata_sources", S),
     ]),
     "models": pa.schema([
         ("model_id", S), ("model_name", S), ("model_family", S), ("modality", S), ("metadata", S),
         ("inserted_at", TS),
-        ("metadata_conflicts", S),  # revision 0004
+        ("metadata_sources", S),  # revision 0004
     ]),
     "hardware": pa.schema([("hardware_id", S), ("hardware_type", S), ("device_name", S), ("inserted_at", TS)]),
     "results": pa.schema([

@@ -11,7 +11,7 @@ source wrote them). New columns:
 - ``results.suspected_placeholder`` (boolean, false by default) and
   ``results.placeholder_evidence``: a constant that repeats exactly across runs on different
   days is flagged, with the evidence, beside ``is_simulated``.
-- ``runs.metadata_conflicts`` and ``models.metadata_conflicts``: JSON text of the values that
+- ``runs.metadata_sources`` and ``models.metadata_sources``: JSON text of the values that
   the files mentioning a run or model disagree on, each with its source.
 
 Existing rows: earlier imports stored epoch times as UTC and naive text as written, so one run
@@ -42,8 +42,8 @@ depends_on = None
 
 _FACTS = ("results", "compatibility", "test_results")
 _NEW = {
-    "runs": (("time_basis", sa.String), ("metadata_conflicts", sa.String)),
-    "models": (("metadata_conflicts", sa.String),),
+    "runs": (("time_basis", sa.String), ("metadata_sources", sa.String)),
+    "models": (("metadata_sources", sa.String),),
     "results": (("time_basis", sa.String), ("suspected_placeholder", sa.Boolean),
                 ("placeholder_evidence", sa.String)),
     "compatibility": (("time_basis", sa.String),),
