@@ -316,9 +316,11 @@ _NAIVE_TEXT_RE = re.compile(r"^\s*(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?|
 _ZONED_TEXT_RE = re.compile(r"^\s*\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d:?\d\d)\s*$")
 _TIME_KEY_RE = re.compile(r"time|date|stamp|created|started|finished|_at$", re.IGNORECASE)
 # Evidence that a naive text and an explicit instant describe one moment: their differences all
-# lie within this much of one whole quarter-hour offset, and span at most CLOCK_SPREAD.
-CLOCK_SLACK_S = 300
-CLOCK_SPREAD_S = 1800
+# lie within CLOCK_SLACK_S of one whole half-hour offset (the zones of nearly all the world; the
+# stamps of one run, written seconds apart) and span at most CLOCK_SPREAD_S.
+CLOCK_GRID_S = 1800
+CLOCK_SLACK_S = 120
+CLOCK_SPREAD_S = 600
 MAX_OFFSET_S = 14 * 3600
 
 
@@ -356,13 +358,14 @@ def time_evidence(doc: Any) -> tuple[set[datetime], set[datetime]]:
 def infer_offset(naive: Any, explicit: Any) -> timedelta | None:
     """The offset (local − UTC) that naive times carry, when the evidence proves one: every
     difference between a naive time and an explicit one lies within ``CLOCK_SLACK_S`` of a
-    single whole quarter-hour offset and the differences span at most ``CLOCK_SPREAD_S`` (stamps
-    taken during one run, minutes apart). None when there is no pair or the pairs disagree."""
+    single whole half-hour offset and the differences span at most ``CLOCK_SPREAD_S`` (stamps
+    taken during one run, seconds to minutes apart). None when there is no pair or the pairs
+    disagree: then the naive times keep their unknown zone."""
     diffs = sorted((n - e).total_seconds() for n in naive for e in explicit)
     if not diffs or diffs[-1] - diffs[0] > CLOCK_SPREAD_S:
         return None
     mid = diffs[len(diffs) // 2]
-    offset = round(mid / 900) * 900
+    offset = round(mid / CLOCK_GRID_S) * CLOCK_GRID_S
     if abs(offset) > MAX_OFFSET_S or any(abs(d - offset) > CLOCK_SLACK_S for d in diffs):
         return None
     return timedelta(seconds=offset)
