@@ -35,6 +35,7 @@ What each part honestly is (decided here once for every skill format):
   added to the hardware's single example, or become one ``Result`` of their own (scenario
   ``handler``) when the hardware has none or several examples. A ``<hw>_benchmark`` dict is a
   separate benchmark (scenario ``benchmark``, ``average_inference_time`` s, ``iterations``).
+- Batch size: an example's ``batch_size`` key, else its input text ("Batch of 2 texts").
 - Times: an example's own ``timestamp`` (ISO naive as recorded, epoch floats -> UTC), else the
   caller's time for the skill result.
 """
@@ -326,6 +327,20 @@ def _doc_sim(d: dict, hw: str | None) -> list[str]:
     return reasons
 
 
+_BATCH_TEXT = re.compile(r"^\s*batch of (\d+)\b", re.IGNORECASE)
+
+
+def example_batch(ex: dict) -> int | None:
+    """The batch size an example states: a ``batch_size`` key (in it, its output or metrics),
+    else an input text like "Batch of 2 texts"; None when it states none."""
+    for src in (ex, ex.get("output"), ex.get("performance_metrics"), ex.get("metrics")):
+        if isinstance(src, dict) and nz.to_int(src.get("batch_size")) is not None:
+            return nz.to_int(src.get("batch_size"))
+    inp = ex.get("input")
+    m = _BATCH_TEXT.match(inp) if isinstance(inp, str) else None
+    return int(m.group(1)) if m else None
+
+
 def _result(sc: SkillContext, hw: str | None, where: tuple, scenario: str | None, when: datetime | None,
             sims: list[str], device: str | None, **kw: Any) -> Result:
     return Result(
@@ -364,12 +379,14 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
         if isinstance(out, str) and _ERROR_OUT.match(out):
             # a failed call: its error text verbatim, and the time the call took is kept
             ordered.append(_result(sc, hw, where, scenario, when, sims, device, status=STATUS_FAILED,
-                                   error=out.strip(), **fields_from_numbers(raw_numbers(ex))))
+                                   error=out.strip(), batch_size=example_batch(ex),
+                                   **fields_from_numbers(raw_numbers(ex))))
             continue
         nums = raw_numbers(ex)
         if not nums:
             continue
-        res = _result(sc, hw, where, scenario, when, sims, device, **fields_from_numbers(nums))
+        res = _result(sc, hw, where, scenario, when, sims, device, batch_size=example_batch(ex),
+                      **fields_from_numbers(nums))
         per_hw.setdefault(hw, []).append((res, nums))
         ordered.append(res)
     handlers: list[Result] = []

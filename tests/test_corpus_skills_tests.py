@@ -127,8 +127,8 @@ def test_no_zero_latency_or_throughput_that_was_not_measured() -> None:
                 for name in ("latency_ms_mean", "latency_ms_min", "latency_ms_max", "throughput_items_per_s",
                              "throughput_tokens_per_s", "load_time_ms"):
                     assert getattr(r, name) != 0, (rel, r.provenance.source_pointer, name)
-                if r.status == "failed":
-                    assert r.latency_ms_mean is None and r.metrics == {} and r.error
+                if r.status == "failed":  # a failed call keeps its error text (and its timings)
+                    assert r.error
 
 
 def test_malformed_files_quarantined_with_line_and_column() -> None:
