@@ -17,6 +17,7 @@ import pytest
 from benchwh import __version__
 from benchwh.warehouse.export import MANIFEST, ExportError, export
 from benchwh.warehouse.flat import CONTRACT_COLUMNS
+from benchwh.warehouse.migrate import head
 from benchwh.warehouse.read import flat_sql, read_frame
 
 from conftest import BACKENDS
@@ -170,7 +171,7 @@ def test_binary_formats_keep_exact_types_and_carry_metadata(wh, tmp_path, fmt):
         meta = ipc.open_file(pa.memory_map(str(path))).schema.metadata
     assert back.schema == ref.schema
     assert back.sort("result_id").equals(ref.sort("result_id"))
-    assert meta[b"benchwh_schema_revision"] == b"0002"
+    assert meta[b"benchwh_schema_revision"] == head().encode()
     assert meta[b"benchwh_version"] == __version__.encode()
     assert back.columns == list(CONTRACT_COLUMNS)
 
@@ -273,7 +274,7 @@ def test_incremental_export_writes_only_what_is_new(built, make_warehouse, tmp_p
     assert third.rows == added
     manifest = json.loads((out / MANIFEST).read_text())
     assert [e["rows"] for e in manifest["exports"]] == [first.rows, added]
-    assert manifest["format"] == fmt and manifest["schema_revision"] == "0002"
+    assert manifest["format"] == fmt and manifest["schema_revision"] == head()
     # the parts together are exactly one full export, each result once
     ref, types = reference(db)
     files = [out / f for e in manifest["exports"] for f in e["files"]]

@@ -507,6 +507,36 @@ def insert_and_flag(con, table: str, tbl: pa.Table, stamp: datetime | None = Non
     return inserted, _flag_simulated(con, table, simulated) if simulated.num_rows else 0
 
 
+# Headline numbers that, repeated exactly by one model on one hardware in runs on different days,
+# suggest a constant written by the script rather than a measurement.
+_PLACEHOLDER_COLUMNS = ("latency_ms_mean", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb")
+
+
+def flag_placeholders(con) -> int:
+    """Mark ``suspected_placeholder`` (with the evidence) on results whose headline number is
+    repeated exactly, for the same model, hardware and scenario, by runs on two or more
+    different days; recomputed over the whole table, so it does not depend on the order the
+    rows came in. Returns how many rows it changed."""
+    parts = " UNION ALL ".join(
+        f"SELECT result_id, '{c}' AS metric, {c} AS v, model_id, hardware_id, scenario, run_id, measured_at "
+        f"FROM results WHERE {c} IS NOT NULL AND {c} <> 0" for c in _PLACEHOLDER_COLUMNS)
+    ev = (f"WITH x AS ({parts}), g AS (SELECT metric, v, model_id, hardware_id, scenario, "
+          f"count(DISTINCT run_id) AS runs, count(DISTINCT CAST(measured_at AS DATE)) AS days, "
+          f"min(CAST(measured_at AS DATE)) AS d0, max(CAST(measured_at AS DATE)) AS d1 FROM x "
+          f"GROUP BY ALL HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2) "
+          f"SELECT x.result_id, string_agg(g.metric || ' = ' || CAST(g.v AS VARCHAR) || ' exactly in ' || "
+          f"CAST(g.runs AS VARCHAR) || ' runs on ' || CAST(g.days AS VARCHAR) || ' days (' || "
+          f"CAST(g.d0 AS VARCHAR) || ' .. ' || CAST(g.d1 AS VARCHAR) || ')', '; ' ORDER BY g.metric) AS evidence "
+          f"FROM x JOIN g ON x.metric = g.metric AND x.v = g.v AND x.model_id = g.model_id "
+          f"AND x.hardware_id = g.hardware_id AND x.scenario IS NOT DISTINCT FROM g.scenario GROUP BY x.result_id")
+    row = con.execute(
+        f"UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), placeholder_evidence = e.evidence "
+        f"FROM (SELECT r.result_id, ev.evidence FROM results r LEFT JOIN ({ev}) ev USING (result_id)) e "
+        f"WHERE results.result_id = e.result_id AND (results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
+        f"OR results.placeholder_evidence IS DISTINCT FROM e.evidence)").fetchone()
+    return int(row[0]) if row else 0
+
+
 def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None) -> WriteStats:
     """Insert the batch's new rows; the caller owns BEGIN/COMMIT. Table names come from
     the fixed schema map, never from user input; values travel as Arrow, never as SQL text."""
@@ -541,6 +571,8 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
         for sha, n in moved.items():  # facts whose kept copy is now this batch's
             per = stats.per_file.setdefault(sha, {})
             per[name] = per.get(name, 0) + n
+        if name == "results" and (tbl.num_rows or moved):
+            flag_placeholders(con)
     return stats
 
 
