@@ -274,7 +274,8 @@ def precision(value: Any) -> str | None:
 
 
 def status(value: Any) -> str | None:
-    """Legacy status words -> completed | failed | error | skipped | other lower-case word."""
+    """Legacy status words -> completed | failed | skipped | other lower-case word. ``error``
+    words are failures (``failed``): the source's error text is kept beside, verbatim."""
     if isinstance(value, bool):
         return "completed" if value else "failed"
     if not isinstance(value, str) or not value.strip():
@@ -285,7 +286,7 @@ def status(value: Any) -> str | None:
     if s.startswith("fail") or s in ("failure",):
         return "failed"
     if s.startswith("error"):
-        return "error"
+        return "failed"
     if s.startswith("skip"):
         return "skipped"
     return s

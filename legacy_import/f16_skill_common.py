@@ -100,7 +100,7 @@ def status_of(value: Any) -> tuple[str, str | None, str | None] | None:
     if low.startswith("fail"):
         return "failed", s, sim
     if low.startswith("error"):
-        return "error", s, sim
+        return "failed", s, sim  # an error text is a failure; the text is kept verbatim
     if "not available" in low:
         return "skipped", None, None
     return None
