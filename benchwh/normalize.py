@@ -394,3 +394,19 @@ def zone(name: str):
 def local_to_utc(value: datetime, tz) -> datetime:
     """A naive local time in zone ``tz`` -> naive UTC."""
     return value.replace(tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def device(spelling: Any) -> tuple[str | None, str | None, bool]:
+    """The one hardware/device rule every importer uses: a spelling -> ``(canonical type,
+    device name, is_mock)``. The type is None for an unrecognised spelling (an OS string...),
+    whose text is then kept as the device name; the device name is None when the spelling is only
+    another name for the type (``CPU``, ``AMD ROCm``, ``Apple MPS``, ``Intel OpenVINO``, ``gpu``);
+    a ``(mock)`` marker never stays in a device name (``cuda:0 (mock)`` -> ``cuda``, ``cuda:0``,
+    mock)."""
+    if not isinstance(spelling, str) or not spelling.strip():
+        return None, None, False
+    hw, mock = hardware(spelling)
+    text = _MOCK_RE.sub(" ", spelling).strip()
+    if hw is None:
+        return None, text or None, mock
+    return hw, informative_device_name(text, hw), mock

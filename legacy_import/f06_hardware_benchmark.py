@@ -23,7 +23,6 @@ standalone file's.
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from typing import Any, Iterator
 
@@ -33,7 +32,6 @@ from benchwh.records import STATUS_COMPLETED, STATUS_FAILED, Record, Result, Run
 
 ORIGIN = "hardware_benchmark_runner"
 
-_MOCK_WORD = re.compile(r"\s*[\(\[]?\bmock\b[\)\]]?\s*", re.IGNORECASE)
 
 # Keys of one config entry that map onto Result columns; everything else goes to metrics.
 _CONFIG_KNOWN = {"status", "error", "latencies", "avg_latency", "throughput", "iterations", "total_time"}
@@ -78,14 +76,12 @@ def hw_fields(spelling: Any) -> tuple[str, str | None, bool]:
     ``device_name`` keeps the spelling when it says more than the type (``cuda:0``,
     ``AMD ROCm``); an unrecognised spelling gives ``unknown`` with the spelling kept.
     """
+    # benchwh.normalize.device is the one rule; the mock marker is a property of the result
+    # (is_simulated), not of the device.
     if not isinstance(spelling, str) or not spelling.strip():
         return "unknown", None, False
-    hw, mock = nz.hardware(spelling)
-    # The mock marker is a property of the result (is_simulated), not of the device.
-    text = _MOCK_WORD.sub(" ", spelling).strip() if mock else spelling.strip()
-    if hw is None:
-        return "unknown", text or spelling.strip(), mock
-    return hw, (None if text.lower() == hw else text), mock
+    hw, device, mock = nz.device(spelling)
+    return hw or "unknown", device, mock
 
 
 def undated_key(started: datetime | None, ctx: ImportContext) -> str | None:

@@ -215,9 +215,10 @@ def _device_names(src: Any) -> list[str]:
 
 def pick_device(names: list[str], hw: str) -> str | None:
     """The most telling device spelling: a GPU name before ``cuda:0``; None for a bare 'CPU'."""
-    names = [n for n in names if ":" in n or nz.hardware_type(n) != hw]  # 'CUDA' restates hw; 'cuda:0' does not
-    named = [n for n in names if nz.hardware_type(n) is None]
-    return (named or names or [None])[0]
+    # benchwh.normalize.device: 'CUDA' restates hw, 'cuda:0' does not; '(mock)' is no part of a name
+    devs = [(t, d) for t, d, _m in map(nz.device, names) if d is not None and (t is None or t == hw)]
+    named = [d for t, d in devs if t is None]
+    return (named or [d for _t, d in devs] or [None])[0]
 
 
 def _sim_markers(ex: dict, section_impl: Any = None) -> list[str]:
