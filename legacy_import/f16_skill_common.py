@@ -61,7 +61,7 @@ _MEMORY = (("memory_peak_mb", 1.0), ("gpu_memory_mb", 1.0), ("gpu_memory_allocat
            ("cuda_memory_used_mb", 1.0), ("memory_mb", 1.0), ("memory_usage_mb", 1.0))
 _LOAD = (("model_load_time", 1000.0), ("load_time", 1000.0))
 _COUNTS = {"generated_tokens", "tokens", "realtime_factor", "real_time_factor"}
-_SIM_TEXT = re.compile(r"\bsimulat|\(mock\b|\bmock\)", re.IGNORECASE)
+_SIM_TEXT = re.compile(r"\bsimulat|\bmock\b", re.IGNORECASE)
 _ERROR_OUT = re.compile(r"^\s*(\(mock\)\s*)?error\b", re.IGNORECASE)
 
 
@@ -184,7 +184,8 @@ def fields_from_numbers(nums: dict[str, float]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for target, table in (("latency_ms_mean", _LATENCY), ("memory_peak_mb", _MEMORY), ("load_time_ms", _LOAD)):
         for key, factor in table:
-            if key in rest:
+            # a 0.0 memory read (a device status snapshot) is not a peak: it stays a metric
+            if key in rest and not (target == "memory_peak_mb" and rest[key] == 0):
                 out[target] = rest.pop(key) * factor
                 break
     if "tokens_per_second" in rest:

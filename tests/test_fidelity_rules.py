@@ -169,3 +169,39 @@ def test_migration_0004_moves_a_corpus_warehouse_onto_one_clock(tmp_path, monkey
     # a re-import with the new importer adds nothing: the ids never depended on the clock
     report = run_import(db, [CORPUS], jobs=1)
     assert not report.added.get("results") and not report.added.get("test_results")
+
+
+def test_mock_in_the_output_text_means_simulated():
+    doc = _doc()
+    doc["examples"][0]["output"] = "This is a mock CPU transcription output"
+    res = next(r for r in _convert(doc) if isinstance(r, Result))
+    assert res.is_simulated and "mock" in res.simulation_reason
+
+
+def test_zero_memory_of_a_status_snapshot_is_no_peak():
+    doc = _doc()
+    doc["status"]["cuda_memory_allocated_mb"] = 0.0
+    recs = [r for r in _convert(doc) if isinstance(r, Result) and r.hardware_type == "cuda"]
+    assert recs and all(r.memory_peak_mb is None for r in recs)
+    assert any(r.metrics.get("memory_allocated_mb") == 0.0 for r in recs)
+
+
+def test_placeholders_flagged_across_days_with_evidence(tmp_path):
+    from benchwh.importing import run_import
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.migrate import migrate
+    from benchwh.warehouse.open import open_warehouse
+
+    db = str(tmp_path / "p.duckdb")
+    migrate(resolve(db))
+    for i, day in enumerate(("2025-02-27", "2025-03-02")):
+        doc = _doc()
+        doc["metadata"].update(test_timestamp=f"{day}T10:00:00", test_run_id=f"run-{i}")
+        doc["examples"][0].pop("timestamp")
+        doc["examples"][0]["elapsed_time"] = 0.1  # the same constant on two days
+        (tmp_path / f"{i}.json").write_text(json.dumps(doc))
+    run_import(db, [tmp_path / "0.json"], jobs=1)
+    run_import(db, [tmp_path / "1.json"], jobs=1)
+    with open_warehouse(db, read_only=True) as con:
+        rows = con.execute("SELECT suspected_placeholder, placeholder_evidence, is_simulated FROM results").fetchall()
+    assert len(rows) == 2 and all(r[0] and "latency_ms_mean = 100.0" in r[1] and not r[2] for r in rows)
