@@ -163,8 +163,9 @@ def convert_bytes(data: bytes, rel_path: str, forced: str | None = None,
         tpath = rel_path if time_path is None else time_path
         ctx = ImportContext(rel_path, digest, path_time(tpath))
         out.records = list(imp.convert(doc, ctx))
-        apply_clock(out.records, doc, ctx.path_time, _path_naive(tpath), source_tz)
-        _stamp_sources(out.records, digest)
+        if not imp.own_clock:
+            apply_clock(out.records, doc, ctx.path_time, _path_naive(tpath), source_tz)
+            _stamp_sources(out.records, digest)
     except SkipFile as e:
         out.status, out.reason, out.records = SKIPPED, str(e), []
     except (Quarantine, ImportFormatError) as e:

@@ -20,31 +20,13 @@ from benchwh.legacy_import import f03_model_functionality as f03
 from benchwh.legacy_import import f06_hardware_benchmark as f06
 from benchwh.legacy_import.base import ImportContext, Importer
 from benchwh.legacy_import.f05_benchmark_models import model_infos
-from benchwh.records import CompatFact, Record, RunInfo, RunMeta, TestOutcome
+from benchwh.records import Record, RunInfo, RunMeta
 
 ORIGIN = "run_model_benchmarks"
 
 
-def _model_names(models: Any) -> dict[str, str]:
-    """The run's ``models`` map: short key (``bert``) -> the model it ran (``bert-base-uncased``)."""
-    if not isinstance(models, dict):
-        return {}
-    return {str(k): v["name"].strip() for k, v in models.items()
-            if isinstance(v, dict) and isinstance(v.get("name"), str) and v["name"].strip()}
-
-
-def _named(recs: Iterator[Record], names: dict[str, str]) -> Iterator[Record]:
-    """Facts filed under a short model key are stored under the model the run names for it
-    (so they join to its results); the key is kept in ``details.model_key``."""
-    for rec in recs:
-        if isinstance(rec, (CompatFact, TestOutcome)) and rec.model_name in names:
-            rec.details = {**rec.details, "model_key": rec.model_name}
-            rec.model_name = names[rec.model_name]
-        yield rec
-
-
 def _functionality(fv: dict, ctx: ImportContext, marks: dict[str, str],
-                   notes: dict[str, str], names: dict[str, str] | None = None) -> Iterator[Record]:
+                   notes: dict[str, str]) -> Iterator[Record]:
     done: list[Any] = []
     for key, sub in fv.items():
         if not f03.looks_like_f3(sub):
@@ -58,8 +40,7 @@ def _functionality(fv: dict, ctx: ImportContext, marks: dict[str, str],
         if any(sub == d for d in done):
             continue  # the same report filed twice adds nothing
         done.append(sub)
-        yield from _named(f03.convert_document(sub, ctx, base=("functionality_verification", key),
-                                               extra_marks=marks), names or {})
+        yield from f03.convert_document(sub, ctx, base=("functionality_verification", key), extra_marks=marks)
 
 
 def _performance(pb: dict, ctx: ImportContext, marks: dict[str, str],
@@ -93,8 +74,7 @@ class RunModelBenchmarksImporter(Importer):
         notes: dict[str, str] = {}
         failures: dict[str, Any] = {}
         if isinstance(doc.get("functionality_verification"), dict):
-            yield from _functionality(doc["functionality_verification"], ctx, marks, notes,
-                                      _model_names(doc.get("models")))
+            yield from _functionality(doc["functionality_verification"], ctx, marks, notes)
         if isinstance(doc.get("performance_benchmarks"), dict):
             yield from _performance(doc["performance_benchmarks"], ctx, marks, failures)
         meta: dict[str, Any] = {}

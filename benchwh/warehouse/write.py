@@ -194,11 +194,11 @@ class Batch:
     def add(self, rec: Any) -> None:
         if isinstance(rec, Result):
             self._fact("results", rec.result_id, rec, self.run(rec.run),
-                       self.model(rec.model_name, rec.model_family, rec.modality, source=rec.provenance.source_sha256),
+                       self.model(rec.model_name, rec.model_family, rec.modality, source=rec.run.source_sha256),
                        self.hardware(rec.hardware_type, rec.device_name))
         elif isinstance(rec, CompatFact):
             self._fact("compatibility", rec.compat_id, rec, self.run(rec.run),
-                       self.model(rec.model_name, rec.model_family, None, source=rec.provenance.source_sha256),
+                       self.model(rec.model_name, rec.model_family, None, source=rec.run.source_sha256),
                        self.hardware(rec.hardware_type, rec.device_name))
         elif isinstance(rec, TestOutcome):
             self._fact("test_results", rec.test_id, rec, self.run(rec.run))
