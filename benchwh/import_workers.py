@@ -63,7 +63,8 @@ def _counts(records) -> tuple[int, int, int]:
 Item = tuple[str, str, str, int, "bytes | None", "str | None", "str | None"]
 
 
-def convert_chunk(items: list[Item], forced: str | None) -> tuple[list[tuple], dict[str, Any]]:
+def convert_chunk(items: list[Item], forced: str | None,
+                  source_tz: str | None = None) -> tuple[list[tuple], dict[str, Any]]:
     """Convert a chunk of files. Returns, per item, ``(status, format, parser_version, reason,
     (results, compat, tests), records, ledger id)``, and the chunk's rows as Arrow tables
     (``Batch.rows_table``), deduplicated by id within the chunk. Reads nothing but the items.
@@ -81,7 +82,7 @@ def convert_chunk(items: list[Item], forced: str | None) -> tuple[list[tuple], d
             converted.append(None)
             continue
         with unit_values() as with_units:
-            out = convert_bytes(data, rel, forced, sha256=digest, time_path=path)
+            out = convert_bytes(data, rel, forced, sha256=digest, time_path=path, source_tz=source_tz)
         records, refused = refusals(out.records)
         status, reason = out.status, out.reason
         if with_units and status != QUARANTINED:
@@ -291,12 +292,13 @@ def start_pool(jobs: int):
     return pool
 
 
-def converted(chunks: Iterator[Chunk], forced: str | None, pool, jobs: int) -> Iterator[tuple[Chunk, tuple]]:
+def converted(chunks: Iterator[Chunk], forced: str | None, pool, jobs: int,
+              source_tz: str | None = None) -> Iterator[tuple[Chunk, tuple]]:
     """``(chunk, convert_chunk(chunk))`` in chunk order: here without a pool, else in the pool's
     worker processes, a bounded number of chunks (and bytes) ahead."""
     if pool is None:
         for ch in chunks:
-            yield ch, convert_chunk(ch.items, forced)
+            yield ch, convert_chunk(ch.items, forced, source_tz)
         return
     from concurrent.futures.process import BrokenProcessPool
 
@@ -304,7 +306,7 @@ def converted(chunks: Iterator[Chunk], forced: str | None, pool, jobs: int) -> I
     in_flight = 0
     try:
         for ch in chunks:
-            window.append((ch, pool.submit(convert_chunk, ch.items, forced)))
+            window.append((ch, pool.submit(convert_chunk, ch.items, forced, source_tz)))
             in_flight += ch.size
             while window and (len(window) >= AHEAD_PER_JOB * jobs or in_flight >= IN_FLIGHT_BYTES):
                 done, fut = window.popleft()

@@ -133,6 +133,7 @@ def run_import(
     batch_records: int | None = None,
     jobs: int | None = None,
     max_file_size: "int | str | None" = None,
+    source_tz: str | None = None,
 ) -> ImportReport:
     """Import every JSON file under ``paths`` into the warehouse ``db``.
 
@@ -141,6 +142,8 @@ def run_import(
     ``jobs``: worker processes converting files (default ``default_jobs()``; 1 converts here).
     ``max_file_size``: bytes (or text such as ``64MB``) above which a file is quarantined
     unread (default ``import_workers.parse_size(None)``).
+    ``source_tz``: the zone (IANA name or ``UTC-08:00``) of naive times that a file's own
+    evidence does not settle; without it such times are kept as written, marked ``unknown``.
     """
     from benchwh.import_workers import parse_size
     from benchwh.legacy_import.registry import by_name
@@ -150,6 +153,13 @@ def run_import(
     if forced:
         by_name(forced)  # an unknown name is the user's error, not the files'
     max_bytes = parse_size(max_file_size)
+    if source_tz is not None:
+        from benchwh.legacy_import.convert import source_zone
+
+        try:
+            source_zone(source_tz)
+        except ValueError as e:
+            raise BenchwhError(f"--source-tz: {e}") from None
     files = discover(paths)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if len(files) < POOL_MIN_FILES:
@@ -159,7 +169,7 @@ def run_import(
     old_gc = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
     try:
-        _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report, max_bytes)
+        _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report, max_bytes, source_tz)
     finally:
         gc.set_threshold(*old_gc)
         if pool is not None:
@@ -168,7 +178,7 @@ def run_import(
 
 
 def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report,
-            max_bytes: int) -> None:
+            max_bytes: int, source_tz: str | None = None) -> None:
     """``run_import``'s work, once the files are found and the workers started."""
     from benchwh.warehouse.bulk import done_digests, import_settings
     from benchwh.warehouse.open import open_warehouse
@@ -217,7 +227,7 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
 
         done = 0
         max_files = max(1, min(CHUNK_FILES, batch_files))
-        with closing(converted(read_chunks(files, known, max_files, max_bytes), forced, pool, jobs)) as done_chunks:
+        with closing(converted(read_chunks(files, known, max_files, max_bytes), forced, pool, jobs, source_tz)) as done_chunks:
             for chunk, (metas, chunk_tables) in done_chunks:
                 for item, (status, fmt, version, reason, counts, n, lid) in zip(chunk.items, metas):
                     rel, digest, size = item[0], item[2], item[3]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 HARDWARE_TYPES = (
@@ -254,6 +254,17 @@ def time_from_path(path: str) -> datetime | None:
     return None
 
 
+def path_time_is_naive(path: str) -> bool:
+    """Whether the time ``time_from_path`` finds in ``path`` is ``YYYYMMDD_HHMMSS`` text (a
+    naive local time) rather than epoch seconds (an instant)."""
+    for part in reversed(re.split(r"[\\/]", path)):
+        if _COMPACT_RE.search(part):
+            return True
+        if _EPOCH_IN_NAME_RE.search(part):
+            return False
+    return False
+
+
 # --- configuration keys -----------------------------------------------------------------
 
 _CONFIG_RE = re.compile(
@@ -333,7 +344,8 @@ def precision(value: Any) -> str | None:
 
 
 def status(value: Any) -> str | None:
-    """Legacy status words -> completed | failed | error | skipped | other lower-case word."""
+    """Legacy status words -> completed | failed | skipped | other lower-case word. ``error``
+    words are failures (``failed``): the source's error text is kept beside, verbatim."""
     if isinstance(value, bool):
         return "completed" if value else "failed"
     if not isinstance(value, str) or not value.strip():
@@ -344,7 +356,7 @@ def status(value: Any) -> str | None:
     if s.startswith("fail") or s in ("failure",):
         return "failed"
     if s.startswith("error"):
-        return "error"
+        return "failed"
     if s.startswith("skip"):
         return "skipped"
     return s
@@ -365,3 +377,106 @@ def informative_device_name(spelling: Any, canonical: str | None) -> str | None:
     if not text or _HW_SPELLINGS.get(text.lower()) == canonical:
         return None
     return text
+
+
+# --- one clock ----------------------------------------------------------------------------
+# Every stored time is naive UTC, except times whose zone nothing settles: those are kept as the
+# source wrote them and marked ``unknown`` (benchwh.records.TIME_BASES says how each was got).
+
+_NAIVE_TEXT_RE = re.compile(r"^\s*(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?|20\d{6}_\d{6})\s*$")
+_ZONED_TEXT_RE = re.compile(r"^\s*\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d:?\d\d)\s*$")
+_TIME_KEY_RE = re.compile(r"time|date|stamp|created|started|finished|_at$", re.IGNORECASE)
+# Evidence that a naive text and an explicit instant describe one moment: their differences all
+# lie within CLOCK_SLACK_S of one whole half-hour offset (the zones of nearly all the world; the
+# stamps of one run, written seconds apart) and span at most CLOCK_SPREAD_S.
+CLOCK_GRID_S = 1800
+CLOCK_SLACK_S = 120
+CLOCK_SPREAD_S = 600
+MAX_OFFSET_S = 14 * 3600
+
+
+def time_evidence(doc: Any) -> tuple[set[datetime], set[datetime]]:
+    """The times ``doc`` states, split by what they say about their zone: (naive: ISO or
+    ``YYYYMMDD_HHMMSS`` text without a zone, as written; explicit: epoch numbers under a key
+    naming a time, and texts with ``Z`` or an offset, both as UTC)."""
+    naive: set[datetime] = set()
+    explicit: set[datetime] = set()
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, key = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, key) for v in node)
+        elif isinstance(node, str):
+            if len(node) > 40:
+                continue
+            if _NAIVE_TEXT_RE.match(node):
+                t = parse_time(node)
+                if t is not None:
+                    naive.add(t)
+            elif _ZONED_TEXT_RE.match(node):
+                t = parse_time(node)
+                if t is not None:
+                    explicit.add(t)
+        elif is_number(node) and EPOCH_MIN <= node < EPOCH_MAX and _TIME_KEY_RE.search(key):
+            t = parse_time(node)
+            if t is not None:
+                explicit.add(t)
+    return naive, explicit
+
+
+def infer_offset(naive: Any, explicit: Any) -> timedelta | None:
+    """The offset (local − UTC) that naive times carry, when the evidence proves one: every
+    difference between a naive time and an explicit one lies within ``CLOCK_SLACK_S`` of a
+    single whole half-hour offset and the differences span at most ``CLOCK_SPREAD_S`` (stamps
+    taken during one run, seconds to minutes apart). None when there is no pair or the pairs
+    disagree: then the naive times keep their unknown zone."""
+    diffs = sorted((n - e).total_seconds() for n in naive for e in explicit)
+    if not diffs or diffs[-1] - diffs[0] > CLOCK_SPREAD_S:
+        return None
+    mid = diffs[len(diffs) // 2]
+    offset = round(mid / CLOCK_GRID_S) * CLOCK_GRID_S
+    if abs(offset) > MAX_OFFSET_S or any(abs(d - offset) > CLOCK_SLACK_S for d in diffs):
+        return None
+    return timedelta(seconds=offset)
+
+
+def zone(name: str):
+    """A ``ZoneInfo`` for an IANA name (``America/Los_Angeles``) or a fixed ``UTC±HH:MM``;
+    ValueError naming the problem otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    text = name.strip()
+    m = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d\d))?", text, re.IGNORECASE)
+    if m:
+        sign = -1 if m[1] == "-" else 1
+        return timezone(sign * timedelta(hours=int(m[2]), minutes=int(m[3] or 0)))
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}': give an IANA name such as America/Los_Angeles, "
+                         f"or UTC-08:00") from None
+
+
+def local_to_utc(value: datetime, tz) -> datetime:
+    """A naive local time in zone ``tz`` -> naive UTC."""
+    return value.replace(tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def device(spelling: Any) -> tuple[str | None, str | None, bool]:
+    """The one hardware/device rule every importer uses: a spelling -> ``(canonical type,
+    device name, is_mock)``. The type is None for an unrecognised spelling (an OS string...),
+    whose text is then kept as the device name; the device name is None when the spelling is only
+    another name for the type (``CPU``, ``AMD ROCm``, ``Apple MPS``, ``Intel OpenVINO``, ``gpu``);
+    a ``(mock)`` marker never stays in a device name (``cuda:0 (mock)`` -> ``cuda``, ``cuda:0``,
+    mock)."""
+    if not isinstance(spelling, str) or not spelling.strip():
+        return None, None, False
+    hw, mock = hardware(spelling)
+    text = _MOCK_RE.sub(" ", spelling).strip()
+    if hw is None:
+        return None, text or None, mock
+    return hw, informative_device_name(text, hw), mock

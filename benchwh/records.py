@@ -22,6 +22,15 @@ INFERENCE = "inference"
 TRAINING = "training"
 
 STATUS_COMPLETED = "completed"
+
+# How a stored time was obtained. Every time in the warehouse is naive UTC except ``unknown``
+# ones, kept as the source wrote them because nothing said their zone:
+# explicit: the source gave the instant (epoch number, ``Z`` or an offset in the text);
+# inferred: naive text moved onto UTC by an offset the file's own evidence proves;
+# assumed: naive text moved onto UTC by the zone the user stated (``--source-tz``);
+# unknown: naive text, zone unknown, kept as written.
+TIME_EXPLICIT, TIME_INFERRED, TIME_ASSUMED, TIME_UNKNOWN = "explicit", "inferred", "assumed", "unknown"
+TIME_BASES = (TIME_EXPLICIT, TIME_INFERRED, TIME_ASSUMED, TIME_UNKNOWN)
 STATUS_FAILED = "failed"
 
 
@@ -106,10 +115,17 @@ class RunInfo:
     environment: dict[str, Any] = field(default_factory=dict)
     hardware_fingerprint: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # How ``started_at`` was obtained (TIME_BASES); ``recorded_start`` is the start as the
+    # source wrote it when ``started_at`` was moved onto UTC: identity keeps using it, so a
+    # run's id does not depend on what was known about its zone.
+    time_basis: str | None = None
+    recorded_start: datetime | None = None
+    source_sha256: str | None = None  # the file (its content) that said these things (merged metadata)
 
     @property
     def run_id(self) -> str:
-        return _run_id(self.origin, self.started_at, self.run_key)
+        return _run_id(self.origin, self.started_at if self.recorded_start is None else self.recorded_start,
+                       self.run_key)
 
 
 @dataclass(slots=True)
@@ -120,6 +136,7 @@ class ModelInfo:
     model_family: str | None = None
     modality: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    source_sha256: str | None = None  # the file (its content) that said these things (merged metadata)
 
 
 @dataclass(slots=True)
@@ -167,6 +184,13 @@ class Result:
     benchmark: str | None = None
     benchmark_params: dict[str, Any] | None = None
     reported_unit: str | None = None
+    # How ``measured_at`` was obtained (TIME_BASES); ``recorded_at``: the time as the source
+    # wrote it when ``measured_at`` was moved onto UTC (identity uses it: ids stay stable).
+    time_basis: str | None = None
+    recorded_at: datetime | None = None
+    # The same constant repeated exactly across runs on different days: probably not measured.
+    suspected_placeholder: bool = False
+    placeholder_evidence: str | None = None
 
     @property
     def result_id(self) -> str:
@@ -179,7 +203,7 @@ class Result:
         base = (
             "result", self.run.run_id, self.model_name, self.hardware_type, self.device_name,
             self.mode, self.scenario, self.batch_size, self.sequence_length, self.input_shape,
-            self.precision, self.measured_at,
+            self.precision, self.measured_at if self.recorded_at is None else self.recorded_at,
         )
         if self.benchmark is None:
             return content_id(*base)
@@ -222,12 +246,14 @@ class CompatFact:
     simulation_reason: str | None = None
     measured_at: datetime | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    time_basis: str | None = None  # as Result.time_basis
+    recorded_at: datetime | None = None  # as Result.recorded_at
 
     @property
     def compat_id(self) -> str:
         return content_id(
             "compat", self.run.run_id, self.model_name, self.hardware_type, self.device_name,
-            self.measured_at,
+            self.measured_at if self.recorded_at is None else self.recorded_at,
         )
 
 
@@ -250,12 +276,14 @@ class TestOutcome:
     simulation_reason: str | None = None
     measured_at: datetime | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    time_basis: str | None = None  # as Result.time_basis
+    recorded_at: datetime | None = None  # as Result.recorded_at
 
     @property
     def test_id(self) -> str:
         return content_id(
             "test", self.run.run_id, self.module, self.test_name, self.model_name,
-            self.hardware_type, self.measured_at,
+            self.hardware_type, self.measured_at if self.recorded_at is None else self.recorded_at,
         )
 
 

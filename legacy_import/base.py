@@ -51,6 +51,11 @@ class Importer:
     # present: a prefilter, never a decision. Empty = sniff every document.
     required_keys: ClassVar[frozenset[str]] = frozenset()
     parser_version: ClassVar[int] = 1
+    # A fallback importer is asked only when no other importer claims a document.
+    fallback: ClassVar[bool] = False
+    # The format's times are benchwh's own (already on the one clock, as benchwh wrote them):
+    # the import leaves its records' clock and sources as the document gives them.
+    own_clock: ClassVar[bool] = False
 
     def sniff(self, doc: Any) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -9,7 +9,10 @@ own status, and a model entry may say ``completed`` while all its configs failed
 
 Units in the file: seconds for ``avg_latency``, ``latencies``, ``total_time`` and
 ``model_load_time``; items/s for ``throughput``. ``performance_summary`` is a min/max/mean/median
-over the configs' averages (derived, not imported) and its ``memory`` is always ``{}``.
+over the configs' averages (derived): kept in each config result's ``metrics`` as
+``model_summary`` (latency in ms, throughput in items/s), never as a result of its own; its
+``memory`` is always ``{}``. A failed config keeps the timings the run recorded for it (the
+model's load time, any latency it reported) beside its error.
 
 The module also holds the helpers the other run-suite importers (F1-F5, F7) share: the
 simulated-hardware annotation reader and the hardware-spelling fields. F1 embeds whole F6
@@ -20,7 +23,6 @@ standalone file's.
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from typing import Any, Iterator
 
@@ -30,7 +32,6 @@ from benchwh.records import STATUS_COMPLETED, STATUS_FAILED, Record, Result, Run
 
 ORIGIN = "hardware_benchmark_runner"
 
-_MOCK_WORD = re.compile(r"\s*[\(\[]?\bmock\b[\)\]]?\s*", re.IGNORECASE)
 
 # Keys of one config entry that map onto Result columns; everything else goes to metrics.
 _CONFIG_KNOWN = {"status", "error", "latencies", "avg_latency", "throughput", "iterations", "total_time"}
@@ -75,14 +76,12 @@ def hw_fields(spelling: Any) -> tuple[str, str | None, bool]:
     ``device_name`` keeps the spelling when it says more than the type (``cuda:0``,
     ``AMD ROCm``); an unrecognised spelling gives ``unknown`` with the spelling kept.
     """
+    # benchwh.normalize.device is the one rule; the mock marker is a property of the result
+    # (is_simulated), not of the device.
     if not isinstance(spelling, str) or not spelling.strip():
         return "unknown", None, False
-    hw, mock = nz.hardware(spelling)
-    # The mock marker is a property of the result (is_simulated), not of the device.
-    text = _MOCK_WORD.sub(" ", spelling).strip() if mock else spelling.strip()
-    if hw is None:
-        return "unknown", text or spelling.strip(), mock
-    return hw, (None if text.lower() == hw else text), mock
+    hw, device, mock = nz.device(spelling)
+    return hw or "unknown", device, mock
 
 
 def undated_key(started: datetime | None, ctx: ImportContext) -> str | None:
@@ -182,17 +181,18 @@ def _entry_results(run: RunInfo, family: str, model: str, spelling: str, entry: 
     entry_ptr = (*base, "benchmarks", family, model, spelling)
     configs = entry.get("benchmark_results")
     entry_status = config_status(entry.get("status"))
+    load_ms = nz.s_to_ms(entry.get("model_load_time"))
     if not isinstance(configs, dict) or not configs:
         # A model that failed before any config ran (load_failed...) is one failed attempt.
         if entry_status not in (None, STATUS_COMPLETED):
             err = entry.get("error")
-            yield Result(**common, status=STATUS_FAILED,
+            yield Result(**common, status=STATUS_FAILED, load_time_ms=load_ms,
                          error=err if isinstance(err, str) else f"status {entry.get('status')!r}",
                          provenance=ctx.prov(ptr(*entry_ptr)))
         return
-    load_ms = nz.s_to_ms(entry.get("model_load_time"))
     summary = entry.get("performance_summary")
     mem = summary.get("memory") if isinstance(summary, dict) else None
+    model_summary = _summary(summary)
     for key, cfg in configs.items():
         if not isinstance(cfg, dict):
             continue
@@ -207,7 +207,9 @@ def _entry_results(run: RunInfo, family: str, model: str, spelling: str, entry: 
         st = config_status(cfg.get("status"))
         if st == STATUS_FAILED:
             err = cfg.get("error")
-            yield Result(**common, **where, status=STATUS_FAILED,
+            yield Result(**common, **where, status=STATUS_FAILED, load_time_ms=load_ms,
+                         latency_ms_mean=nz.s_to_ms(cfg.get("avg_latency")),
+                         latency_samples_ms=nz.samples_s_to_ms(cfg.get("latencies")),
                          error=err if isinstance(err, str) else None, provenance=prov)
             continue
         metrics: dict[str, Any] = {}
@@ -222,6 +224,8 @@ def _entry_results(run: RunInfo, family: str, model: str, spelling: str, entry: 
             metrics[k] = v  # real_time_factor, timeout, completed_iterations...
         if isinstance(mem, dict) and mem:
             metrics["performance_summary_memory"] = mem  # never seen filled; kept if it is
+        if model_summary:
+            metrics["model_summary"] = model_summary
         values = dict(
             latency_ms_mean=nz.s_to_ms(cfg.get("avg_latency")),
             latency_samples_ms=nz.samples_s_to_ms(cfg.get("latencies")),
@@ -232,6 +236,21 @@ def _entry_results(run: RunInfo, family: str, model: str, spelling: str, entry: 
         status = st or (STATUS_COMPLETED if has_numbers else "unknown")
         yield Result(**common, **where, **values, status=status, load_time_ms=load_ms,
                      metrics=metrics, provenance=prov)
+
+
+def _summary(summary: Any) -> dict[str, Any]:
+    """``performance_summary {latency {min,max,mean,median} (s), throughput {...}}`` -> the same
+    stats with latency in ms (``latency_ms``) and throughput in items/s; {} when none."""
+    if not isinstance(summary, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, name, conv in (("latency", "latency_ms", nz.s_to_ms), ("throughput", "throughput", nz.to_float)):
+        stats = summary.get(key)
+        if isinstance(stats, dict):
+            vals = {str(k): conv(v) for k, v in stats.items() if conv(v) is not None}
+            if vals:
+                out[name] = vals
+    return out
 
 
 def looks_like_f6(doc: Any) -> bool:

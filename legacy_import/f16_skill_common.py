@@ -23,7 +23,7 @@ What each part honestly is (decided here once for every skill format):
   measured number (``generation_time``, ``total_time``, ``memory_reserved_mb``,
   ``realtime_factor``, ``generated_tokens``...) -> ``metrics`` with a unit suffix (``_s``,
   ``_ms``, ``_mb``; GB values converted to MiB). An example whose output is an ``Error ...``
-  text is a failed call: ``Result(status='failed', error=output)`` without numbers. Examples
+  text is a failed call: ``Result(status='failed', error=output)`` keeping the call's timings. Examples
   with no number and no error (shape-only) yield nothing: the status keys already say they ran.
 - Simulated: ``implementation_type``/``implementation`` MOCK, ``is_simulated: true`` anywhere in
   the example or its metrics, a ``(mock)`` device, an output text that says ``Simulated``/
@@ -35,6 +35,7 @@ What each part honestly is (decided here once for every skill format):
   added to the hardware's single example, or become one ``Result`` of their own (scenario
   ``handler``) when the hardware has none or several examples. A ``<hw>_benchmark`` dict is a
   separate benchmark (scenario ``benchmark``, ``average_inference_time`` s, ``iterations``).
+- Batch size: an example's ``batch_size`` key, else its input text ("Batch of 2 texts").
 - Times: an example's own ``timestamp`` (ISO naive as recorded, epoch floats -> UTC), else the
   caller's time for the skill result.
 """
@@ -60,7 +61,7 @@ _MEMORY = (("memory_peak_mb", 1.0), ("gpu_memory_mb", 1.0), ("gpu_memory_allocat
            ("cuda_memory_used_mb", 1.0), ("memory_mb", 1.0), ("memory_usage_mb", 1.0))
 _LOAD = (("model_load_time", 1000.0), ("load_time", 1000.0))
 _COUNTS = {"generated_tokens", "tokens", "realtime_factor", "real_time_factor"}
-_SIM_TEXT = re.compile(r"\bsimulat|\(mock\b|\bmock\)", re.IGNORECASE)
+_SIM_TEXT = re.compile(r"\bsimulat|\bmock\b", re.IGNORECASE)
 _ERROR_OUT = re.compile(r"^\s*(\(mock\)\s*)?error\b", re.IGNORECASE)
 
 
@@ -70,7 +71,7 @@ class SkillContext:
 
     run: RunInfo
     ctx: ImportContext
-    model_name: str
+    model_name: str | None
     module: str | None = None
     model_family: str | None = None
     base_time: datetime | None = None  # the skill result's own time (fallback for examples)
@@ -99,7 +100,7 @@ def status_of(value: Any) -> tuple[str, str | None, str | None] | None:
     if low.startswith("fail"):
         return "failed", s, sim
     if low.startswith("error"):
-        return "error", s, sim
+        return "failed", s, sim  # an error text is a failure; the text is kept verbatim
     if "not available" in low:
         return "skipped", None, None
     return None
@@ -183,7 +184,8 @@ def fields_from_numbers(nums: dict[str, float]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for target, table in (("latency_ms_mean", _LATENCY), ("memory_peak_mb", _MEMORY), ("load_time_ms", _LOAD)):
         for key, factor in table:
-            if key in rest:
+            # a 0.0 memory read (a device status snapshot) is not a peak: it stays a metric
+            if key in rest and not (target == "memory_peak_mb" and rest[key] == 0):
                 out[target] = rest.pop(key) * factor
                 break
     if "tokens_per_second" in rest:
@@ -214,9 +216,10 @@ def _device_names(src: Any) -> list[str]:
 
 def pick_device(names: list[str], hw: str) -> str | None:
     """The most telling device spelling: a GPU name before ``cuda:0``; None for a bare 'CPU'."""
-    names = [n for n in names if ":" in n or nz.hardware_type(n) != hw]  # 'CUDA' restates hw; 'cuda:0' does not
-    named = [n for n in names if nz.hardware_type(n) is None]
-    return (named or names or [None])[0]
+    # benchwh.normalize.device: 'CUDA' restates hw, 'cuda:0' does not; '(mock)' is no part of a name
+    devs = [(t, d) for t, d, _m in map(nz.device, names) if d is not None and (t is None or t == hw)]
+    named = [d for t, d in devs if t is None]
+    return (named or [d for _t, d in devs] or [None])[0]
 
 
 def _sim_markers(ex: dict, section_impl: Any = None) -> list[str]:
@@ -326,6 +329,20 @@ def _doc_sim(d: dict, hw: str | None) -> list[str]:
     return reasons
 
 
+_BATCH_TEXT = re.compile(r"^\s*batch of (\d+)\b", re.IGNORECASE)
+
+
+def example_batch(ex: dict) -> int | None:
+    """The batch size an example states: a ``batch_size`` key (in it, its output or metrics),
+    else an input text like "Batch of 2 texts"; None when it states none."""
+    for src in (ex, ex.get("output"), ex.get("performance_metrics"), ex.get("metrics")):
+        if isinstance(src, dict) and nz.to_int(src.get("batch_size")) is not None:
+            return nz.to_int(src.get("batch_size"))
+    inp = ex.get("input")
+    m = _BATCH_TEXT.match(inp) if isinstance(inp, str) else None
+    return int(m.group(1)) if m else None
+
+
 def _result(sc: SkillContext, hw: str | None, where: tuple, scenario: str | None, when: datetime | None,
             sims: list[str], device: str | None, **kw: Any) -> Result:
     return Result(
@@ -362,13 +379,16 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
         when = nz.parse_time(ex.get("timestamp")) or sc.base_time
         out = ex.get("output")
         if isinstance(out, str) and _ERROR_OUT.match(out):
+            # a failed call: its error text verbatim, and the time the call took is kept
             ordered.append(_result(sc, hw, where, scenario, when, sims, device, status=STATUS_FAILED,
-                                   error=out.strip()))
+                                   error=out.strip(), batch_size=example_batch(ex),
+                                   **fields_from_numbers(raw_numbers(ex))))
             continue
         nums = raw_numbers(ex)
         if not nums:
             continue
-        res = _result(sc, hw, where, scenario, when, sims, device, **fields_from_numbers(nums))
+        res = _result(sc, hw, where, scenario, when, sims, device, batch_size=example_batch(ex),
+                      **fields_from_numbers(nums))
         per_hw.setdefault(hw, []).append((res, nums))
         ordered.append(res)
     handlers: list[Result] = []

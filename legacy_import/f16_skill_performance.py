@@ -57,6 +57,32 @@ def skill_run_fields(meta: Any) -> dict[str, Any]:
             "python_version": py if isinstance(py, str) else None}
 
 
+def skill_test_run(d: Any, fallback_time: Any = None) -> RunInfo | None:
+    """The run a skill result dict names itself: origin ``skill_test``, its own time
+    (``metadata.test_timestamp``/``timestamp``, else ``fallback_time``), run_key =
+    ``metadata.test_run_id`` (else its model). The same dict read standalone (F20) or inside a
+    wrapper (F16 ``results``, F18/F19 ``json_result``) gives the same run, so its facts are one
+    row whichever file carried them. None when the dict names neither a run id nor a model."""
+    meta = d.get("metadata") if isinstance(d, dict) and isinstance(d.get("metadata"), dict) else {}
+    model = skill_model_name(d, "") or None
+    run_key = meta.get("test_run_id") if isinstance(meta.get("test_run_id"), str) else model
+    if run_key is None:
+        return None
+    total = d.get("total_execution_time", meta.get("total_execution_time"))
+    run_meta = {"total_execution_time_s": total} if nz.is_number(total) else {}
+    return RunInfo(origin="skill_test", started_at=skill_time(d) or fallback_time, run_key=run_key,
+                   metadata=run_meta, **skill_run_fields(meta))
+
+
+def embedded_run(d: Any, wrapper: RunInfo) -> RunInfo:
+    """The run for the facts of a skill dict a wrapper carries: the dict's own run when it
+    names one by ``metadata.test_run_id`` and its own time, else the wrapper's run."""
+    meta = d.get("metadata") if isinstance(d, dict) and isinstance(d.get("metadata"), dict) else {}
+    if isinstance(meta.get("test_run_id"), str) and skill_time(d) is not None:
+        return skill_test_run(d) or wrapper
+    return wrapper
+
+
 class SkillPerformanceImporter(Importer):
     name = "f16-skill-performance"
     formats = ("F16",)
@@ -85,7 +111,7 @@ class SkillPerformanceImporter(Importer):
         model = skill_model_name(res, skill or "unknown")
         if model == "unknown":
             raise SkipFile("per-skill performance file names no skill or model")
-        sc = SkillContext(run=run, ctx=ctx, model_name=model, module=test_file,
+        sc = SkillContext(run=embedded_run(res, run), ctx=ctx, model_name=model, module=test_file,
                           model_family=family_of(skill), base_time=skill_time(res) or started,
                           pointer=("results",))
         yield from skill_records(res, sc)

@@ -24,7 +24,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
 from benchwh.legacy_import.f16_skill_common import SkillContext, skill_model_name, skill_records, skill_time
-from benchwh.legacy_import.f16_skill_performance import family_of, skill_name
+from benchwh.legacy_import.f16_skill_performance import embedded_run, family_of, skill_name
 from benchwh.legacy_import.f17_performance_summary import _tail
 from benchwh.records import Record, RunInfo, TestOutcome
 
@@ -66,7 +66,8 @@ def capture_records(cap: dict, run: RunInfo, ctx: ImportContext, where: tuple,
         status=status, model_name=model, duration_s=nz.to_float(cap.get("elapsed_time")), error=error,
         details=details, measured_at=when, provenance=ctx.prov(ptr(*where)))
     if isinstance(jr, dict) and not scraped:
-        sc = SkillContext(run=run, ctx=ctx, model_name=model, module=test_file, model_family=family_of(skill),
+        sc = SkillContext(run=embedded_run(jr, run), ctx=ctx, model_name=model, module=test_file,
+                          model_family=family_of(skill),
                           base_time=skill_time(jr) or when, pointer=where + ("json_result",))
         yield from skill_records(jr, sc)
 

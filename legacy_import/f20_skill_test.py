@@ -10,7 +10,10 @@ converted by f16_skill_common (status strings -> TestOutcome, timed examples -> 
 Run: origin ``skill_test``; started_at = ``metadata.test_timestamp`` (ISO naive) or
 ``metadata.timestamp`` (epoch -> UTC), else the file name's time; run_key =
 ``metadata.test_run_id`` or the model. model_name = ``metadata.model_name``/``test_model``;
-model_family = ``metadata.model_type`` when given. Expected-results files are older real runs of
+model_family = ``metadata.model_type`` when given. A result naming no model still gives its
+sub-test outcomes (model unknown; run_key = a digest of the content); timed examples without a
+model are quarantined. The oldest flat shape has no ``metadata`` at all: status strings under
+``init`` and ``<hw>_init``/``<hw>_tests``/``<hw>_handler`` keys of two or more hardware. Expected-results files are older real runs of
 the same test (their own timestamps), imported like any other.
 """
 
@@ -18,10 +21,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
-from benchwh.legacy_import.f16_skill_common import SkillContext, skill_model_name, skill_records, skill_time, status_of
-from benchwh.legacy_import.f16_skill_performance import skill_run_fields
-from benchwh.records import Record, RunInfo
+from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile
+from benchwh.legacy_import.f16_skill_common import (
+    SkillContext, hw_of_key, skill_model_name, skill_records, skill_time, status_of,
+)
+from benchwh.legacy_import.f16_skill_performance import skill_run_fields, skill_test_run
+from benchwh.records import Record, Result, RunInfo, content_id
 
 _OTHER_FORMAT_KEYS = {"results", "test_file", "skill_tests", "json_result", "model_results", "tests"}
 
@@ -30,6 +35,17 @@ def _flat_skill(doc: dict) -> bool:
     """Flat shape: an ``init`` or ``<hw>_init`` status string at the top level."""
     return any(isinstance(k, str) and (k == "init" or k.endswith("_init")) and status_of(v) is not None
                for k, v in doc.items())
+
+
+def _flat_hw_skill(doc: dict) -> bool:
+    """The oldest flat shape, without ``metadata``: status strings under an ``init`` key and
+    under keys of at least two hardware (``cpu_init``, ``cuda_tests``, ``qualcomm_handler``...),
+    where most values are status strings: what a skill test's ``__test__`` returned."""
+    if not _flat_skill(doc):
+        return False
+    hws = {hw_of_key(k) for k, v in doc.items() if isinstance(k, str) and status_of(v) is not None} - {None}
+    statuses = sum(1 for v in doc.values() if status_of(v) is not None)
+    return len(hws) >= 2 and statuses * 2 >= len(doc)
 
 
 class SkillTestImporter(Importer):
@@ -43,23 +59,27 @@ class SkillTestImporter(Importer):
             return False
         if isinstance(doc.get("status"), dict) and isinstance(doc.get("examples"), list):
             return True
-        return isinstance(doc.get("metadata"), dict) and _flat_skill(doc)
+        return (isinstance(doc.get("metadata"), dict) and _flat_skill(doc)) or _flat_hw_skill(doc)
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-        model = skill_model_name(doc, "")
-        if not model:
-            raise SkipFile("skill test result names no model (metadata.model_name/test_model missing)")
+        model = skill_model_name(doc, "") or None
         started = skill_time(doc) or ctx.path_time
-        run_key = meta.get("test_run_id") if isinstance(meta.get("test_run_id"), str) else model
         family = meta.get("model_type") if isinstance(meta.get("model_type"), str) else None
-        total = doc.get("total_execution_time", meta.get("total_execution_time"))
-        run_meta = {"total_execution_time_s": total} if isinstance(total, (int, float)) and not isinstance(total, bool) else {}
-        run = RunInfo(origin="skill_test", started_at=started, run_key=run_key, metadata=run_meta,
-                      **skill_run_fields(meta))
+        # Without a model name the outcomes are still facts (which sub-test passed); the run is
+        # then known only by its content.
+        run = skill_test_run(doc, ctx.path_time) or RunInfo(
+            origin="skill_test", started_at=started, run_key=content_id("skill-test-doc", doc),
+            **skill_run_fields(meta))
         sc = SkillContext(run=run, ctx=ctx, model_name=model, module=None, model_family=family,
                           base_time=started, pointer=())
-        yield from skill_records(doc, sc)
+        records = list(skill_records(doc, sc))
+        if model is None and any(isinstance(r, Result) for r in records):
+            raise Quarantine("skill test result holds timed examples but names no model "
+                             "(metadata.model_name/test_model missing)")
+        if not records:
+            raise SkipFile("skill test result holds no sub-test status and no timed example")
+        yield from records
 
 
 IMPORTERS = [SkillTestImporter()]

@@ -78,4 +78,98 @@ class NonBenchmarkImporter(Importer):
         yield  # pragma: no cover
 
 
-IMPORTERS = [NonBenchmarkImporter()]
+# --- recognised by content when no format claims a document ---------------------------------
+# Words of API-client behaviour in a test's keys (endpoint handlers, requests, queues, retries).
+_API_WORDS = re.compile(r"endpoint|request|queue|retr(y|ies)|backoff|stream|error_handling|multiplex|"
+                        r"headers|api|chat|container|upload|download|model_list|usage|concurren|"
+                        r"moderation|speech|embedding|image|format", re.IGNORECASE)
+# A key names a measured quantity (a duration, rate, size or count of tokens)...
+_MEASURE_KEY = re.compile(r"latenc|throughput|memory|_ms$|_mb$|_gb$|_s$|tokens?_per|tokens?$|duration|"
+                          r"elapsed|time|seconds|per_second|fps|speed|real_?time_factor", re.IGNORECASE)
+# ...unless it names a moment, a limit or a setting.
+_NOT_MEASURE_KEY = re.compile(r"timestamp|date|_at$|timeout|limit|max_|budget|threshold|interval|delay",
+                              re.IGNORECASE)
+_STAT_KEY = re.compile(r"^(min|max|mean|median|avg|average|std|p\d+|value|\d+)$", re.IGNORECASE)
+_VERSIONED = re.compile(r"@\d|/v\d|\bv\d+$")
+_EPOCH = (946684800, 4102444800)
+
+
+def has_measurement(doc: Any) -> bool:
+    """Whether ``doc`` holds a number under a key naming a measured quantity (or in a stats
+    dict or list under one): what a benchmark result, however shaped, must hold. Epoch numbers
+    under a time key are moments, not measurements."""
+    stack: list[tuple[Any, str, bool]] = [(doc, "", False)]
+    while stack:
+        node, key, measure = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                k = str(k)
+                m = not _NOT_MEASURE_KEY.search(k) and (bool(_MEASURE_KEY.search(k)) or (measure and bool(_STAT_KEY.match(k))))
+                stack.append((v, k, m))
+        elif isinstance(node, list):
+            stack.extend((v, key, measure) for v in node)
+        elif measure and isinstance(node, (int, float)) and not isinstance(node, bool):
+            if not (_EPOCH[0] <= node < _EPOCH[1] and "time" in key.lower()):
+                return True
+    return False
+
+
+def _error_texts(node: Any) -> bool:
+    """Every leaf is an error text (``Error ...``, ``[Errno 2] ...``, a traceback)."""
+    if isinstance(node, dict):
+        return bool(node) and all(_error_texts(v) for v in node.values())
+    return isinstance(node, str) and bool(re.match(r"\s*(error|\[errno|traceback|exception)", node, re.IGNORECASE)
+                                          or "Traceback (most recent call last)" in node)
+
+
+def content_reason(doc: Any) -> str | None:
+    """Why a document that no format claims is not a benchmark result, read from its content;
+    None when it may hold measurements (then it is quarantined as unknown)."""
+    if isinstance(doc, dict):
+        keys = set(map(str, doc))
+        if "$schema" in keys or ("$id" in keys and ({"properties", "$defs", "type"} & keys)):
+            return f"not a benchmark: a JSON Schema document ({_s(doc.get('title', doc.get('$id')))})"
+        if "cid" in keys and keys <= {"cid", "name", "data", "metadata", "timestamp", "size", "type"}:
+            return f"not a benchmark: a content-addressed cache entry (cid {_s(doc.get('cid'))})"
+        for k in ("schema", "schema_version", "interface"):
+            v = doc.get(k)
+            if isinstance(v, str) and _VERSIONED.search(v):
+                return (f"not a benchmark: a document of schema {v} (a fixture, manifest or catalogue "
+                        f"of another tool)")
+        if {"generation_stats", "generation_results"} & keys:
+            return "not a benchmark: test-code generation summary (which generated tests ran)"
+        if {"files_analyzed", "issue_types"} <= keys:
+            return f"not a benchmark: static analysis of {doc.get('total_files', '?')} test files"
+        if _error_texts(doc):
+            return f"not a benchmark: error texts of a crashed test run ({', '.join(sorted(keys))[:80]})"
+        statuses = [k for k, v in doc.items() if isinstance(v, (str, bool))]
+        api = [k for k in statuses if _API_WORDS.search(str(k))]
+        if len(doc) >= 3 and len(statuses) * 2 >= len(doc) and len(api) * 2 >= len(doc) and not has_measurement(doc):
+            return f"not a model benchmark: API client test ({', '.join(api[:4])}, ...)"
+    if not has_measurement(doc):
+        what = (f"keys {', '.join(sorted(map(str, doc))[:6])}" if isinstance(doc, dict)
+                else f"a list of {len(doc)}" if isinstance(doc, list) else type(doc).__name__)
+        return (f"not a benchmark: no number in it names a time, latency, throughput, memory or token "
+                f"count ({what})")
+    return None
+
+
+class NotABenchmarkImporter(Importer):
+    """Claims a document only when no format does (``fallback``): recognises by its content
+    what is not a benchmark result, so that quarantine keeps meaning "may hold measurements
+    and could not be read"."""
+
+    name = "f30-not-a-benchmark"
+    formats = ("F30",)
+    description = "by content, when no format claims it: schemas, caches, tool fixtures, API client tests, no measurement (skipped)"
+    fallback = True
+
+    def sniff(self, doc: Any) -> bool:
+        return content_reason(doc) is not None
+
+    def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
+        raise SkipFile(content_reason(doc) or "not a benchmark")
+        yield  # pragma: no cover
+
+
+IMPORTERS = [NonBenchmarkImporter(), NotABenchmarkImporter()]

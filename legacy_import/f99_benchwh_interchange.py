@@ -21,6 +21,7 @@ class BenchwhInterchangeImporter(Importer):
     formats = ("benchwh-interchange",)
     description = "benchwh's versioned interchange JSON (runner --no-db-store output, spool files)"
     keys = frozenset({"format", "version", "benchwh_version", "runs", "records"})
+    own_clock = True  # benchwh wrote these times (naive UTC) and their sources itself
 
     required_keys = frozenset({'format'})  # registry prefilter; sniff decides
 

@@ -46,24 +46,32 @@ def _plan() -> tuple[tuple, tuple]:
     """Built once from each importer's ``required_keys``: (importer, sniff) to run for a
     document that is not an object, and (importer, sniff, required keys or None) for every
     importer, in module order."""
-    return (tuple((i, i.sniff) for i in importers() if not i.required_keys),
-            tuple((i, i.sniff, i.required_keys or None) for i in importers()))
+    regular = [i for i in importers() if not i.fallback]
+    return (tuple((i, i.sniff) for i in regular if not i.required_keys),
+            tuple((i, i.sniff, i.required_keys or None) for i in regular))
+
+
+def _fallbacks(doc: Any) -> list[Importer]:
+    return [imp for imp in importers() if imp.fallback and imp.sniff(doc)]
 
 
 def claimants(doc: Any) -> list[Importer]:
     """The importers whose ``sniff`` accepts ``doc``, in module order. An importer that
-    declares ``required_keys`` is only sniffed when the document has them all."""
+    declares ``required_keys`` is only sniffed when the document has them all; a ``fallback``
+    importer only when no other claims it."""
     bare, keyed = _plan()
     if not isinstance(doc, dict):
-        return [imp for imp, sniff in bare if sniff(doc)]
-    keys = doc.keys()
-    return [imp for imp, sniff, req in keyed if (req is None or req <= keys) and sniff(doc)]
+        found = [imp for imp, sniff in bare if sniff(doc)]
+    else:
+        keys = doc.keys()
+        found = [imp for imp, sniff, req in keyed if (req is None or req <= keys) and sniff(doc)]
+    return found or _fallbacks(doc)
 
 
 def claimants_unfiltered(doc: Any) -> list[Importer]:
     """``claimants`` without the ``required_keys`` prefilter: every sniff runs. For checking
     that a declared ``required_keys`` never hides a claim."""
-    return [imp for imp in importers() if imp.sniff(doc)]
+    return [imp for imp in importers() if not imp.fallback and imp.sniff(doc)] or _fallbacks(doc)
 
 
 def nearest(doc: Any, n: int = 3) -> list[str]:

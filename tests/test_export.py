@@ -18,6 +18,7 @@ from benchwh import __version__
 from benchwh.warehouse.export import MANIFEST, ExportError, export
 from benchwh.warehouse.migrate import head
 from benchwh.warehouse.flat import CONTRACT_COLUMNS
+from benchwh.warehouse.migrate import head
 from benchwh.warehouse.read import flat_sql, read_frame
 
 from conftest import BACKENDS

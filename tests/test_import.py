@@ -56,7 +56,8 @@ def test_dry_run_writes_nothing_but_counts_exactly(tmp_path, warehouse_db, cli):
 def test_unknown_and_malformed_are_quarantined_with_reasons(tmp_path, warehouse_db, cli):
     src = tmp_path / "src"
     src.mkdir()
-    (src / "weird.json").write_text(json.dumps({"alpha": 1, "beta": [1, 2]}))
+    # an unknown shape that may hold a measurement is quarantined (one without any is skipped)
+    (src / "weird.json").write_text(json.dumps({"alpha": {"latency_ms": 1}, "beta": [1, 2]}))
     (src / "broken.json").write_text('{"model": "x", "batch_results": {')
     report = tmp_path / "r.json"
     res = cli("import", str(src), "--db", warehouse_db, "--report", str(report))

@@ -135,12 +135,17 @@ def _import_fixture(db: str, cli) -> int:
     return sql(db, "SELECT count(*) FROM results")[0][0]
 
 
+# Columns revision 0004 adds (a downgrade below it drops them).
+_REV4_COLUMNS = {"time_basis", "metadata_sources", "suspected_placeholder", "placeholder_evidence"}
+
+
 def every_row(db: str) -> dict[str, list[tuple]]:
-    """Every row of every table revision 1 has, in id order, at any revision."""
+    """Every row of every table revision 1 has (its revision-1 columns), in id order, at any
+    revision."""
     from benchwh.warehouse.tables import GENERIC_COLUMNS, ID_COLUMN
 
-    def cols(t):  # revision 3 added the generic benchmark columns to results
-        return ", ".join(c for c in SCHEMAS[t].names if c not in GENERIC_COLUMNS)
+    def cols(t):  # revisions 3 and 4 added columns to results
+        return ", ".join(c for c in SCHEMAS[t].names if c not in GENERIC_COLUMNS and c not in _REV4_COLUMNS)
 
     return {t: sql(db, f"SELECT {cols(t)} FROM {t} ORDER BY {ID_COLUMN[t]}", any_revision=True)
             for t in SCHEMAS if t != "annotations"}

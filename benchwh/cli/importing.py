@@ -24,6 +24,7 @@ def import_(
         "--max-file-size", help="Quarantine files larger than this unread (e.g. 64MB; default $BENCHWH_IMPORT_MAX_FILE_SIZE, else 64MB).",
         show_default=False)] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", min=1, help="Worker processes converting files (default: one per CPU; 1 = in this process).", show_default=False)] = None,
+    source_tz: Annotated[Optional[str], typer.Option("--source-tz", help="Zone of naive times a file does not settle itself, e.g. America/Los_Angeles or UTC-08:00 (default: keep them as written, zone unknown).", show_default=False)] = None,
     db: DbOpt = None,
     data_path: DataPathOpt = None,
 ) -> None:
@@ -55,7 +56,7 @@ def import_(
                 bar.update(task, completed=done, total=total, description=rel[-50:])
 
         report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs,
-                            max_file_size=max_file_size)
+                            max_file_size=max_file_size, source_tz=source_tz)
     _print_summary(report)
     if report_file:
         report_file.write_text(json.dumps(report.to_json(), indent=1, default=str))

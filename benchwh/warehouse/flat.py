@@ -16,6 +16,10 @@ CONTRACT_COLUMNS = (
     "throughput_tokens_per_s", "memory_peak_mb", "load_time_ms", "iterations",
     "warmup_iterations", "measured_at", "git_commit", "git_branch", "host", "metrics",
     "source_file", "source_sha256", "source_pointer", "inserted_at",
+    # revision 0004: how measured_at was obtained (explicit | inferred | assumed | unknown; every
+    # time is naive UTC except ``unknown`` ones, kept as the source wrote them), and the
+    # suspected-placeholder flag with its evidence
+    "time_basis", "suspected_placeholder", "placeholder_evidence",
 )
 
 # `model_name` is NULL for a generic benchmark (harness results), which is named by `benchmark`
@@ -35,7 +39,8 @@ SELECT
     r.latency_ms_min, r.latency_ms_max, r.latency_ms_std, r.latency_samples_ms,
     r.throughput_items_per_s, r.throughput_tokens_per_s, r.memory_peak_mb, r.load_time_ms,
     r.iterations, r.warmup_iterations, r.measured_at, ru.git_commit, ru.git_branch, ru.host,
-    r.metrics, r.source_file, r.source_sha256, r.source_pointer, r.inserted_at
+    r.metrics, r.source_file, r.source_sha256, r.source_pointer, r.inserted_at,
+    r.time_basis, r.suspected_placeholder, r.placeholder_evidence
 FROM results r
 LEFT JOIN runs ru ON ru.run_id = r.run_id
 LEFT JOIN models m ON m.model_id = r.model_id

@@ -103,19 +103,20 @@ _RESULT_FIELDS = (
     "latency_samples_ms", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb",
     "load_time_ms", "iterations", "warmup_iterations", "simulation_reason", "measured_at",
     "benchmark", "reported_unit",
+    "time_basis", "placeholder_evidence",
 )
 _PROV_FIELDS = ("source_file", "source_sha256", "source_pointer")
 _FACT_FIELDS = {
     "results": _RESULT_FIELDS,
-    "compatibility": ("compatible", "status", "error", "simulation_reason", "measured_at"),
+    "compatibility": ("compatible", "status", "error", "simulation_reason", "measured_at", "time_basis"),
     "test_results": ("module", "test_name", "model_name", "hardware_type", "status", "duration_s",
-                     "error", "simulation_reason", "measured_at"),
+                     "error", "simulation_reason", "measured_at", "time_basis"),
 }
 _FACT_JSON = {"results": "metrics", "compatibility": "details", "test_results": "details"}
 # One C-level call per record fetches every plain field (then one zip turns rows into columns).
 _FACT_GET = {t: attrgetter(*f, *(f"provenance.{p}" for p in _PROV_FIELDS)) for t, f in _FACT_FIELDS.items()}
 _RUN_FIELDS = ("origin", "started_at", "run_key", "git_commit", "git_branch", "command_line", "host",
-               "python_version", "hardware_fingerprint")
+               "python_version", "hardware_fingerprint", "time_basis")
 _RUN_GET = attrgetter(*_RUN_FIELDS)
 _LEDGER_FIELDS = ("file_sha256", "path", "size_bytes", "format", "parser_version", "status", "results",
                   "compat", "tests", "reason", "imported_at")
@@ -134,6 +135,11 @@ def row_schema(name: str) -> pa.Schema:
     schema = SCHEMAS[name]
     i = schema.get_field_index(STAMP)
     return schema if i < 0 else schema.remove(i)
+
+
+def _copy_key(rec: Any) -> tuple[str, str]:
+    p = rec.provenance
+    return (p.source_sha256 or "", p.source_pointer or "")
 
 
 class Batch:
@@ -155,17 +161,27 @@ class Batch:
 
     # --- dimensions -------------------------------------------------------------------
     def run(self, r: RunInfo) -> str:
+        """Register a run; every distinct description of one run is kept and merged when the
+        batch is written (``merge_sources``), so which file came first does not matter."""
         rid = r.run_id
         runs = self.rows["runs"]
-        if rid not in runs:
-            runs[rid] = r
+        got = runs.get(rid)
+        if got is None:
+            runs[rid] = [r]
+        elif all(x is not r for x in got):
+            got.append(r)
         return rid
 
-    def model(self, name: str, family: str | None, modality: str | None, metadata: dict | None = None) -> str:
+    def model(self, name: str, family: str | None, modality: str | None, metadata: dict | None = None,
+              source: str | None = None) -> str:
         mid = model_id(name)
         models = self.rows["models"]
-        if mid not in models:
-            models[mid] = (name, family, modality, metadata)
+        entry = (name, family, modality, metadata or None, source)
+        got = models.get(mid)
+        if got is None:
+            models[mid] = [entry]
+        elif entry not in got:
+            got.append(entry)
         return mid
 
     def hardware(self, hw_type: str, device: str | None) -> str:
@@ -178,29 +194,42 @@ class Batch:
     # --- facts ------------------------------------------------------------------------
     def add(self, rec: Any) -> None:
         if isinstance(rec, Result):
-            rid = rec.result_id
-            rows = self.rows["results"]
-            if rid not in rows:
-                # A generic benchmark without a model has no model row (model_id NULL).
-                mid = None if rec.model_name is None else self.model(rec.model_name, rec.model_family, rec.modality)
-                rows[rid] = (rec, self.run(rec.run), mid, self.hardware(rec.hardware_type, rec.device_name))
+            mid = None if rec.model_name is None else self.model(  # a generic benchmark has no model row
+                rec.model_name, rec.model_family, rec.modality, source=rec.run.source_sha256)
+            self._fact("results", rec.result_id, rec, self.run(rec.run), mid,
+                       self.hardware(rec.hardware_type, rec.device_name))
         elif isinstance(rec, CompatFact):
-            cid = rec.compat_id
-            rows = self.rows["compatibility"]
-            if cid not in rows:
-                rows[cid] = (rec, self.run(rec.run), self.model(rec.model_name, rec.model_family, None),
-                             self.hardware(rec.hardware_type, rec.device_name))
+            self._fact("compatibility", rec.compat_id, rec, self.run(rec.run),
+                       self.model(rec.model_name, rec.model_family, None, source=rec.run.source_sha256),
+                       self.hardware(rec.hardware_type, rec.device_name))
         elif isinstance(rec, TestOutcome):
-            tid = rec.test_id
-            rows = self.rows["test_results"]
-            if tid not in rows:
-                rows[tid] = (rec, self.run(rec.run))
+            self._fact("test_results", rec.test_id, rec, self.run(rec.run))
         elif isinstance(rec, RunMeta):
             self.run(rec.run)
         elif isinstance(rec, ModelInfo):
-            self.model(rec.model_name, rec.model_family, rec.modality, rec.metadata)
+            self.model(rec.model_name, rec.model_family, rec.modality, rec.metadata, rec.source_sha256)
         else:
             raise TypeError(f"not a benchwh record: {type(rec).__name__}")
+
+    def _fact(self, table: str, fid: str, rec: Any, *refs: str) -> None:
+        """Keep one copy of a fact: the one with the smallest (source sha256, pointer), as the
+        writer does across batches; simulated once any copy says so."""
+        rows = self.rows[table]
+        have = rows.get(fid)
+        if have is None:
+            rows[fid] = (rec, *refs)
+            return
+        old = have[0]
+        if _copy_key(rec) < _copy_key(old):
+            keep, other = rec, old
+        else:
+            keep, other = old, rec
+        if other.is_simulated and not keep.is_simulated:
+            import dataclasses
+
+            keep = dataclasses.replace(keep, is_simulated=True, simulation_reason=other.simulation_reason)
+        if keep is not old:
+            rows[fid] = (keep, *have[1:])
 
     def ledger(self, row: LedgerRow, ledger_id: str | None = None) -> None:
         """Add a ledger row; ``ledger_id``, when given, is ``row.ledger_id`` computed before."""
@@ -215,13 +244,9 @@ class Batch:
     def _columns(self, name: str) -> dict[str, list]:
         ids = list(self.rows[name])
         vals = list(self.rows[name].values())
-        if name == "runs":
-            c = _transpose(_RUN_GET, vals, _RUN_FIELDS)
-            for f in ("library_versions", "environment", "metadata"):
-                c[f] = [_json(getattr(r, f)) for r in vals]
-        elif name == "models":
-            c = {"model_name": [v[0] for v in vals], "model_family": [v[1] for v in vals],
-                 "modality": [v[2] for v in vals], "metadata": [_json(v[3]) for v in vals]}
+        if name in ("runs", "models"):
+            merged = [_row_of(name, rid, _merge_all([_sources_of(name, x) for x in v])) for rid, v in zip(ids, vals)]
+            c = {f: [m[f] for m in merged] for f in _MERGED_COLS[name]}
         elif name == "hardware":
             c = {"hardware_type": [v[0] for v in vals], "device_name": [v[1] for v in vals]}
         elif name in _FACT_FIELDS:
@@ -236,6 +261,8 @@ class Batch:
             if name == "results":  # canonical JSON text: equal maps are equal text
                 c["benchmark_params"] = [_json(r.benchmark_params) for r in recs]
             c["is_simulated"] = [bool(r.is_simulated) for r in recs]
+            if name == "results":
+                c["suspected_placeholder"] = [bool(r.suspected_placeholder) for r in recs]
         elif name == "import_ledger":
             c = _transpose(_LEDGER_GET, vals, _LEDGER_FIELDS)
         else:
@@ -267,6 +294,160 @@ class Batch:
         if not tables:
             return None
         return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+
+# --- run and model metadata, merged across the files that mention them -----------------------
+# Each description of a run or model becomes {field: [{"value", "sources"}]} (``metadata_sources``):
+# every value any file gave, with the files (their sha256, as in the ledger) that gave it. The stored value of a field is the one
+# most files gave (ties: the smallest in canonical JSON; a run's start: the best-founded clock),
+# so the result depends on the set of files, never on their order.
+_RUN_SCALARS = ("git_commit", "git_branch", "command_line", "host", "python_version", "hardware_fingerprint")
+_RUN_MAPS = ("library_versions", "environment", "metadata")
+_BASIS_RANK = {"explicit": 0, "inferred": 1, "assumed": 2, "unknown": 3, None: 4}
+_MERGED_COLS = {
+    "runs": ("origin", "started_at", "run_key", *_RUN_SCALARS, *_RUN_MAPS, "time_basis", "metadata_sources"),
+    "models": ("model_name", "model_family", "modality", "metadata", "metadata_sources"),
+}
+
+
+def _sources_of(name: str, x: Any) -> dict[str, Any]:
+    """One description (a RunInfo, or a model tuple) -> identity fields and field entries."""
+    fields: dict[str, Any] = {}
+    if name == "runs":
+        ident = {"origin": x.origin, "run_key": x.run_key}
+        src = x.source_sha256
+        if x.started_at is not None:
+            fields["start"] = [x.started_at.isoformat(timespec="microseconds"), x.time_basis]
+        for f in _RUN_SCALARS:
+            if getattr(x, f) is not None:
+                fields[f] = getattr(x, f)
+        for f in _RUN_MAPS:
+            for k, v in (getattr(x, f) or {}).items():
+                fields[f"{f}.{k}"] = v
+    else:
+        model, family, modality, metadata, src = x
+        ident = {"model_name": model}
+        if family is not None:
+            fields["model_family"] = family
+        if modality is not None:
+            fields["modality"] = modality
+        for k, v in (metadata or {}).items():
+            fields[f"metadata.{k}"] = v
+    return {"ident": ident, "fields": {k: [{"value": v, "sources": [src] if src else []}] for k, v in fields.items()}}
+
+
+def _merge_all(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Union of field entries (values and their sources), canonically ordered."""
+    ident = parts[0]["ident"]
+    by: dict[str, dict[str, tuple[Any, set]]] = {}
+    for p in parts:
+        for f, entries in p["fields"].items():
+            slot = by.setdefault(f, {})
+            for e in entries:
+                key = _ENCODE(e["value"])
+                have = slot.setdefault(key, (e["value"], set()))
+                have[1].update(e["sources"])
+    fields = {f: [{"value": v, "sources": sorted(srcs)} for _k, (v, srcs) in sorted(slot.items())]
+              for f, slot in sorted(by.items())}
+    return {"ident": ident, "fields": fields}
+
+
+def _chosen(field_name: str, entries: list[dict[str, Any]]) -> Any:
+    if field_name == "start":
+        return min(entries, key=lambda e: (_BASIS_RANK.get(e["value"][1], 4), -len(e["sources"]),
+                                           _ENCODE(e["value"])))["value"]
+    return min(entries, key=lambda e: (-len(e["sources"]), _ENCODE(e["value"])))["value"]
+
+
+def _row_of(name: str, rid: str, merged: dict[str, Any]) -> dict[str, Any]:
+    """Column values of a run or model row from its merged field entries."""
+    fields = merged["fields"]
+    pick = {f: _chosen(f, e) for f, e in fields.items()}
+    row: dict[str, Any] = dict(merged["ident"])
+    conflicts = {f: e for f, e in fields.items() if len(e) > 1 or any(x["sources"] for x in e)}
+    row["metadata_sources"] = _ENCODE(conflicts) if conflicts else None
+    if name == "runs":
+        start = pick.get("start")
+        row["started_at"] = datetime.fromisoformat(start[0]) if start else None
+        row["time_basis"] = start[1] if start else None
+        for f in _RUN_SCALARS:
+            row[f] = pick.get(f)
+        for f in _RUN_MAPS:
+            d = {k[len(f) + 1:]: v for k, v in pick.items() if k.startswith(f + ".")}
+            row[f] = _json(d)
+    else:
+        row["model_family"] = pick.get("model_family")
+        row["modality"] = pick.get("modality")
+        row["metadata"] = _json({k[len("metadata."):]: v for k, v in pick.items() if k.startswith("metadata.")})
+    return row
+
+
+def _stored_sources(name: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A stored run or model row -> field entries: its ``metadata_sources`` when it has them,
+    else its columns (a row written before revision 0004: sources unknown)."""
+    ident = ({"origin": row["origin"], "run_key": row["run_key"]} if name == "runs"
+             else {"model_name": row["model_name"]})
+    if row.get("metadata_sources"):
+        fields = json.loads(row["metadata_sources"])
+        # fields without sources were stored only as columns: take them from there
+        base = _sources_of(name, _info_of(name, row))["fields"]
+        for f, e in base.items():
+            fields.setdefault(f, e)
+        return {"ident": ident, "fields": fields}
+    return {"ident": ident, "fields": _sources_of(name, _info_of(name, row))["fields"]}
+
+
+def _info_of(name: str, row: dict[str, Any]) -> Any:
+    if name == "runs":
+        maps = {f: json.loads(row[f]) if row.get(f) else {} for f in _RUN_MAPS}
+        return RunInfo(origin=row["origin"], started_at=row["started_at"], run_key=row["run_key"],
+                       **{f: row.get(f) for f in _RUN_SCALARS}, **maps, time_basis=row.get("time_basis"))
+    return (row["model_name"], row.get("model_family"), row.get("modality"),
+            json.loads(row["metadata"]) if row.get("metadata") else None, None)
+
+
+def merge_described(con, name: str, tbl: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Rows of ``tbl`` (runs or models) merged per id with each other and with the stored row of
+    that id: (rows for new ids, rows that change a stored one)."""
+    idcol = ID_COLUMN[name]
+    rows = tbl.to_pylist()
+    by: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by.setdefault(r[idcol], []).append(_stored_sources(name, r))
+    ids = list(by)
+    probe = pa.table({"id": pa.array(ids, pa.string())})
+    con.register("_bw_ids", probe)
+    try:
+        cols = ", ".join(row_schema(name).names)
+        stored = con.execute(f"SELECT {cols} FROM {name} WHERE {idcol} IN (SELECT id FROM _bw_ids)"
+                             ).to_arrow_table().to_pylist()
+    finally:
+        con.unregister("_bw_ids")
+    old = {r[idcol]: r for r in stored}
+    new_rows, changed = [], []
+    for rid, parts in by.items():
+        if rid in old:
+            parts = [_stored_sources(name, old[rid]), *parts]
+        row = _row_of(name, rid, _merge_all(parts))
+        row[idcol] = rid
+        if rid not in old:
+            new_rows.append(row)
+        elif any(row[c] != old[rid].get(c) for c in _MERGED_COLS[name]):
+            changed.append(row)
+    schema = row_schema(name)
+    return (pa.Table.from_pylist(new_rows, schema=schema), pa.Table.from_pylist(changed, schema=schema))
+
+
+def _update_described(con, name: str, tbl: pa.Table) -> None:
+    """Write merged values over stored run or model rows (values travel as Arrow)."""
+    idcol = ID_COLUMN[name]
+    cols = [c for c in _MERGED_COLS[name] if c not in ("origin", "run_key", "model_name")]
+    con.register("_bw_upd", tbl)
+    try:
+        sets = ", ".join(f"{c} = u.{c}" for c in cols)
+        con.execute(f"UPDATE {name} SET {sets} FROM _bw_upd u WHERE {name}.{idcol} = u.{idcol}")
+    finally:
+        con.unregister("_bw_upd")
 
 
 def batch_of(records: Iterable[Any]) -> Batch:
@@ -330,6 +511,36 @@ def insert_and_flag(con, table: str, tbl: pa.Table, stamp: datetime | None = Non
     return inserted, _flag_simulated(con, table, simulated) if simulated.num_rows else 0
 
 
+# Headline numbers that, repeated exactly by one model on one hardware in runs on different days,
+# suggest a constant written by the script rather than a measurement.
+_PLACEHOLDER_COLUMNS = ("latency_ms_mean", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb")
+
+
+def flag_placeholders(con) -> int:
+    """Mark ``suspected_placeholder`` (with the evidence) on results whose headline number is
+    repeated exactly, for the same model, hardware and scenario, by runs on two or more
+    different days; recomputed over the whole table, so it does not depend on the order the
+    rows came in. Returns how many rows it changed."""
+    parts = " UNION ALL ".join(
+        f"SELECT result_id, '{c}' AS metric, {c} AS v, model_id, hardware_id, scenario, run_id, measured_at "
+        f"FROM results WHERE {c} IS NOT NULL AND {c} <> 0" for c in _PLACEHOLDER_COLUMNS)
+    ev = (f"WITH x AS ({parts}), g AS (SELECT metric, v, model_id, hardware_id, scenario, "
+          f"count(DISTINCT run_id) AS runs, count(DISTINCT CAST(measured_at AS DATE)) AS days, "
+          f"min(CAST(measured_at AS DATE)) AS d0, max(CAST(measured_at AS DATE)) AS d1 FROM x "
+          f"GROUP BY ALL HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2) "
+          f"SELECT x.result_id, string_agg(g.metric || ' = ' || CAST(g.v AS VARCHAR) || ' exactly in ' || "
+          f"CAST(g.runs AS VARCHAR) || ' runs on ' || CAST(g.days AS VARCHAR) || ' days (' || "
+          f"CAST(g.d0 AS VARCHAR) || ' .. ' || CAST(g.d1 AS VARCHAR) || ')', '; ' ORDER BY g.metric) AS evidence "
+          f"FROM x JOIN g ON x.metric = g.metric AND x.v = g.v AND x.model_id = g.model_id "
+          f"AND x.hardware_id = g.hardware_id AND x.scenario IS NOT DISTINCT FROM g.scenario GROUP BY x.result_id")
+    row = con.execute(
+        f"UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), placeholder_evidence = e.evidence "
+        f"FROM (SELECT r.result_id, ev.evidence FROM results r LEFT JOIN ({ev}) ev USING (result_id)) e "
+        f"WHERE results.result_id = e.result_id AND (results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
+        f"OR results.placeholder_evidence IS DISTINCT FROM e.evidence)").fetchone()
+    return int(row[0]) if row else 0
+
+
 def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None) -> WriteStats:
     """Insert the batch's new rows; the caller owns BEGIN/COMMIT. Table names come from
     the fixed schema map, never from user input; values travel as Arrow, never as SQL text."""
@@ -342,6 +553,15 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
         if full is None:
             continue
         stamped = SCHEMAS[name].get_field_index(STAMP) >= 0
+        if name in _MERGED_COLS:
+            full, changed = merge_described(con, name, full)
+            if changed.num_rows:
+                _update_described(con, name, changed)
+        moved: dict[str, int] = {}
+        if name in FACT_TABLES:
+            full = full.sort_by([(ID_COLUMN[name], "ascending"), ("source_sha256", "ascending"),
+                                 ("source_pointer", "ascending")])
+            moved = _adopt_first_copies(con, name, full)
         tbl, flagged = insert_and_flag(con, name, full, when if stamped else None)
         stats.inserted[name] = tbl.num_rows
         if flagged:
@@ -352,7 +572,53 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
                 if sha:
                     per = stats.per_file.setdefault(sha, {})
                     per[name] = per.get(name, 0) + n
+        for sha, n in moved.items():  # facts whose kept copy is now this batch's
+            per = stats.per_file.setdefault(sha, {})
+            per[name] = per.get(name, 0) + n
+        if name == "results" and (tbl.num_rows or moved):
+            flag_placeholders(con)
     return stats
+
+
+_LEDGER_COUNT = {"results": "results", "compatibility": "compat", "test_results": "tests"}
+
+
+def _adopt_first_copies(con, table: str, tbl: pa.Table) -> dict[str, int]:
+    """Of the copies of one fact (the same id from several files), the warehouse keeps the one
+    with the smallest (source sha256, pointer), whichever arrived first: stored facts that a
+    copy in ``tbl`` precedes take that copy's values and provenance (simulated stays simulated
+    once any copy says so). The import ledger's counts follow the facts. Returns, per source
+    sha256 in ``tbl``, how many stored facts it now carries."""
+    idcol = ID_COLUMN[table]
+    cols = [c for c in row_schema(table).names if c not in (idcol, "is_simulated", "simulation_reason")]
+    con.register("_bw_cp", tbl)
+    try:
+        first = (f"SELECT * FROM _bw_cp QUALIFY row_number() OVER (PARTITION BY {idcol} "
+                 f"ORDER BY coalesce(source_sha256, ''), coalesce(source_pointer, '')) = 1")
+        earlier = ("(coalesce(u.source_sha256, '') < coalesce(t.source_sha256, '') OR "
+                   "(coalesce(u.source_sha256, '') = coalesce(t.source_sha256, '') AND "
+                   "coalesce(u.source_pointer, '') < coalesce(t.source_pointer, '')))")
+        pairs = con.execute(
+            f"SELECT t.source_sha256, u.source_sha256, count(*) FROM {table} t JOIN ({first}) u "
+            f"ON t.{idcol} = u.{idcol} WHERE {earlier} GROUP BY ALL").fetchall()
+        if not pairs:
+            return {}
+        sets = ", ".join(f"{c} = u.{c}" for c in cols)
+        con.execute(
+            f"UPDATE {table} AS t SET {sets}, is_simulated = t.is_simulated OR u.is_simulated, "
+            f"simulation_reason = CASE WHEN u.is_simulated THEN u.simulation_reason ELSE t.simulation_reason END "
+            f"FROM ({first}) u WHERE t.{idcol} = u.{idcol} AND {earlier}")
+    finally:
+        con.unregister("_bw_cp")
+    gained: dict[str, int] = {}
+    count = _LEDGER_COUNT[table]
+    for old, new, n in pairs:
+        if old:
+            con.execute(f"UPDATE import_ledger SET {count} = {count} - ? "
+                        f"WHERE file_sha256 = ? AND status = 'imported'", [n, old])
+        if new:
+            gained[new] = gained.get(new, 0) + n
+    return gained
 
 
 def _flag_simulated(con, table: str, rows: pa.Table) -> int:
