@@ -66,7 +66,7 @@ def convert_chunk(items: list[Item], forced: str | None) -> tuple[list[tuple], d
         if data is None:
             metas.append((status, None, None, reason, (0, 0, 0), 0, LedgerRow.id_of(digest, rel, status, None)))
             continue
-        out = convert_bytes(data, rel, forced, sha256=digest, time_path=path)
+        out = convert_bytes(data, rel, forced, sha256=digest, time_path=path, abs_path=path, reader=_read)
         for rec in out.records:
             batch.add(rec)
         metas.append((out.status, out.format, out.parser_version, out.reason, _counts(out.records),

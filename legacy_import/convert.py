@@ -24,6 +24,7 @@ IMPORTED = "imported"
 SKIPPED = "skipped"
 QUARANTINED = "quarantined"
 DUPLICATE = "duplicate"
+NOT_READ = "not read"  # no importer reads this kind of file: counted by extension, never in the ledger
 
 
 @dataclass(slots=True)
@@ -75,19 +76,27 @@ def parse_json(data: bytes) -> Any:
 
 
 def convert_bytes(data: bytes, rel_path: str, forced: str | None = None,
-                  sha256: str | None = None, time_path: str | None = None) -> FileOutcome:
+                  sha256: str | None = None, time_path: str | None = None,
+                  abs_path: str | None = None, reader=None) -> FileOutcome:
     """Identify and convert one file's content. Never raises for bad content: the outcome
-    says skipped or quarantined with a reason. ``rel_path`` is the provenance path;
-    ``time_path`` (default: rel_path) is where a time in the name or folders is looked for,
-    so that a file's time does not depend on which folder the import started from."""
+    says skipped, quarantined or not read with a reason. ``rel_path`` is the provenance path
+    (its name says how to decode the bytes); ``time_path`` (default: rel_path) is where a time
+    in the name or folders is looked for, so that a file's time does not depend on which folder
+    the import started from; ``abs_path`` and ``reader`` let an importer read the files beside
+    it (``ImportContext.find_up``)."""
+    from benchwh.legacy_import.decode import NotReadable, decode
+
     digest = sha256 or hashlib.sha256(data).hexdigest()
     out = FileOutcome(rel_path=rel_path, sha256=digest, size=len(data), status=IMPORTED)
     try:
-        doc = parse_json(data)
+        doc = decode(data, rel_path)
         imp = identify(doc, forced)
         out.format, out.parser_version = imp.name, imp.parser_version
-        ctx = ImportContext(rel_path, digest, path_time(rel_path if time_path is None else time_path))
+        ctx = ImportContext(rel_path, digest, path_time(rel_path if time_path is None else time_path),
+                            abs_path=abs_path, reader=reader)
         out.records = list(imp.convert(doc, ctx))
+    except NotReadable as e:
+        out.status, out.reason, out.records = NOT_READ, str(e), []
     except SkipFile as e:
         out.status, out.reason, out.records = SKIPPED, str(e), []
     except (Quarantine, ImportFormatError) as e:
