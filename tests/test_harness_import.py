@@ -1,0 +1,86 @@
+"""`benchwh import` of benchmark-harness output end to end, into a real warehouse: every
+fixture folder twice (the second time adds nothing), the pytest-benchmark export and its
+autosave as one run, and every file accounted for (files no importer reads counted by
+extension and listed in the report)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import sql
+
+ROOT = Path(__file__).parent / "fixtures" / "harness"
+
+
+def _schema_has_generic_benchmarks(db: str) -> bool:
+    cols = {r[0] for r in sql(db, "SELECT column_name FROM information_schema.columns WHERE table_name = 'results'")}
+    return {"benchmark", "benchmark_params", "reported_unit"} <= cols
+
+
+@pytest.fixture
+def harness_db(fresh_db):
+    if not _schema_has_generic_benchmarks(fresh_db):
+        pytest.skip("needs schema revision 3")
+    return fresh_db
+
+
+def _import(cli, db: str, path: Path, report: Path):
+    res = cli("import", str(path), "--db", db, "--report", str(report), "--jobs", "1")
+    assert res.code == 0, res.stderr
+    return res, json.loads(report.read_text())
+
+
+def test_every_fixture_folder_twice_adds_nothing_the_second_time(tmp_path, harness_db, cli):
+    report = tmp_path / "r.json"
+    _, first = _import(cli, harness_db, ROOT, report)
+    expected_results = 0
+    for exp_file in ROOT.glob("*/*.expected.json"):
+        exp = json.loads(exp_file.read_text())
+        ids = {r["result_id"] for f in exp["files"].values() for r in f["records"]}
+        expected_results += len(ids)
+    assert sql(harness_db, "SELECT count(*) FROM results")[0][0] == expected_results
+    assert first["not_read"], "the fixtures hold files no importer reads (sources, html, xml)"
+    before = sql(harness_db, "SELECT result_id FROM results ORDER BY 1")
+    res, second = _import(cli, harness_db, ROOT, report)
+    assert sql(harness_db, "SELECT result_id FROM results ORDER BY 1") == before
+    assert second["added"].get("results", 0) == 0
+    assert "nothing new: already imported" in res.stdout
+    assert cli("check", "--db", harness_db).code == 0
+
+
+def test_pytest_benchmark_export_and_autosave_are_one_run(tmp_path, harness_db, cli):
+    case = ROOT / "pytest-benchmark" / "export_and_autosave"
+    export = json.loads((case / "export.json").read_text())
+    _import(cli, harness_db, case, tmp_path / "r.json")
+    assert sql(harness_db, "SELECT count(*) FROM runs")[0][0] == 1
+    assert sql(harness_db, "SELECT count(*) FROM results")[0][0] == len(export["benchmarks"])
+    names = sorted(r[0] for r in sql(harness_db, "SELECT benchmark FROM results"))
+    assert names == sorted(b["fullname"] for b in export["benchmarks"])
+
+
+def test_files_not_read_are_counted_by_extension_and_listed(tmp_path, cli, fresh_db):
+    # the walk and the report, whatever the schema: a folder of files no importer reads
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "asv" / "results_and_publish" / "html", src / "html")
+    (src / "notes.txt").write_text("not a loadgen log\n")
+    (src / "plot.png").write_bytes(b"\x89PNG\r\n")
+    for p in list(src.rglob("*.json")):
+        p.unlink()
+    report = tmp_path / "r.json"
+    res = cli("import", str(src), "--db", fresh_db, "--report", str(report))
+    assert res.code == 0, res.stderr
+    rep = json.loads(report.read_text())
+    listed = sorted(f["path"] for f in rep["files"] if f["status"] == "not read")
+    on_disk = sorted(str(p.relative_to(src)) for p in src.rglob("*") if p.is_file())
+    assert listed == on_disk
+    by_ext: dict[str, int] = {}
+    for p in on_disk:
+        ext = "." + p.rsplit(".", 1)[-1]
+        by_ext[ext] = by_ext.get(ext, 0) + 1
+    assert rep["not_read"] == by_ext
+    assert "not read: " in res.stdout and "already imported" not in res.stdout
+    assert sql(fresh_db, "SELECT count(*) FROM import_ledger")[0][0] == 0
