@@ -41,8 +41,8 @@ def _benchmarks_json(doc: Any) -> bool:
 
 
 def _machine_json(doc: Any) -> bool:
-    return (isinstance(doc, dict) and isinstance(doc.get("machine"), str) and "version" in doc
-            and set(doc) <= _MACHINE_KEYS)
+    return (isinstance(doc, dict) and isinstance(doc.get("machine"), str) and isinstance(doc.get("version"), int)
+            and (set(doc) <= _MACHINE_KEYS or len(doc.keys() & {"arch", "cpu", "num_cpu", "os", "ram"}) >= 2))
 
 
 def _epoch_ms(x: Any):
@@ -105,11 +105,13 @@ def _iso(t) -> str | None:
 
 def _expand(name: str, d: dict, spec: dict, run: RunInfo, device: str | None, ctx: ImportContext) -> Iterator[Result]:
     values = d.get("result")
-    if not isinstance(values, list):
-        values = [values]
     params = d.get("params") if isinstance(d.get("params"), list) else spec.get("params") or []
     names = spec.get("param_names") or [f"param{i + 1}" for i in range(len(params))]
     combos = list(itertools.product(*params)) if params else [()]
+    if values is None:  # the whole benchmark failed: every combination has no result
+        values = [None] * len(combos)
+    elif not isinstance(values, list):
+        values = [values]
     if len(combos) != len(values):
         raise Quarantine(f"asv result {name!r}: {len(values)} values for {len(combos)} parameter combinations")
     unit = spec.get("unit")

@@ -13,6 +13,7 @@ One result per ``run_name``; its name's ``/`` segments are its parameters.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator
 
 from benchwh.legacy_import.base import ImportContext, Importer, ptr
@@ -23,6 +24,9 @@ from benchwh.records import STATUS_FAILED, Record, Result, RunInfo
 _ROW_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
              "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
              "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "label"}
+
+
+_OLD_AGG = re.compile(r"_(mean|median|stddev|cv|BigO|RMS)$")
 
 
 def _is_row(r: Any) -> bool:
@@ -74,6 +78,10 @@ class GoogleBenchmarkImporter(Importer):
             run_name = row.get("run_name") or row["name"]
             kind = row.get("run_type", "iteration")
             agg = row.get("aggregate_name")
+            if "run_type" not in row:  # before 1.5: aggregates are told by their name's suffix
+                m = _OLD_AGG.search(row["name"])
+                if m:
+                    kind, agg, run_name = "aggregate", m.group(1), row["name"][: m.start()]
             if kind == "aggregate" and agg in ("BigO", "RMS"):
                 fam = complexity.setdefault(row.get("family_index", run_name), {})
                 if agg == "BigO":

@@ -79,6 +79,9 @@ def _convert(d: dict, ctx: ImportContext, base: tuple) -> Iterator[Result]:
     labels = {k: scalar(v) for k, v in d.items() if k not in _KNOWN and not _STAT_RE.match(k)
               and k not in _PER_REQUEST and (v is None or isinstance(v, (str, int, float, bool)))}
     params.update(labels)
+    # anything else the file holds (lists, objects a newer version adds) is kept, never dropped
+    other = {k: v for k, v in d.items() if k not in _KNOWN and k not in labels and not _STAT_RE.match(k)
+             and k not in _PER_REQUEST and k != "generated_texts"}
     run = RunInfo(origin="vllm-benchmark-serving", started_at=when,
                   run_key="|".join(str(d.get(k)) for k in ("model_id", "backend", "request_rate", "num_prompts")),
                   metadata=drop_none({"tokenizer_id": d.get("tokenizer_id"), "labels": labels or None}))
@@ -126,6 +129,7 @@ def _convert(d: dict, ctx: ImportContext, base: tuple) -> Iterator[Result]:
             "input_lens": d.get("input_lens") if isinstance(d.get("input_lens"), list) else None,
             "output_lens": d.get("output_lens") if isinstance(d.get("output_lens"), list) else None,
             "request_errors": sum(1 for e in errors if e) if errors is not None else None,
+            "other": other or None,
         }),
         **common,
     )

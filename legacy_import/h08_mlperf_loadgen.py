@@ -38,6 +38,10 @@ _HEADLINE = {  # scenario -> (summary key, what it is)
 }
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9.]+", "_", text.lower()).strip("_")
+
+
 def _number(text: str) -> Any:
     """A summary value as a number when it is one (integers exact: rng seeds are 64-bit)."""
     try:
@@ -127,6 +131,7 @@ class LoadgenSummaryImporter(Importer):
         scenario = doc.get("Scenario")
         stats: dict[str, Any] = {}
         params: dict[str, Any] = {}
+        additional: dict[str, Any] = {}
         for section, k, v in doc.fields:
             if section == "Additional Stats":
                 m = _PCT_RE.match(k)
@@ -134,6 +139,10 @@ class LoadgenSummaryImporter(Importer):
                     stats[m.group(1)] = _number(v)
                 elif k in ("Min latency (ns)", "Max latency (ns)", "Mean latency (ns)"):
                     stats[k.split()[0].lower()] = _number(v)
+                elif "(ns)" in k:  # first-token, per-output-token... latencies of LLM scenarios
+                    additional[_slug(k.replace("(ns)", "")) + "_ms"] = to_ms(_number(v), "ns")
+                else:
+                    additional[_slug(k)] = _number(v)
             elif section == "Test Parameters Used":
                 params[k] = _number(v)
         hkey = _HEADLINE.get(scenario)
@@ -147,6 +156,7 @@ class LoadgenSummaryImporter(Importer):
         extra = drop_none({
             "tokens_per_second": doc.get("Tokens per second") or doc.get("Tokens per second (inferred)"),
             "test_parameters": params or None,
+            "additional_stats": additional or None,
             "summary_fields": {k: v for sec, k, v in doc.fields if sec == "MLPerf Results Summary"},
         })
         sut = doc.get("SUT name")
@@ -187,10 +197,19 @@ class LoadgenDetailImporter(Importer):
         sys_file, sys_doc = _system(ctx)
         sut = doc.value("sut_name")
         when = parse_time(doc.value("test_datetime"))
+        used = {"result_samples_per_second", "result_completed_samples_per_sec", "result_validity",
+                "result_min_latency_ns", "result_max_latency_ns", "result_mean_latency_ns", "result_tokens_per_second"}
+        others = {}
+        for e in doc.events:
+            k = str(e.get("key"))
+            if k.startswith("result_") and k not in used and not _DETAIL_PCT_RE.match(k):
+                v = e.get("value")
+                others[k[:-3] + "_ms" if k.endswith("_ns") else k] = to_ms(v, "ns") if k.endswith("_ns") else v
         yield _result(ctx, sut=sut, scenario=scenario, mode=doc.value("effective_test_mode"),
                       validity=doc.value("result_validity"), stats=stats, headline=(hkey, hval), when=when,
                       version=doc.value("loadgen_version"), sys_doc=sys_doc, sys_file=sys_file,
-                      extra=drop_none({"tokens_per_second": doc.value("result_tokens_per_second")}),
+                      extra=drop_none({"tokens_per_second": doc.value("result_tokens_per_second"),
+                                       "other_results": others or None}),
                       key=digest([sut, scenario, str(when)]))
 
 

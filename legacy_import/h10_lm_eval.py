@@ -22,7 +22,8 @@ class LmEvalImporter(Importer):
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("results"), dict) and isinstance(doc.get("versions"), dict)
-                and isinstance(doc.get("config"), dict) and ("n-shot" in doc or "configs" in doc or "higher_is_better" in doc))
+                and isinstance(doc.get("config"), dict)
+                and ("n-shot" in doc or "configs" in doc or "higher_is_better" in doc or "model" in doc["config"]))
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
         model = doc["config"].get("model")
