@@ -84,3 +84,23 @@ def test_files_not_read_are_counted_by_extension_and_listed(tmp_path, cli, fresh
     assert rep["not_read"] == by_ext
     assert "not read: " in res.stdout and "already imported" not in res.stdout
     assert sql(fresh_db, "SELECT count(*) FROM import_ledger")[0][0] == 0
+
+
+def test_summary_says_already_imported_only_for_files_the_ledger_had(tmp_path, fresh_db, cli):
+    from benchwh.testing import write_tree
+
+    src = tmp_path / "src"
+    write_tree(src, 4)
+    first = sorted(src.rglob("*.json"))[0]
+    (src / "twin.json").write_bytes(first.read_bytes())
+    (src / "README.md").write_text("notes\n")
+    report = tmp_path / "r.json"
+    res = cli("import", str(src), "--db", fresh_db, "--report", str(report))
+    assert res.code == 0, res.stderr
+    rep = json.loads(report.read_text())
+    twin = next(f for f in rep["files"] if f["status"] == "duplicate")
+    assert "in this import" in twin["reason"] and "already imported" not in res.stdout
+    assert rep["outcomes"] == {"imported": 4, "same content as another file": 1, "not read": 1}
+    res = cli("import", str(src), "--db", fresh_db, "--report", str(report))
+    assert "nothing new: already imported" in res.stdout
+    assert json.loads(report.read_text())["outcomes"] == {"already imported": 5, "not read": 1}

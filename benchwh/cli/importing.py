@@ -24,10 +24,12 @@ def import_(
     db: DbOpt = None,
     data_path: DataPathOpt = None,
 ) -> None:
-    """Import legacy benchmark JSON files: every format recognised by content, idempotently.
+    """Import benchmark result files (legacy JSON and benchmark-harness output): every format
+    recognised by content, idempotently.
 
     Unknown or malformed files are quarantined with a reason (not fatal); files already
-    imported are recognised by content hash and add nothing.
+    imported are recognised by content hash and add nothing; files no importer reads are
+    counted as not read.
     """
     if list_formats:
         from benchwh.legacy_import.registry import importers
