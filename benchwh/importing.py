@@ -286,7 +286,7 @@ def _account(report: ImportReport, o: FileDone, added: tuple[int, int, int]) -> 
         report.statuses["already imported" if (o.reason or "").startswith("same content already")
                         else "same content as another file"] += 1
     elif o.status == IMPORTED and o.converted != (0, 0, 0) and sum(added) == 0:
-        report.statuses["imported, nothing new"] += 1
+        report.statuses["imported (nothing new)"] += 1
     else:
         report.statuses[o.status] += 1
     fmt = o.format or ("(duplicate)" if o.status == DUPLICATE else "(unknown)")
