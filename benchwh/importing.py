@@ -172,12 +172,12 @@ def run_import(
     is written inside a transaction and rolled back, so the counts are exact and nothing stays.
     ``jobs``: worker processes converting files (default ``default_jobs()``; 1 converts here).
     """
-    from benchwh.legacy_import.registry import by_name
+    from benchwh.legacy_import.registry import named
 
     batch_files = batch_files or BATCH_FILES
     batch_records = batch_records or BATCH_RECORDS
     if forced:
-        by_name(forced)  # an unknown name is the user's error, not the files'
+        named(forced)  # an unknown name is the user's error, not the files'
     not_read: list[SourceFile] = []
     files = discover(paths, not_read)
     jobs = default_jobs() if jobs is None else max(1, jobs)

@@ -38,25 +38,34 @@ def _code(text: str) -> str:
     return t
 
 
-def by_name(name: str) -> Importer:
-    """The importer called ``name``, or whose format code (as ``--list-formats`` shows it) is
-    ``name``; case does not matter."""
+def named(name: str) -> list[Importer]:
+    """The importers ``--format NAME`` stands for: the one called ``name``, or those whose
+    format code (as ``--list-formats`` shows it) is ``name`` (one code may cover several
+    importers of one tool: asv's results, definitions, machine, publish output); case does not
+    matter. Raises ImportFormatError naming the closest names when there is none."""
     want = _code(name)
     for imp in importers():
         if _code(imp.name) == want:
-            return imp
+            return [imp]
     coded = [imp for imp in importers() if want in {_code(c) for c in imp.formats}]
-    if len(coded) == 1:
-        return coded[0]
-    if len(coded) > 1:
-        raise ImportFormatError(f"format code '{name}' names {', '.join(i.name for i in coded)}; "
-                                f"pass one of those names to `--format`")
+    if coded:
+        return coded
     from difflib import get_close_matches
 
     choices = [i.name for i in importers()] + [c for i in importers() for c in i.formats]
     close = get_close_matches(name, choices, n=3)
     hint = f" did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
     raise ImportFormatError(f"unknown format '{name}';{hint} `benchwh import --list-formats` lists them")
+
+
+def by_name(name: str) -> Importer:
+    """The one importer ``name`` stands for (see ``named``); a code shared by several
+    importers is an error naming them."""
+    found = named(name)
+    if len(found) > 1:
+        raise ImportFormatError(f"format code '{name}' names {', '.join(i.name for i in found)}; "
+                                f"pass one of those names to `--format`")
+    return found[0]
 
 
 @lru_cache(maxsize=1)
@@ -126,10 +135,13 @@ def identify(doc: Any, forced: str | None = None) -> Importer:
     """The one importer for ``doc``. Raises ImportFormatError for unknown or ambiguous
     content (the message names the nearest formats, or the claimants and ``--format``)."""
     if forced:
-        imp = by_name(forced)
-        if not imp.sniff(doc):
+        fitting = [imp for imp in named(forced) if imp.sniff(doc)]
+        if not fitting:
             raise ImportFormatError(f"content does not look like format '{forced}'")
-        return imp
+        if len(fitting) > 1:
+            names = ", ".join(i.name for i in fitting)
+            raise ImportFormatError(f"ambiguous format: '{forced}' fits {names}; pass one of those names to `--format`")
+        return fitting[0]
     found = claimants(doc)
     if len(found) == 1:
         return found[0]

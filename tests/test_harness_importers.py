@@ -19,7 +19,7 @@ from benchwh.errors import ImportFormatError
 from benchwh.import_workers import _read
 from benchwh.legacy_import.convert import NOT_READ, QUARANTINED, SKIPPED, convert_bytes
 from benchwh.legacy_import.decode import JsonLines, LoadgenSummary, decode
-from benchwh.legacy_import.registry import by_name, claimants, nearest
+from benchwh.legacy_import.registry import by_name, claimants, identify, nearest
 
 ROOT = Path(__file__).parent / "fixtures" / "harness"
 MIB = 1024.0 * 1024.0
@@ -348,6 +348,10 @@ def test_format_accepts_names_and_codes_as_listed():
     assert by_name("f06").name == by_name("F6").name
     with pytest.raises(ImportFormatError, match="H02"):
         by_name("H02")  # a code several importers share: the message names them
+    # as --format, a shared code picks, for each file, the one of its importers that fits it
+    for p in (ASV / "results").rglob("*.json"):
+        doc = decode(p.read_bytes(), p.name)
+        assert identify(doc, "H02").name == claimants(doc)[0].name
 
 
 def test_nearest_formats_come_from_shared_keys():
