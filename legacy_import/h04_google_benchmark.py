@@ -93,21 +93,31 @@ class GoogleBenchmarkImporter(Importer):
                 aggregates.setdefault(run_name, {})[str(agg)] = row
             else:
                 groups.setdefault(run_name, []).append((i, row))
-        for run_name, rows in groups.items():
-            first_i, first = rows[0]
-            unit = first.get("time_unit", "ns")
+        order = list(groups) + [n for n in aggregates if n not in groups]
+        for run_name in order:
+            # --benchmark_report_aggregates_only: a run known only by its aggregate rows
+            rows = groups.get(run_name) or []
             aggs = aggregates.get(run_name, {})
-            metrics: dict[str, Any] = {"repetitions": len(rows), "threads": to_int(first.get("threads"))}
+            if rows:
+                first_i, first = rows[0]
+            else:
+                first = next(iter(aggs.values()))
+                first_i = doc["benchmarks"].index(first)
+            unit = first.get("time_unit", "ns")
+            metrics: dict[str, Any] = {"repetitions": len(rows) if rows else to_int(first.get("repetitions")),
+                                       "threads": to_int(first.get("threads"))}
             r = Result(run=run, model_name=None, hardware_type="cpu", benchmark=run_name,
                        benchmark_params=_params(run_name), reported_unit=unit, measured_at=started,
-                       iterations=to_int(first.get("iterations")),
+                       iterations=to_int(first.get("iterations")) if rows else None,
                        provenance=ctx.prov(ptr("benchmarks", first_i)))
             errors = [row.get("error_message") or "error" for _, row in rows if row.get("error_occurred")]
             if errors:
                 r.status, r.error = STATUS_FAILED, errors[0]
             times = [row.get("real_time") for _, row in rows]
             units = {row.get("time_unit", "ns") for _, row in rows}
-            if len(rows) == 1:
+            if not rows:
+                pass  # the aggregates below are all there is
+            elif len(rows) == 1:
                 r.latency_ms_mean = to_ms(first.get("real_time"), unit)
                 metrics["cpu_time_ms"] = to_ms(first.get("cpu_time"), unit)
                 r.throughput_items_per_s = to_float(first.get("items_per_second"))

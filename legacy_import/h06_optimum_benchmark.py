@@ -18,7 +18,7 @@ from typing import Any, Iterator
 from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile, ptr
 from benchwh.legacy_import.harness_common import digest, drop_none, scalar
 from benchwh.normalize import hardware, informative_device_name, mb_to_mib, precision, samples_to_ms, to_float, to_int, to_ms
-from benchwh.records import Record, Result, RunInfo
+from benchwh.records import INFERENCE, TRAINING, Record, Result, RunInfo
 
 _PHASE_KEYS = {"memory", "latency", "throughput", "energy", "efficiency", "measures"}
 _LAT_FIELDS = (("mean", "latency_ms_mean"), ("p50", "latency_ms_p50"), ("p90", "latency_ms_p90"),
@@ -27,10 +27,10 @@ _MEM_EXTRA = ("max_global_vram", "max_process_vram", "max_reserved", "max_alloca
 
 
 def _phase(v: Any) -> bool:
-    # a phase: its latency and memory each null or a {unit, ...} object, at least one of them set
-    if not (isinstance(v, dict) and set(v) <= _PHASE_KEYS and ("latency" in v or "memory" in v)):
+    # a phase: each of its measures null or a {unit, ...} object, at least one of them set
+    if not (isinstance(v, dict) and set(v) <= _PHASE_KEYS and v.keys() & {"latency", "memory", "energy"}):
         return False
-    parts = [v.get("latency"), v.get("memory")]
+    parts = [v.get(k) for k in ("latency", "memory", "energy", "efficiency", "throughput")]
     return (all(p is None or (isinstance(p, dict) and "unit" in p) for p in parts)
             and any(p is not None for p in parts))
 
@@ -71,7 +71,7 @@ def _results(config: dict, report: dict, ctx: ImportContext, base: tuple) -> Ite
         mem = m.get("memory") if isinstance(m.get("memory"), dict) else None
         thr = m.get("throughput") if isinstance(m.get("throughput"), dict) else None
         r = Result(run=run, model_name=str(backend.get("model")), hardware_type=hw, device_name=dev_name,
-                   scenario=phase, batch_size=to_int(shapes.get("batch_size")),
+                   mode=TRAINING if scenario.get("name") == "training" else INFERENCE, scenario=phase, batch_size=to_int(shapes.get("batch_size")),
                    sequence_length=to_int(shapes.get("sequence_length")),
                    precision=precision(backend.get("torch_dtype") or backend.get("dtype")),
                    is_simulated=mock, simulation_reason="device marked mock" if mock else None,

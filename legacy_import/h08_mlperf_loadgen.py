@@ -9,8 +9,10 @@ percentile latency per query. The detail log (``:::MLLOG`` events) carries the t
 (``test_datetime``) and the loadgen version, and holds the same results: with a summary beside
 it, the summary is read (with the detail's time) and the detail is skipped; alone, the detail
 is read. The hardware comes from the system description: the accelerator when the node has
-one, else the host CPU; without it, ``unknown``. Loadgen names no model: a result is the SUT's
-generic benchmark (``benchmark`` = the SUT name).
+one, else the host CPU; without it, ``unknown``. Loadgen names no model: in a submission's
+``results/<system>/<model>/<scenario>/...`` folders the model and the system (its description
+``systems/<system>.json``) come from the folders; elsewhere a result is the SUT's generic
+benchmark (``benchmark`` = the SUT name, no model).
 """
 
 from __future__ import annotations
@@ -71,10 +73,24 @@ def _hardware(sys_doc: dict | None) -> tuple[str, str | None]:
     return "cpu", cpu or None
 
 
-def _system(ctx: ImportContext) -> tuple[str | None, dict | None]:
-    found = ctx.find_up(SYSTEM_FILE)
-    if found and _is_system(found[1]):
-        return found[0], found[1]
+def _layout(ctx: ImportContext, scenario: Any) -> tuple[str | None, str | None]:
+    """(system, model) when the file sits in a submission's
+    ``results/<system>/<model>/<scenario>/...`` folders; (None, None) otherwise."""
+    parts = (ctx.abs_path or ctx.rel_path).replace("\\", "/").split("/")[:-1]
+    for i in range(len(parts) - 4, -1, -1):
+        if parts[i] == "results" and parts[i + 3].lower() == str(scenario).lower():
+            return parts[i + 1], parts[i + 2]
+    return None, None
+
+
+def _system(ctx: ImportContext, system: str | None) -> tuple[str | None, dict | None]:
+    """The system description: ``system_meta.json`` beside or above the logs, else a
+    submission's ``systems/<system>.json``."""
+    names = [SYSTEM_FILE] + ([f"systems/{system}.json"] if system else [])
+    for name in names:
+        found = ctx.find_up(name)
+        if found and _is_system(found[1]):
+            return found[0], found[1]
     return None, None
 
 
@@ -85,12 +101,14 @@ def _beside(ctx: ImportContext, name: str):
     return None
 
 
-def _result(ctx, *, sut, scenario, mode, validity, stats, headline, when, version, sys_doc, sys_file, extra, key):
+def _result(ctx, *, sut, scenario, mode, validity, stats, headline, when, version, extra, key):
+    system, model = _layout(ctx, scenario)
+    sys_file, sys_doc = _system(ctx, system)
     hw, device = _hardware(sys_doc)
     run = RunInfo(origin="mlperf-loadgen", started_at=when, run_key=key,
                   library_versions=drop_none({"loadgen": version}),
                   metadata=drop_none({"system_description": sys_doc, "system_description_file": sys_file}))
-    r = Result(run=run, model_name=None, hardware_type=hw, device_name=device, scenario=scenario,
+    r = Result(run=run, model_name=model, hardware_type=hw, device_name=device, scenario=scenario,
                benchmark=sut, benchmark_params=drop_none({"mode": mode}) or None, measured_at=when,
                provenance=ctx.prov(None))
     metrics: dict[str, Any] = {"result_validity": validity, **extra}
@@ -152,7 +170,6 @@ class LoadgenSummaryImporter(Importer):
         if detail and isinstance(detail[1], LoadgenDetail):
             when = parse_time(detail[1].value("test_datetime"))
             version = detail[1].value("loadgen_version")
-        sys_file, sys_doc = _system(ctx)
         extra = drop_none({
             "tokens_per_second": doc.get("Tokens per second") or doc.get("Tokens per second (inferred)"),
             "test_parameters": params or None,
@@ -161,8 +178,8 @@ class LoadgenSummaryImporter(Importer):
         })
         sut = doc.get("SUT name")
         yield _result(ctx, sut=sut, scenario=scenario, mode=doc.get("Mode"), validity=doc.get("Result is"),
-                      stats=stats, headline=(hkey, hval), when=when, version=version, sys_doc=sys_doc,
-                      sys_file=sys_file, extra=extra, key=digest([sut, scenario, stats, params, hval]))
+                      stats=stats, headline=(hkey, hval), when=when, version=version,
+                      extra=extra, key=digest([sut, scenario, stats, params, hval]))
 
 
 class LoadgenDetailImporter(Importer):
@@ -194,7 +211,6 @@ class LoadgenDetailImporter(Importer):
             hkey, hval = _HEADLINE[scenario], stats.get(pct)
         else:
             hkey, hval = None, None
-        sys_file, sys_doc = _system(ctx)
         sut = doc.value("sut_name")
         when = parse_time(doc.value("test_datetime"))
         used = {"result_samples_per_second", "result_completed_samples_per_sec", "result_validity",
@@ -207,7 +223,7 @@ class LoadgenDetailImporter(Importer):
                 others[k[:-3] + "_ms" if k.endswith("_ns") else k] = to_ms(v, "ns") if k.endswith("_ns") else v
         yield _result(ctx, sut=sut, scenario=scenario, mode=doc.value("effective_test_mode"),
                       validity=doc.value("result_validity"), stats=stats, headline=(hkey, hval), when=when,
-                      version=doc.value("loadgen_version"), sys_doc=sys_doc, sys_file=sys_file,
+                      version=doc.value("loadgen_version"),
                       extra=drop_none({"tokens_per_second": doc.value("result_tokens_per_second"),
                                        "other_results": others or None}),
                       key=digest([sut, scenario, str(when)]))

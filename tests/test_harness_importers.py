@@ -360,3 +360,28 @@ def test_nearest_formats_come_from_shared_keys():
     doc["version"] = 7  # no longer pyperf: unknown, but like it
     assert claimants(doc) == [] and nearest(doc)[0] == "pyperf"
     assert nearest({"timestamp": 1, "zebra": 2}) == []
+
+
+def test_mlperf_submission_layout_gives_model_and_system(tmp_path):
+    src = ML / "offline_run"
+    run = tmp_path / "sub" / "results" / "h100box" / "bert-99" / "offline" / "performance" / "run_1"
+    run.mkdir(parents=True)
+    shutil.copy(src / "mlperf_log_summary.txt", run)
+    (tmp_path / "sub" / "systems").mkdir()
+    shutil.copy(src / "system_meta.json", tmp_path / "sub" / "systems" / "h100box.json")
+    (r,) = convert(run / "mlperf_log_summary.txt", root=tmp_path / "sub").records
+    system = json.loads((src / "system_meta.json").read_text())
+    assert r.model_name == "bert-99" and r.device_name == system["accelerator_model_name"]
+    assert r.run.metadata["system_description_file"] == "systems/h100box.json"
+
+
+def test_google_benchmark_aggregates_only_still_gives_the_run(tmp_path):
+    doc = json.loads((ROOT / "google-benchmark" / "sort_sleep" / "gbench.json").read_text())
+    doc["benchmarks"] = [b for b in doc["benchmarks"] if b["run_type"] == "aggregate"]
+    path = tmp_path / "agg.json"
+    path.write_text(json.dumps(doc))
+    out = convert(path)
+    mean = next(b for b in doc["benchmarks"] if b.get("aggregate_name") == "mean")
+    (r,) = [r for r in out.records if r.benchmark == mean["run_name"]]
+    assert close(r.latency_ms_mean, mean["real_time"] * {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[mean["time_unit"]])
+    assert r.latency_samples_ms is None
