@@ -332,12 +332,13 @@ def mb_to_mib(x: Any) -> float | None:
     return None if v is None else v * 1e6 / (1024.0 * 1024.0)
 
 
-_STAMP_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})$")
+_STAMP_RE = re.compile(r"^(\d{4})/?(\d{2})/?(\d{2})-(\d{2}):?(\d{2}):?(\d{2})$")
 
 
 def parse_stamp(value: Any) -> datetime | None:
-    """``YYYYMMDD-HHMMSS`` (vLLM's result ``date``, local time as recorded) -> naive datetime;
-    anything else goes through ``parse_time``."""
+    """``YYYYMMDD-HHMMSS`` (vLLM's result ``date``) or ``YYYY/MM/DD-HH:MM:SS`` (older Google
+    Benchmark contexts), local time as recorded -> naive datetime; anything else goes through
+    ``parse_time``."""
     if isinstance(value, str):
         m = _STAMP_RE.match(value.strip())
         if m:

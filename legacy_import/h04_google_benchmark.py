@@ -18,12 +18,13 @@ from typing import Any, Iterator
 
 from benchwh.legacy_import.base import ImportContext, Importer, ptr
 from benchwh.legacy_import.harness_common import drop_none
-from benchwh.normalize import is_number, parse_time, samples_to_ms, to_float, to_int, to_ms
+from benchwh.normalize import bytes_to_mib, is_number, parse_stamp, samples_to_ms, to_float, to_int, to_ms
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo
 
 _ROW_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
              "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
-             "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "label"}
+             "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "label", "skipped",
+             "skip_message", "max_bytes_used"}
 
 
 _OLD_AGG = re.compile(r"_(mean|median|stddev|cv|BigO|RMS)$")
@@ -67,7 +68,7 @@ class GoogleBenchmarkImporter(Importer):
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
         c = doc["context"]
-        started = parse_time(c.get("date"))
+        started = parse_stamp(c.get("date"))
         run = RunInfo(origin="google-benchmark", started_at=started, run_key=c.get("executable"),
                       host=c.get("host_name"), library_versions=drop_none({"benchmark_build": c.get("library_build_type")}),
                       metadata=c)
@@ -113,6 +114,11 @@ class GoogleBenchmarkImporter(Importer):
             errors = [row.get("error_message") or "error" for _, row in rows if row.get("error_occurred")]
             if errors:
                 r.status, r.error = STATUS_FAILED, errors[0]
+            elif rows and all(row.get("skipped") for _, row in rows):
+                r.status, r.error = "skipped", first.get("skip_message")
+            peaks = [row["max_bytes_used"] for _, row in rows if is_number(row.get("max_bytes_used"))]
+            if peaks:  # a MemoryManager's peak heap, bytes
+                r.memory_peak_mb = bytes_to_mib(max(peaks))
             times = [row.get("real_time") for _, row in rows]
             units = {row.get("time_unit", "ns") for _, row in rows}
             if not rows:
