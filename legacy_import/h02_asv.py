@@ -88,7 +88,7 @@ class AsvResultsImporter(Importer):
                                 "durations": doc.get("durations") or None,
                                 "benchmarks_file": found[0]}),
         )
-        device = machine.get("cpu") or None
+        device = machine.get("cpu") or env.get("cpu") or None  # the file's params copy machine.json
         for name, row in doc["results"].items():
             if not isinstance(row, list):
                 raise Quarantine(f"asv result {name!r} is not a row of result_columns")
