@@ -16,6 +16,7 @@ from typing import Any
 
 from benchwh.errors import ImportFormatError
 from benchwh.legacy_import.base import ImportContext, Quarantine, SkipFile
+from benchwh.legacy_import.decode import NotReadable, decode
 from benchwh.legacy_import.registry import identify
 from benchwh.normalize import time_from_path
 from benchwh.records import Record
@@ -84,7 +85,6 @@ def convert_bytes(data: bytes, rel_path: str, forced: str | None = None,
     in the name or folders is looked for, so that a file's time does not depend on which folder
     the import started from; ``abs_path`` and ``reader`` let an importer read the files beside
     it (``ImportContext.find_up``)."""
-    from benchwh.legacy_import.decode import NotReadable, decode
 
     digest = sha256 or hashlib.sha256(data).hexdigest()
     out = FileOutcome(rel_path=rel_path, sha256=digest, size=len(data), status=IMPORTED)
