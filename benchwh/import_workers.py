@@ -82,7 +82,8 @@ def convert_chunk(items: list[Item], forced: str | None,
             converted.append(None)
             continue
         with unit_values() as with_units:
-            out = convert_bytes(data, rel, forced, sha256=digest, time_path=path, source_tz=source_tz)
+            out = convert_bytes(data, rel, forced, sha256=digest, time_path=path, source_tz=source_tz,
+                                abs_path=path, reader=_read)
         records, refused = refusals(out.records)
         status, reason = out.status, out.reason
         if with_units and status != QUARANTINED:
@@ -195,6 +196,15 @@ def read_source(path: str, max_bytes: int) -> "tuple[bytes | None, str | None, s
         return None, QUARANTINED, (f"file grew past the {max_bytes:,}-byte limit while it was read "
                                    "(raise it with --max-file-size)")
     return (parts[0] if len(parts) == 1 else b"".join(parts)), None, None
+
+
+def _read(path: str) -> bytes:
+    """A neighbour file's bytes for ``ImportContext.find_up``, through the same guarded read
+    (regular files only, the default size limit); OSError with the reason otherwise."""
+    data, _status, reason = read_source(path, parse_size(None))
+    if data is None:
+        raise OSError(reason)
+    return data
 
 
 def safe_name(rel_path: str) -> str:

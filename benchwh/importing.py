@@ -29,7 +29,7 @@ from benchwh.errors import BenchwhError
 from benchwh.import_workers import (
     CHUNK_FILES, GC_THRESHOLD, POOL_MIN_FILES, SourceFile, converted, default_jobs, read_chunks, start_pool,
 )
-from benchwh.legacy_import.convert import DUPLICATE, IMPORTED, QUARANTINED, SKIPPED
+from benchwh.legacy_import.convert import DUPLICATE, IMPORTED, NOT_READ, QUARANTINED, SKIPPED
 
 # One batch = one transaction. DuckDB's cost per row falls with the rows per commit (measured
 # here: ~11 us/result row at 3,500 rows, ~6 at 35,000); the records bound keeps memory small.
@@ -37,9 +37,13 @@ BATCH_FILES = int(os.environ.get("BENCHWH_IMPORT_BATCH_FILES", "10000"))
 BATCH_RECORDS = int(os.environ.get("BENCHWH_IMPORT_BATCH_RECORDS", "100000"))
 
 
-def discover(paths: Iterable[str | Path]) -> list[SourceFile]:
-    """Files to import: each file as given, each folder's ``*.json`` recursively (symlinked
-    folders are not followed), sorted by path relative to the folder."""
+def discover(paths: Iterable[str | Path], not_read: list[SourceFile] | None = None) -> list[SourceFile]:
+    """Files to import: each file as given, each folder's readable files (``.json``, ``.jsonl``,
+    ``.json.gz``, ``.txt``...: ``decode.readable``) recursively (symlinked folders are not
+    followed), sorted by path relative to the folder. Every other file found is appended to
+    ``not_read`` (when given), so that each file under the paths is accounted for."""
+    from benchwh.legacy_import.decode import readable
+
     found: list[SourceFile] = []
     for raw in paths:
         p = Path(raw).expanduser()
@@ -47,22 +51,36 @@ def discover(paths: Iterable[str | Path]) -> list[SourceFile]:
             raise BenchwhError(f"{raw}: no such file or folder")
         p = p.resolve()
         if p.is_file():
-            found.append(SourceFile(str(p), p.name))
+            if readable(p.name) or p.suffix.lower() not in _NOT_DATA:
+                found.append(SourceFile(str(p), p.name))
+            elif not_read is not None:
+                not_read.append(SourceFile(str(p), p.name))
             continue
         files: list[SourceFile] = []
-        _walk(str(p), "", files)
+        skipped: list[SourceFile] = []
+        _walk(str(p), "", files, skipped, readable)
         files.sort(key=lambda f: f.rel_path)
         found.extend(files)
+        if not_read is not None:
+            not_read.extend(sorted(skipped, key=lambda f: f.rel_path))
     return found
 
 
-def _walk(folder: str, rel: str, out: list[SourceFile]) -> None:
-    """Append the ``*.json`` files under ``folder`` (``rel``: its path from the import root, with
-    a trailing '/'): what ``os.walk`` lists, without its per-folder ``lstat``."""
+# A file given by name is read whatever its name (the user asked for it), except these, which
+# hold no document.
+_NOT_DATA = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".pdf", ".zip", ".whl", ".so", ".pyc"})
+
+
+def _walk(folder: str, rel: str, out: list[SourceFile], skipped: list[SourceFile], readable) -> None:
+    """Append the readable files under ``folder`` to ``out`` and every other file to ``skipped``
+    (``rel``: its path from the import root, with a trailing '/'): what ``os.walk`` lists,
+    without its per-folder ``lstat``. An unreadable folder is listed in ``skipped`` too."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
-        return  # an unreadable folder is skipped, as os.walk does
+        if rel:
+            skipped.append(SourceFile(folder, rel.rstrip("/") + "/"))
+        return
     for e in entries:
         try:
             is_dir = e.is_dir()
@@ -70,9 +88,11 @@ def _walk(folder: str, rel: str, out: list[SourceFile]) -> None:
             is_dir = False
         if is_dir:
             if not e.is_symlink():
-                _walk(e.path, f"{rel}{e.name}/", out)
-        elif e.name.lower().endswith(".json"):
+                _walk(e.path, f"{rel}{e.name}/", out, skipped, readable)
+        elif readable(e.name):
             out.append(SourceFile(e.path, rel + e.name))
+        else:
+            skipped.append(SourceFile(e.path, rel + e.name))
 
 
 @dataclass
@@ -92,6 +112,8 @@ class ImportReport:
     by_format: dict[str, FormatSummary] = field(default_factory=lambda: defaultdict(FormatSummary))
     added: Counter = field(default_factory=Counter)  # rows added per table
     dry_run: bool = False
+    not_read: Counter = field(default_factory=Counter)  # files no importer reads, by extension
+    statuses: Counter = field(default_factory=Counter)  # files per outcome (already imported apart)
 
     @property
     def quarantined(self) -> int:
@@ -103,7 +125,18 @@ class ImportReport:
             "files": self.files,
             "summary": {k: vars(v) for k, v in sorted(self.by_format.items())},
             "added": dict(self.added),
+            "not_read": dict(sorted(self.not_read.items())),
+            "outcomes": dict(sorted(self.statuses.items())),
         }
+
+    def note_not_read(self, rel_path: str, reason: str) -> None:
+        from benchwh.legacy_import.decode import suffix
+
+        self.not_read[suffix(rel_path)] += 1
+        self.statuses[NOT_READ] += 1
+        self.files.append({"path": rel_path, "status": NOT_READ, "format": None, "results": 0,
+                           "compat": 0, "tests": 0, "converted": {"results": 0, "compat": 0, "tests": 0},
+                           "reason": reason})
 
 
 @dataclass(slots=True)
@@ -146,12 +179,12 @@ def run_import(
     evidence does not settle; without it such times are kept as written, marked ``unknown``.
     """
     from benchwh.import_workers import parse_size
-    from benchwh.legacy_import.registry import by_name
+    from benchwh.legacy_import.registry import named
 
     batch_files = batch_files or BATCH_FILES
     batch_records = batch_records or BATCH_RECORDS
     if forced:
-        by_name(forced)  # an unknown name is the user's error, not the files'
+        named(forced)  # an unknown name is the user's error, not the files'
     max_bytes = parse_size(max_file_size)
     if source_tz is not None:
         from benchwh.legacy_import.convert import source_zone
@@ -160,7 +193,8 @@ def run_import(
             source_zone(source_tz)
         except ValueError as e:
             raise BenchwhError(f"--source-tz: {e}") from None
-    files = discover(paths)
+    not_read: list[SourceFile] = []
+    files = discover(paths, not_read)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if len(files) < POOL_MIN_FILES:
         jobs = 1
@@ -174,6 +208,9 @@ def run_import(
         gc.set_threshold(*old_gc)
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+    for sf in not_read:
+        report.note_not_read(sf.rel_path, "no importer reads this kind of file"
+                             if not sf.rel_path.endswith("/") else "folder cannot be listed")
     return report
 
 
@@ -187,6 +224,8 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
     threads = (os.cpu_count() or 1) - jobs if pool is not None else None
     with open_warehouse(db) as con, import_settings(con, threads):
         known = done_digests(con, (IMPORTED, SKIPPED))
+        in_ledger = frozenset(known)  # "already imported" means these, not a twin in this run
+        first_path: dict[str, str] = {}
         pending: list[FileDone] = []
         tables: list[dict] = []
         n_records = 0
@@ -205,7 +244,7 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                 stats = append_in_transaction(c, batch, when)
                 ledger = Batch()
                 for o in pending:
-                    if o.status == DUPLICATE:
+                    if o.status in (DUPLICATE, NOT_READ):
                         continue
                     per = stats.per_file.get(o.sha256, {}) if o.status == IMPORTED else {}
                     ledger.ledger(LedgerRow(
@@ -237,8 +276,11 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                         chunk_tables = {}
                     else:
                         o = FileDone(rel, digest, size, status, fmt, version, reason, counts, n, lid)
+                    if o.status == DUPLICATE and digest not in in_ledger:
+                        o.reason = f"same content as {first_path.get(digest, 'another file')} in this import"
                     if o.status in (IMPORTED, SKIPPED):
                         known.add(digest)
+                        first_path.setdefault(digest, rel)
                     pending.append(o)
                     n_records += o.records
                     done += 1
@@ -253,6 +295,16 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
 def _account(report: ImportReport, o: FileDone, added: tuple[int, int, int]) -> None:
     """Add one written file to the report: ``added`` = (results, compat, tests) rows it added;
     ``converted`` = records its content held (the rest were already in the warehouse)."""
+    if o.status == NOT_READ:
+        report.note_not_read(o.rel_path, o.reason or "no importer reads this kind of file")
+        return
+    if o.status == DUPLICATE:
+        report.statuses["already imported" if (o.reason or "").startswith("same content already")
+                        else "same content as another file"] += 1
+    elif o.status == IMPORTED and o.converted != (0, 0, 0) and sum(added) == 0:
+        report.statuses["imported (nothing new)"] += 1
+    else:
+        report.statuses[o.status] += 1
     fmt = o.format or ("(duplicate)" if o.status == DUPLICATE else "(unknown)")
     s = report.by_format[fmt]
     s.files += 1

@@ -480,3 +480,53 @@ def device(spelling: Any) -> tuple[str | None, str | None, bool]:
     if hw is None:
         return None, text or None, mock
     return hw, informative_device_name(text, hw), mock
+# --- harness units (benchmark tools' own spellings) -----------------------------------
+
+_TIME_UNIT_MS = {
+    "s": 1000.0, "sec": 1000.0, "second": 1000.0, "seconds": 1000.0,
+    "ms": 1.0, "millisecond": 1.0, "milliseconds": 1.0,
+    "us": 1e-3, "µs": 1e-3, "microsecond": 1e-3, "microseconds": 1e-3,
+    "ns": 1e-6, "nanosecond": 1e-6, "nanoseconds": 1e-6,
+}
+
+
+def time_unit_ms(unit: Any) -> float | None:
+    """Milliseconds in one ``unit`` (``s``, ``ms``, ``us``, ``ns`` and their long spellings),
+    None for anything that is not a time unit."""
+    if not isinstance(unit, str):
+        return None
+    return _TIME_UNIT_MS.get(unit.strip().lower())
+
+
+def to_ms(x: Any, unit: Any) -> float | None:
+    """A time in ``unit`` -> ms; None when the value is missing or the unit is not a time."""
+    v, f = to_float(x), time_unit_ms(unit)
+    return None if v is None or f is None else v * f
+
+
+def samples_to_ms(values: Any, unit: Any) -> list[float] | None:
+    f = time_unit_ms(unit)
+    return None if f is None else _samples(values, f)
+
+
+def mb_to_mib(x: Any) -> float | None:
+    """Decimal megabytes (10^6 bytes, as optimum-benchmark and MLPerf write "MB") -> MiB."""
+    v = to_float(x)
+    return None if v is None else v * 1e6 / (1024.0 * 1024.0)
+
+
+_STAMP_RE = re.compile(r"^(\d{4})/?(\d{2})/?(\d{2})-(\d{2}):?(\d{2}):?(\d{2})$")
+
+
+def parse_stamp(value: Any) -> datetime | None:
+    """``YYYYMMDD-HHMMSS`` (vLLM's result ``date``) or ``YYYY/MM/DD-HH:MM:SS`` (older Google
+    Benchmark contexts), local time as recorded -> naive datetime; anything else goes through
+    ``parse_time``."""
+    if isinstance(value, str):
+        m = _STAMP_RE.match(value.strip())
+        if m:
+            try:
+                return datetime(*map(int, m.groups()))
+            except ValueError:
+                return None
+    return parse_time(value)

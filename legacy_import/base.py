@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Iterator
+from functools import lru_cache
+from typing import Any, Callable, ClassVar, Iterator
 
 from benchwh.normalize import time_from_path
 from benchwh.records import Provenance, Record
@@ -28,6 +30,8 @@ class ImportContext:
     rel_path: str  # path relative to the import root, '/' separated
     sha256: str
     path_time: datetime | None = None  # time in the file's name or folder, if any
+    abs_path: str | None = None  # where the file is, when it is a file (for ``find_up``)
+    reader: Callable[[str], bytes] | None = None  # the import's raw read (default: a plain read)
 
     @classmethod
     def for_path(cls, rel_path: str, sha256: str) -> "ImportContext":
@@ -35,6 +39,32 @@ class ImportContext:
 
     def prov(self, pointer: str | None = None) -> Provenance:
         return Provenance(source_file=self.rel_path, source_sha256=self.sha256, source_pointer=pointer)
+
+    def find_up(self, name: str) -> tuple[str, Any] | None:
+        """The nearest file called ``name`` in this file's folder or a folder above it, up to the
+        import root (never outside what the user gave): ``(its path relative to the root,
+        its decoded document)``, or None when there is none. Read through the import's raw
+        read and the same ``decode`` step as every file; a neighbour that cannot be decoded
+        raises Quarantine naming it."""
+        if not self.abs_path:
+            return None
+        folder = os.path.dirname(self.abs_path)
+        rel_parts = self.rel_path.split("/")[:-1]
+        while True:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                rel = "/".join([*rel_parts, name])
+                try:
+                    st = os.stat(candidate)
+                    return rel, _neighbour(candidate, st.st_mtime_ns, st.st_size, self.reader)
+                except Quarantine as e:
+                    raise Quarantine(f"{rel} (read with this file): {e}") from None
+                except OSError as e:
+                    raise Quarantine(f"{rel} (read with this file): cannot read: {e.strerror}") from None
+            if not rel_parts:
+                return None
+            rel_parts.pop()
+            folder = os.path.dirname(folder)
 
 
 class Importer:
@@ -65,6 +95,19 @@ class Importer:
 
     def __repr__(self) -> str:
         return f"<importer {self.name} ({', '.join(self.formats)})>"
+
+
+def _plain_read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+@lru_cache(maxsize=64)
+def _neighbour(path: str, _mtime_ns: int, _size: int, reader: Callable[[str], bytes] | None) -> Any:
+    # One read per neighbour and version: a results folder holds many files reading the same one.
+    from benchwh.legacy_import.decode import decode
+
+    return decode((reader or _plain_read)(path), os.path.basename(path))
 
 
 def ptr(*parts: Any) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from benchwh.errors import ImportFormatError
 from benchwh.legacy_import.base import ImportContext, Quarantine, SkipFile
+from benchwh.legacy_import.decode import NotReadable, decode
 from benchwh.legacy_import.registry import identify
 from benchwh import normalize as nz
 from benchwh.normalize import time_from_path
@@ -27,6 +28,7 @@ IMPORTED = "imported"
 SKIPPED = "skipped"
 QUARANTINED = "quarantined"
 DUPLICATE = "duplicate"
+NOT_READ = "not read"  # no importer reads this kind of file: counted by extension, never in the ledger
 
 
 @dataclass(slots=True)
@@ -164,24 +166,28 @@ def _stamp_sources(records: list[Record], sha256: str) -> None:
 
 def convert_bytes(data: bytes, rel_path: str, forced: str | None = None,
                   sha256: str | None = None, time_path: str | None = None,
-                  source_tz: str | None = None) -> FileOutcome:
+                  source_tz: str | None = None, abs_path: str | None = None, reader=None) -> FileOutcome:
     """Identify and convert one file's content. Never raises for bad content: the outcome
-    says skipped or quarantined with a reason. ``rel_path`` is the provenance path;
-    ``time_path`` (default: rel_path) is where a time in the name or folders is looked for,
-    so that a file's time does not depend on which folder the import started from.
-    ``source_tz``: the zone of naive times the file's own evidence does not settle."""
+    says skipped, quarantined or not read with a reason. ``rel_path`` is the provenance path
+    (its name says how to decode the bytes); ``time_path`` (default: rel_path) is where a time
+    in the name or folders is looked for, so that a file's time does not depend on which folder
+    the import started from; ``source_tz``: the zone of naive times the file's own evidence
+    does not settle; ``abs_path`` and ``reader`` let an importer read the files beside it
+    (``ImportContext.find_up``)."""
     digest = sha256 or hashlib.sha256(data).hexdigest()
     out = FileOutcome(rel_path=rel_path, sha256=digest, size=len(data), status=IMPORTED)
     try:
-        doc = parse_json(data)
+        doc = decode(data, rel_path)
         imp = identify(doc, forced)
         out.format, out.parser_version = imp.name, imp.parser_version
         tpath = rel_path if time_path is None else time_path
-        ctx = ImportContext(rel_path, digest, path_time(tpath))
+        ctx = ImportContext(rel_path, digest, path_time(tpath), abs_path=abs_path, reader=reader)
         out.records = list(imp.convert(doc, ctx))
         if not imp.own_clock:
             apply_clock(out.records, doc, ctx.path_time, _path_naive(tpath), source_tz)
             _stamp_sources(out.records, digest)
+    except NotReadable as e:
+        out.status, out.reason, out.records = NOT_READ, str(e), []
     except SkipFile as e:
         out.status, out.reason, out.records = SKIPPED, str(e), []
     except (Quarantine, ImportFormatError) as e:

@@ -1,5 +1,5 @@
-"""Registry of importers: discovers every ``fNN_*`` module's ``IMPORTERS`` and identifies a
-document by content."""
+"""Registry of importers: discovers every ``fNN_*`` (legacy formats) and ``hNN_*`` (benchmark
+harnesses) module's ``IMPORTERS`` and identifies a document by content."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from benchwh.legacy_import.base import Importer
 
 @lru_cache(maxsize=1)
 def importers() -> tuple[Importer, ...]:
-    """All importers, in module order (f01, f02, ...). Each module exposes ``IMPORTERS``."""
+    """All importers, in module order (f01, f02, ..., h01, ...). Each module exposes ``IMPORTERS``."""
     import benchwh.legacy_import as pkg
 
     found: list[Importer] = []
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if not (info.name.startswith("f") and info.name[1:3].isdigit()):
+        if not (info.name[:1] in ("f", "h") and info.name[1:3].isdigit()):
             continue
         mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
         found.extend(getattr(mod, "IMPORTERS", ()))
@@ -30,15 +30,42 @@ def importers() -> tuple[Importer, ...]:
     return tuple(found)
 
 
-def by_name(name: str) -> Importer:
+def _code(text: str) -> str:
+    # "F06" and "f6" are the code "F6"; names compare case-insensitively
+    t = text.strip().lower()
+    if len(t) > 1 and t[0].isalpha() and t[1:].isdigit():
+        return t[0] + str(int(t[1:]))
+    return t
+
+
+def named(name: str) -> list[Importer]:
+    """The importers ``--format NAME`` stands for: the one called ``name``, or those whose
+    format code (as ``--list-formats`` shows it) is ``name`` (one code may cover several
+    importers of one tool: asv's results, definitions, machine, publish output); case does not
+    matter. Raises ImportFormatError naming the closest names when there is none."""
+    want = _code(name)
     for imp in importers():
-        if imp.name == name:
-            return imp
+        if _code(imp.name) == want:
+            return [imp]
+    coded = [imp for imp in importers() if want in {_code(c) for c in imp.formats}]
+    if coded:
+        return coded
     from difflib import get_close_matches
 
-    close = get_close_matches(name, [i.name for i in importers()], n=3)
+    choices = [i.name for i in importers()] + [c for i in importers() for c in i.formats]
+    close = get_close_matches(name, choices, n=3)
     hint = f" did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
     raise ImportFormatError(f"unknown format '{name}';{hint} `benchwh import --list-formats` lists them")
+
+
+def by_name(name: str) -> Importer:
+    """The one importer ``name`` stands for (see ``named``); a code shared by several
+    importers is an error naming them."""
+    found = named(name)
+    if len(found) > 1:
+        raise ImportFormatError(f"format code '{name}' names {', '.join(i.name for i in found)}; "
+                                f"pass one of those names to `--format`")
+    return found[0]
 
 
 @lru_cache(maxsize=1)
@@ -74,33 +101,55 @@ def claimants_unfiltered(doc: Any) -> list[Importer]:
     return [imp for imp in importers() if not imp.fallback and imp.sniff(doc)] or _fallbacks(doc)
 
 
+def _doc_keys(doc: Any) -> set[str]:
+    """The key names a document shows: its top-level keys and those one level down (the keys
+    of its object values, of the objects in its lists), for an object, the first objects of a
+    list or of a JSON Lines file."""
+    from benchwh.legacy_import.decode import JsonLines
+
+    if isinstance(doc, JsonLines):
+        doc = doc.docs[:3]
+    objs = [doc] if isinstance(doc, dict) else [d for d in doc[:3] if isinstance(d, dict)] if isinstance(doc, list) else []
+    keys: set[str] = set()
+    for obj in objs:
+        keys.update(map(str, obj))
+        for v in list(obj.values())[:50]:
+            if isinstance(v, dict):
+                keys.update(map(str, list(v)[:50]))
+            elif isinstance(v, list) and v and isinstance(v[0], dict):
+                keys.update(map(str, list(v[0])[:50]))
+    return keys
+
+
 def nearest(doc: Any, n: int = 3) -> list[str]:
-    """Names of the formats whose typical keys overlap most with the document's keys."""
-    if isinstance(doc, dict):
-        keys = set(doc)
-    elif isinstance(doc, list) and doc and isinstance(doc[0], dict):
-        keys = set(doc[0])
-    else:
-        keys = set()
+    """Names of the formats whose typical keys the document shares most: scored by the share
+    of the format's typical keys the document has, counting only formats with at least two of
+    them in common (one shared generic key such as ``timestamp`` is no likeness)."""
+    keys = _doc_keys(doc)
+    if not keys:
+        return []
     scored = []
     for imp in importers():
         if not imp.keys:
             continue
         inter = len(keys & imp.keys)
-        if inter:
-            scored.append((inter / len(keys | imp.keys), imp.name))
-    scored.sort(reverse=True)
-    return [name for _, name in scored[:n]]
+        if inter >= 2:
+            scored.append((inter / len(imp.keys), inter, imp.name))
+    scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    return [name for _, _, name in scored[:n]]
 
 
 def identify(doc: Any, forced: str | None = None) -> Importer:
     """The one importer for ``doc``. Raises ImportFormatError for unknown or ambiguous
     content (the message names the nearest formats, or the claimants and ``--format``)."""
     if forced:
-        imp = by_name(forced)
-        if not imp.sniff(doc):
+        fitting = [imp for imp in named(forced) if imp.sniff(doc)]
+        if not fitting:
             raise ImportFormatError(f"content does not look like format '{forced}'")
-        return imp
+        if len(fitting) > 1:
+            names = ", ".join(i.name for i in fitting)
+            raise ImportFormatError(f"ambiguous format: '{forced}' fits {names}; pass one of those names to `--format`")
+        return fitting[0]
     found = claimants(doc)
     if len(found) == 1:
         return found[0]

@@ -127,8 +127,13 @@ def test_corpus_import_is_faithful_and_idempotent(tmp_path, warehouse_db, cli, c
     report = tmp_path / "r.json"
     res = cli("import", str(corpus), "--db", warehouse_db, "--report", str(report))
     assert res.code == 0, res.stderr
-    files = json.loads(report.read_text())["files"]
+    rep = json.loads(report.read_text())
+    files = [f for f in rep["files"] if f["status"] != "not read"]
     assert len(files) == 105
+    # every other file under the corpus is accounted for: counted by extension, listed
+    others = sorted(str(p.relative_to(corpus)) for p in corpus.rglob("*") if p.is_file() and p.suffix != ".json")
+    assert sorted(f["path"] for f in rep["files"] if f["status"] == "not read") == others
+    assert sum(rep["not_read"].values()) == len(others)
     status = {f["path"]: f["status"] for f in files}
     quarantined = sorted(p for p, s in status.items() if s == "quarantined")
     assert quarantined == [

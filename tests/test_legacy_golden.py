@@ -84,7 +84,9 @@ def test_fixture_claimed_by_exactly_its_importer(path: Path) -> None:
 
 def test_every_importer_has_a_fixture() -> None:
     have = {p.parent.name for p in _cases()}
-    missing = [i.name for i in importers() if i.name not in have]
+    # the benchmark-harness importers (hNN modules) have theirs in test_harness_golden.py
+    legacy = [i for i in importers() if not type(i).__module__.rsplit(".", 1)[-1].startswith("h")]
+    missing = [i.name for i in legacy if i.name not in have]
     assert not missing, f"importers without golden fixtures: {missing}"
 
 

@@ -14,7 +14,7 @@ from benchwh.cli.common import DataPathOpt, DbOpt, location, out, say
 
 
 def import_(
-    paths: Annotated[Optional[List[str]], typer.Argument(help="JSON files or folders (searched recursively for *.json).", show_default=False)] = None,
+    paths: Annotated[Optional[List[str]], typer.Argument(help="Result files or folders (searched recursively; files no importer reads are counted as not read).", show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")] = False,
     fmt: Annotated[Optional[str], typer.Option("--format", help="Force this importer (see --list-formats).", show_default=False)] = None,
     report_file: Annotated[Optional[Path], typer.Option("--report", help="Write a per-file JSON report here.", show_default=False)] = None,
@@ -28,10 +28,12 @@ def import_(
     db: DbOpt = None,
     data_path: DataPathOpt = None,
 ) -> None:
-    """Import legacy benchmark JSON files: every format recognised by content, idempotently.
+    """Import benchmark result files (legacy JSON and benchmark-harness output): every format
+    recognised by content, idempotently.
 
     Unknown or malformed files are quarantined with a reason (not fatal); files already
-    imported are recognised by content hash and add nothing.
+    imported are recognised by content hash and add nothing; files no importer reads are
+    counted as not read.
     """
     if list_formats:
         from benchwh.legacy_import.registry import importers
@@ -85,10 +87,29 @@ def _print_summary(report) -> None:
     verb = "would add" if report.dry_run else "added"
     out(f"{verb} {report.added.get('results', 0)} results, {report.added.get('compatibility', 0)} "
         f"compatibility facts, {report.added.get('test_results', 0)} test outcomes"
-        + (" (nothing new: already imported)" if added == 0 and not report.dry_run else ""))
+        + _nothing_new(report, added))
+    if report.statuses:
+        out("files: " + ", ".join(f"{n} {what}" for what, n in sorted(report.statuses.items())))
+    if report.not_read:
+        out(f"not read: {sum(report.not_read.values())} file(s) no importer reads ("
+            + ", ".join(f"{ext} {n}" for ext, n in sorted(report.not_read.items()))
+            + "); --report lists them")
     for f in report.files:
         if f["status"] == "quarantined":
             say(f"quarantined: {f['path']}: {f['reason']}")
+
+
+def _nothing_new(report, added: int) -> str:
+    """Why an import added nothing, from what happened to its files: "already imported" only
+    when every file read was one the ledger already had."""
+    if added or report.dry_run:
+        return ""
+    read = {k: v for k, v in report.statuses.items() if k != "not read"}
+    if read and set(read) == {"already imported"}:
+        return " (nothing new: already imported)"
+    if not read:
+        return " (no file an importer reads)"
+    return " (nothing new)"
 
 
 def register(app: typer.Typer) -> None:
