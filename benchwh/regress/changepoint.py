@@ -104,10 +104,10 @@ def _energy(z, min_size: int):
     D = np.abs(z[:, None] - z[None, :])
     U = np.triu(D, 1)
     rows = np.cumsum(U.sum(axis=1))  # pairs (i, j>i) with i < tau: rows[tau-1]
-    P = np.cumsum(np.cumsum(U, axis=0), axis=1)
+    cols = np.cumsum(U.sum(axis=0))  # pairs (i<j) with j < tau: cols[tau-1]
     total = rows[-1]
     tau = np.arange(min_size, m - min_size + 1)
-    wl = P[tau - 1, tau - 1]
+    wl = cols[tau - 1]
     r = rows[tau - 1]
     wr = total - r
     between = r - wl
@@ -138,7 +138,7 @@ class _Tester:
 
     def test(self, a: int, t: int, b: int) -> tuple[float, float, float]:
         """(p-value, mean before, mean after) of ``z[a:t]`` against ``z[t:b]``."""
-        from scipy.stats import t as student
+        from scipy.special import stdtr
 
         n1, n2 = t - a, b - t
         m1, m2 = self.mean(a, t), self.mean(t, b)
@@ -152,7 +152,7 @@ class _Tester:
         if var == 0:
             return (0.0 if diff != 0 else 1.0), m1, m2
         tstat = diff / math.sqrt(var * (1.0 / n1 + 1.0 / n2))
-        return float(2.0 * student.sf(abs(tstat), df)), m1, m2
+        return float(2.0 * stdtr(df, -abs(tstat))), m1, m2
 
 
 def _excursion(tester: "_Tester", a: int, b: int, min_size: int) -> tuple[int, int] | None:
