@@ -145,7 +145,8 @@ def load_points(con, metrics: list[Metric], model: str | None = None, hardware: 
     from benchwh.warehouse.series_read import series_points
 
     filters = Filters(model=model, hardware=hardware, since=since, include_simulated=True)
-    return series_points(con, SERIES_KEY, [m.name for m in metrics], filters, benchmark=benchmark)
+    return series_points(con, SERIES_KEY, [m.name for m in metrics], filters, benchmark=benchmark,
+                         sample_metrics=[m.name for m in metrics if m.rank_test_on_samples])
 
 
 def find_changes(db, settings: ChangeSettings = ChangeSettings(), metrics: Iterable[str] | None = None,

@@ -246,6 +246,8 @@ def find_regressions(db, settings: Settings = Settings(), baseline: str | None =
     chosen = select_metrics(metrics)
     if settings.method == "changepoint":
         return _changepoint_report(db, settings, chosen, model, hardware, timeout_s)
+    if (baseline or "previous").strip() == "previous":
+        return _previous_report(db, settings, chosen, model, hardware, timeout_s)
     with open_warehouse(db, read_only=True, timeout_s=timeout_s) as con:
         frame = load_frame(con, model=model, hardware=hardware)
         annotations = read_annotations(con)
@@ -261,6 +263,21 @@ def find_regressions(db, settings: Settings = Settings(), baseline: str | None =
 def _sorted(findings: list[Finding]) -> list[Finding]:
     order = {v: i for i, v in enumerate(stats.VERDICTS)}
     return sorted(findings, key=lambda f: (order[f.verdict], f.series.label))
+
+
+def _previous_report(db, settings: Settings, metrics, model, hardware, timeout_s) -> RegressionReport:
+    """``--baseline previous``: only the newest points of each series are read (two; the
+    z-score window and one more for ``zscore``), chosen in SQL; rank tests batched."""
+    from benchwh.regress.series import newest_series
+    from benchwh.warehouse.annotate import read_annotations
+    from benchwh.warehouse.open import open_warehouse
+
+    k = settings.window + 1 if settings.method == "zscore" else 2
+    with open_warehouse(db, read_only=True, timeout_s=timeout_s) as con:
+        annotations = read_annotations(con)
+        series = newest_series(con, metrics, annotations, k=k, model=model, hardware=hardware)
+    base = Baseline("previous")
+    return RegressionReport(settings, base, _sorted(judge_latest(series, settings, base)))
 
 
 def _changepoint_report(db, settings: Settings, metrics, model, hardware, timeout_s) -> RegressionReport:

@@ -30,7 +30,8 @@ def _check(names: Sequence[str], what: str) -> None:
 
 
 def _points_sql(key: Sequence[str], metrics: Sequence[str], filters: Filters,
-                benchmark: str | None) -> tuple[str, list[Any]]:
+                benchmark: str | None, sample_metrics: Sequence[str] = (),
+                with_samples: bool = False) -> tuple[str, list[Any]]:
     _check(key, "series key")
     _check(metrics, "metric")
     if not metrics:
@@ -47,37 +48,46 @@ def _points_sql(key: Sequence[str], metrics: Sequence[str], filters: Filters,
     clean = "list_filter(latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
     base = (f"SELECT {keys}, {', '.join(POINT_COLUMNS)}, {mcols}, "
             f"coalesce(len({clean}), 0) AS n_samples, list_avg({clean}) AS samples_mean, "
-            f"list_var_samp({clean}) AS samples_var "
-            f"FROM ({FLAT_SELECT}) flat WHERE {' AND '.join(where)}")
+            f"list_var_samp({clean}) AS samples_var"
+            + (f", {clean} AS samples " if with_samples else " ")
+            + f"FROM ({FLAT_SELECT}) flat WHERE {' AND '.join(where)}")
+    # Rows of one series at one time are one measurement reached twice (a file embedded in
+    # another): the first (by result id) is kept, for metrics judged on samples the first
+    # with samples.
+    _check(sample_metrics, "metric")
+    with_s = (f"CASE WHEN metric IN ({', '.join('?' * len(sample_metrics))}) THEN n_samples > 0 "
+              f"ELSE false END DESC, " if sample_metrics else "")
+    params += list(sample_metrics)
     # UNPIVOT leaves out NULL values: a point is a measured value.
     sql = (f"WITH base AS ({base}), "
            f"long AS (UNPIVOT base ON {', '.join(metrics)} INTO NAME metric VALUE value) "
            f"SELECT * FROM long WHERE NOT isnan(value) "
-           # Rows of one series at one time are one measurement reached twice (a file
-           # embedded in another): the first with samples is kept.
            f"QUALIFY row_number() OVER (PARTITION BY metric, {keys}, measured_at "
-           f"ORDER BY n_samples > 1 DESC, result_id) = 1")
+           f"ORDER BY {with_s}result_id) = 1")
     return sql, params
 
 
 def series_points(con, key: Sequence[str], metrics: Sequence[str], filters: Filters | None = None,
-                  benchmark: str | None = None):
+                  benchmark: str | None = None, sample_metrics: Sequence[str] = ()):
     """Every point of every series (completed results with a time and a value) as a Polars
     frame: the ``key`` columns, ``metric`` (name), ``value``, the point columns, and
     ``n_samples``/``samples_mean``/``samples_var`` of the row's raw latency samples. Ordered by
-    metric, key (NULLs first), time, result id. Reads only."""
+    metric, key (NULLs first), time, result id. ``sample_metrics``: metrics whose duplicate
+    points prefer the copy with samples. Reads only."""
     filters = (filters or Filters(include_simulated=True)).normalized()
-    sql, params = _points_sql(key, metrics, filters, benchmark)
+    sql, params = _points_sql(key, metrics, filters, benchmark, sample_metrics)
     order = ", ".join(["metric", *(f"{k} NULLS FIRST" for k in key), "measured_at", "result_id"])
     return read_frame(con, f"SELECT * FROM ({sql}) ORDER BY {order}", params)
 
 
 def newest_points(con, key: Sequence[str], metrics: Sequence[str], k: int = 2,
-                  filters: Filters | None = None, benchmark: str | None = None):
-    """The newest ``k`` points of every series (same columns as ``series_points`` plus
-    ``rank``: 1 = newest), ordered by metric, key, time."""
+                  filters: Filters | None = None, benchmark: str | None = None,
+                  sample_metrics: Sequence[str] = ()):
+    """The newest ``k`` points of every series (same columns as ``series_points``, plus
+    ``samples``: the raw latency samples without NULL/NaN, and ``rank``: 1 = newest), ordered
+    by metric, key, time."""
     filters = (filters or Filters(include_simulated=True)).normalized()
-    sql, params = _points_sql(key, metrics, filters, benchmark)
+    sql, params = _points_sql(key, metrics, filters, benchmark, sample_metrics, with_samples=True)
     keys = ", ".join(key)
     order = ", ".join(["metric", *(f"{c} NULLS FIRST" for c in key), "measured_at", "result_id"])
     sql = (f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY metric, {keys} "
