@@ -31,9 +31,12 @@ def _check(names: Sequence[str], what: str) -> None:
 
 def _points_sql(key: Sequence[str], metrics: Sequence[str], filters: Filters,
                 benchmark: str | None, sample_metrics: Sequence[str] = (),
-                with_samples: bool = False) -> tuple[str, list[Any]]:
+                stats: bool = True) -> tuple[str, list[Any]]:
+    """One row per (metric, key, measured_at): the key, ``metric``, ``measured_at`` and ``p``,
+    a struct of the chosen row's point columns, ``value`` and sample statistics."""
     _check(key, "series key")
     _check(metrics, "metric")
+    _check(sample_metrics, "metric")
     if not metrics:
         raise QueryError("no metric to read")
     where, params = filters.where("flat")
@@ -46,51 +49,66 @@ def _points_sql(key: Sequence[str], metrics: Sequence[str], filters: Filters,
     keys = ", ".join(key)
     mcols = ", ".join(f"CAST({m} AS DOUBLE) AS {m}" for m in metrics)
     clean = "list_filter(latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
-    base = (f"SELECT {keys}, {', '.join(POINT_COLUMNS)}, {mcols}, "
-            f"coalesce(len({clean}), 0) AS n_samples, list_avg({clean}) AS samples_mean, "
-            f"list_var_samp({clean}) AS samples_var"
-            + (f", {clean} AS samples " if with_samples else " ")
-            + f"FROM ({FLAT_SELECT}) flat WHERE {' AND '.join(where)}")
+    extra = ["n_samples"]
+    cols = f"coalesce(len({clean}), 0) AS n_samples"
+    if stats:
+        cols += f", list_avg({clean}) AS samples_mean, list_var_samp({clean}) AS samples_var"
+        extra += ["samples_mean", "samples_var"]
+    base = (f"SELECT {keys}, {', '.join(POINT_COLUMNS)}, {mcols}, {cols} "
+            f"FROM ({FLAT_SELECT}) flat WHERE {' AND '.join(where)}")
+    payload = ", ".join(f"{c} := {c}" for c in (*POINT_COLUMNS[:3], "value", *extra))
     # Rows of one series at one time are one measurement reached twice (a file embedded in
-    # another): the first (by result id) is kept, for metrics judged on samples the first
-    # with samples.
-    _check(sample_metrics, "metric")
-    with_s = (f"CASE WHEN metric IN ({', '.join('?' * len(sample_metrics))}) THEN n_samples > 0 "
-              f"ELSE false END DESC, " if sample_metrics else "")
-    params += list(sample_metrics)
+    # another): the first by result id is kept; for metrics judged on samples, the first with
+    # samples. One hash aggregation (no sort).
+    if sample_metrics:
+        marks = ", ".join("?" * len(sample_metrics))
+        pref = f"struct_pack(s := NOT (metric IN ({marks}) AND n_samples > 0), r := result_id)"
+        params += list(sample_metrics)
+    else:
+        pref = "result_id"
     # UNPIVOT leaves out NULL values: a point is a measured value.
     sql = (f"WITH base AS ({base}), "
            f"long AS (UNPIVOT base ON {', '.join(metrics)} INTO NAME metric VALUE value) "
-           f"SELECT * FROM long WHERE NOT isnan(value) "
-           f"QUALIFY row_number() OVER (PARTITION BY metric, {keys}, measured_at "
-           f"ORDER BY {with_s}result_id) = 1")
+           f"SELECT metric, {keys}, measured_at, arg_min(struct_pack({payload}), {pref}) AS p "
+           f"FROM long WHERE NOT isnan(value) GROUP BY ALL")
     return sql, params
+
+
+def _order(key: Sequence[str], rid: str = "result_id") -> str:
+    return ", ".join(["metric", *(f"{k} NULLS FIRST" for k in key), "measured_at", rid])
 
 
 def series_points(con, key: Sequence[str], metrics: Sequence[str], filters: Filters | None = None,
                   benchmark: str | None = None, sample_metrics: Sequence[str] = ()):
     """Every point of every series (completed results with a time and a value) as a Polars
-    frame: the ``key`` columns, ``metric`` (name), ``value``, the point columns, and
-    ``n_samples``/``samples_mean``/``samples_var`` of the row's raw latency samples. Ordered by
-    metric, key (NULLs first), time, result id. ``sample_metrics``: metrics whose duplicate
-    points prefer the copy with samples. Reads only."""
+    frame: the ``key`` columns, ``metric`` (name), ``measured_at``, ``result_id``, ``run_id``,
+    ``git_commit``, ``value``, and ``n_samples``/``samples_mean``/``samples_var`` of the row's
+    raw latency samples. Ordered by metric, key (NULLs first), time, result id.
+    ``sample_metrics``: metrics whose duplicate points prefer the copy with samples. Reads only."""
     filters = (filters or Filters(include_simulated=True)).normalized()
     sql, params = _points_sql(key, metrics, filters, benchmark, sample_metrics)
-    order = ", ".join(["metric", *(f"{k} NULLS FIRST" for k in key), "measured_at", "result_id"])
-    return read_frame(con, f"SELECT * FROM ({sql}) ORDER BY {order}", params)
+    keys = ", ".join(key)
+    return read_frame(con, f"SELECT metric, {keys}, measured_at, unnest(p) FROM ({sql}) "
+                           f"ORDER BY {_order(key, 'p.result_id')}", params)
 
 
 def newest_points(con, key: Sequence[str], metrics: Sequence[str], k: int = 2,
                   filters: Filters | None = None, benchmark: str | None = None,
                   sample_metrics: Sequence[str] = ()):
-    """The newest ``k`` points of every series (same columns as ``series_points``, plus
-    ``samples``: the raw latency samples without NULL/NaN, and ``rank``: 1 = newest), ordered
-    by metric, key, time."""
+    """The newest ``k`` points of every series: the columns of ``series_points`` without the
+    sample statistics, plus ``samples`` (the raw latency samples, NULL and NaN left out).
+    Ordered by metric, key, time. The top ``k`` come from one aggregation per series; only
+    their rows' samples are read."""
     filters = (filters or Filters(include_simulated=True)).normalized()
-    sql, params = _points_sql(key, metrics, filters, benchmark, sample_metrics, with_samples=True)
+    sql, params = _points_sql(key, metrics, filters, benchmark, sample_metrics, stats=False)
     keys = ", ".join(key)
-    order = ", ".join(["metric", *(f"{c} NULLS FIRST" for c in key), "measured_at", "result_id"])
-    sql = (f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY metric, {keys} "
-           f"ORDER BY measured_at DESC, result_id DESC) AS rank FROM ({sql})) "
-           f"WHERE rank <= ? ORDER BY {order}")
-    return read_frame(con, sql, [*params, int(k)])
+    clean = "list_filter(r.latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
+    top = (f"SELECT metric, {keys}, unnest(max_by(struct_pack(t := measured_at, p := p), "
+           f"struct_pack(t := measured_at, r := p.result_id), CAST(? AS BIGINT))) AS q FROM ({sql}) GROUP BY ALL")
+    outer = (f"SELECT metric, {', '.join(f'top.{c}' for c in key)}, q.t AS measured_at, "
+             f"q.p.result_id AS result_id, q.p.run_id AS run_id, q.p.git_commit AS git_commit, "
+             f"q.p.value AS value, q.p.n_samples AS n_samples, "
+             f"CASE WHEN q.p.n_samples > 0 THEN {clean} END AS samples "
+             f"FROM ({top}) top LEFT JOIN results r ON r.result_id = q.p.result_id "
+             f"ORDER BY {_order(key)}")
+    return read_frame(con, outer, [int(k), *params])  # k comes first in the text
