@@ -154,3 +154,38 @@ def test_against_otava_on_clear_steps():
         ours = idx(values)
         assert ours == cuts, seed
         assert theirs and set(theirs) <= set(ours), (seed, theirs)
+
+
+@pytest.mark.parametrize("with_samples", [False, True])
+def test_screen_never_drops_a_series_with_a_change_point(with_samples):
+    """``screen`` (many series at once) is only a shortcut: a row it rules out has no change
+    point by ``change_points``; and it does rule out most noise-only rows."""
+    import numpy as np
+
+    from benchwh.regress.changepoint import screen
+
+    rng = np.random.default_rng(12)
+    S, m = 400, 40
+    x = 10.0 * (1 + rng.uniform(0.03, 0.05, (S, 1)) * rng.standard_normal((S, m)))
+    kinds = np.arange(S) % 4
+    for r in np.flatnonzero(kinds == 1):  # steps of every size, many near the threshold
+        x[r, rng.integers(4, m - 4):] *= 1 + rng.uniform(0.0, 0.12)
+    for r in np.flatnonzero(kinds == 2):  # excursions
+        a = int(rng.integers(4, 20))
+        x[r, a:a + int(rng.integers(3, 12))] *= 1 + rng.uniform(0.0, 0.15)
+    for r in np.flatnonzero(kinds == 3):  # outliers
+        x[r, rng.integers(1, m - 1)] *= 1.8
+    counts = np.full((S, m), 10.0)
+    var = (x * 0.03) ** 2
+    within, dof = (var / counts, counts - 1) if with_samples else (None, None)
+    maybe = screen(x, within, dof, alpha=0.001, min_change_pct=2.0)
+    found = 0
+    for r in range(S):
+        stats = (counts[r], var[r]) if with_samples else None
+        cps = change_points(x[r], alpha=0.001, min_change_pct=2.0, sample_stats=stats)
+        found += bool(cps)
+        if not maybe[r]:
+            assert cps == [], r
+    assert found > S // 8  # the shortcut was tested on rows that do have change points
+    noise_rows = kinds == 0
+    assert maybe[noise_rows].mean() < 0.2

@@ -291,3 +291,107 @@ def change_points(values: Sequence[float], samples: Sequence[Sequence[float] | N
             out.append(Change(orig(t), m1, m2, _pct(m1, m2), p, orig(bounds[i]), orig(bounds[i + 2]),
                               tested_on))
     return out
+
+
+def screen(values, within=None, dof=None, *, alpha: float = 0.001, min_change_pct: float = 0.0,
+           min_size: int = 2, outlier_k: float = 4.0):
+    """For many series of one length at once (``values``: 2-D, one series a row; ``within`` /
+    ``dof``: per-point sampling variance and degrees of freedom, rows without samples NaN):
+    False where ``change_points`` of that row (without cuts) is certainly empty, True where it
+    must be run. Vectorised across rows: the same first split, excursion and tests as
+    ``change_points`` at its first level, with a hair of slack so that rounding can only
+    send a row to the full analysis, never keep one from it; rows with a lone outlier are
+    always True."""
+    np = _np()
+    from scipy.special import stdtr
+
+    x = np.asarray(values, dtype=float)
+    S, m = x.shape
+    out = np.ones(S, dtype=bool)
+    if m < 2 * min_size:
+        return ~out
+    a_lim, c_lim = alpha * (1 + 1e-6), min_change_pct * (1 - 1e-6)
+    # Rows with a lone outlier go to the full analysis.
+    d = np.diff(x, axis=1)
+    sigma = np.median(np.abs(d), axis=1, keepdims=True) / (0.6745 * math.sqrt(2.0))
+    thr = outlier_k * sigma * (1 - 1e-9)
+    left, right = x[:, 1:-1] - x[:, :-2], x[:, 1:-1] - x[:, 2:]
+    nb = np.abs(x[:, 2:] - x[:, :-2])
+    lone = ((np.abs(left) > thr) & (np.abs(right) > thr) & (np.sign(left) == np.sign(right))
+            & (nb <= np.minimum(np.abs(left), np.abs(right)) / 2 * (1 + 1e-9))).any(axis=1)
+    if m >= 3:
+        for i, a, b in ((0, 1, 2), (m - 1, m - 2, m - 3)):
+            ja, jb = x[:, i] - x[:, a], x[:, i] - x[:, b]
+            lone |= ((np.abs(ja) > thr[:, 0]) & (np.abs(jb) > thr[:, 0]) & (np.sign(ja) == np.sign(jb))
+                     & (np.abs(x[:, a] - x[:, b]) <= np.minimum(np.abs(ja), np.abs(jb)) / 2 * (1 + 1e-9)))
+    has_w = within is not None
+    if has_w:
+        w = np.asarray(within, dtype=float)
+        use = np.all(np.isfinite(w), axis=1)
+        w = np.where(use[:, None], w, 0.0)
+        f = np.where(use[:, None], np.asarray(dof, dtype=float), 0.0)
+        cw = np.concatenate([np.zeros((S, 1)), np.cumsum(w, axis=1)], axis=1)
+        cf = np.concatenate([np.zeros((S, 1)), np.cumsum(f, axis=1)], axis=1)
+    c1 = np.concatenate([np.zeros((S, 1)), np.cumsum(x, axis=1)], axis=1)
+    c2 = np.concatenate([np.zeros((S, 1)), np.cumsum(x * x, axis=1)], axis=1)
+    rows = np.arange(S)
+
+    def test(a, t, b, a_lim=a_lim):
+        """Does [a, t) differ from [t, b) significantly enough, per row (index arrays)?"""
+        n1, n2 = (t - a).astype(float), (b - t).astype(float)
+        s1 = c1[rows, t] - c1[rows, a]
+        s2 = c1[rows, b] - c1[rows, t]
+        m1, m2 = s1 / n1, s2 / n2
+        ss = (np.maximum(c2[rows, t] - c2[rows, a] - s1 * s1 / n1, 0)
+              + np.maximum(c2[rows, b] - c2[rows, t] - s2 * s2 / n2, 0))
+        df = n1 + n2 - 2
+        var = ss / df
+        if has_w:
+            wm = (cw[rows, b] - cw[rows, a]) / (b - a)
+            big = wm > var
+            var = np.where(big, wm, var)
+            df = np.where(big, cf[rows, b] - cf[rows, a], df)
+        diff = m2 - m1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tstat = diff / np.sqrt(var * (1.0 / n1 + 1.0 / n2))
+            p = np.where(var == 0, np.where(diff != 0, 0.0, 1.0), 2.0 * stdtr(df, -np.abs(tstat)))
+            pct = np.where(m1 != 0, np.abs(diff) / np.abs(m1) * 100.0, np.inf)
+        size_ok = np.where(m1 != 0, pct >= c_lim, m1 != m2)
+        return (p <= a_lim) & size_ok
+
+    # First split: the energy statistic's best tau, per row.
+    D = np.abs(x[:, :, None] - x[:, None, :])
+    U = np.triu(D, 1)  # on the last two axes: each row's own matrix
+    r = np.cumsum(U.sum(axis=2), axis=1)
+    cs = np.cumsum(U.sum(axis=1), axis=1)
+    total = r[:, -1:]
+    tau = np.arange(min_size, m - min_size + 1)
+    wl, rr = cs[:, tau - 1], r[:, tau - 1]
+    wr, between = total - rr, rr - wl
+    n1, n2 = tau.astype(float), (m - tau).astype(float)
+    q = 2.0 / m * between - 2.0 * n2 / (m * (n1 - 1)) * wl - 2.0 * n1 / (m * (n2 - 1)) * wr
+    best = tau[np.argmax(q, axis=1)]
+    zero, end = np.zeros(S, dtype=int), np.full(S, m)
+    maybe = test(zero, best, end)
+    # Excursion: the strongest middle segment against the rest.
+    if m >= 3 * min_size:
+        t1 = np.arange(min_size, m - 2 * min_size + 1)[:, None]
+        t2 = np.arange(2 * min_size, m - min_size + 1)[None, :]
+        ok = t2 - t1 >= min_size
+        n_in = np.maximum(t2 - t1, 1)
+        n_out = m - n_in
+        s_in = c1[:, t2] - c1[:, t1]
+        q_in = c2[:, t2] - c2[:, t1]
+        s_out = c1[:, m][:, None, None] - s_in
+        q_out = c2[:, m][:, None, None] - q_in
+        ss = np.maximum(q_in - s_in ** 2 / n_in, 0) + np.maximum(q_out - s_out ** 2 / n_out, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.abs(s_in / n_in - s_out / n_out) / np.sqrt(ss / (m - 2) * (1.0 / n_in + 1.0 / n_out))
+        score = np.where(ok & np.isfinite(score), score, -1.0).reshape(S, -1)
+        k = np.argmax(score, axis=1)
+        valid = score[rows, k] >= 0
+        i, j = np.unravel_index(k, (t1.shape[0], t2.shape[1]))
+        e1, e2 = t1[i, 0], t2[0, j]
+        strict = alpha / m * (1 + 1e-6)  # as in _part: the excursion's stricter level
+        maybe |= valid & test(zero, e1, e2, strict) & test(e1, e2, end, strict)
+    return maybe | lone

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator
 
 from benchwh.errors import QueryError
 from benchwh.regress import stats
-from benchwh.regress.changepoint import MEANS, Change, change_points
+from benchwh.regress.changepoint import MEANS, Change, change_points, screen
 from benchwh.regress.metrics import METRICS, Metric
 from benchwh.regress.series import SERIES_KEY, Point, Series
 
@@ -102,20 +102,46 @@ def analyse(frame, annotations: Iterable = (), settings: ChangeSettings = Change
     mean = frame["samples_mean"].to_numpy()
     var = frame["samples_var"].to_numpy()
     firsts = frame[starts.tolist()].select(["metric", *key]).to_dicts()
-    for s, e, first in zip(starts.tolist(), ends.tolist(), firsts):
-        metric = METRICS[first.pop("metric")]
+    metrics = [METRICS[f.pop("metric")] for f in firsts]
+    lengths = (ends - starts).tolist()
+    cuts = [_cuts(frame["measured_at"].slice(s, e - s).to_list(), first, metric, annotations)
+            if annotations else [] for s, e, first, metric in zip(starts.tolist(), ends.tolist(), firsts, metrics)]
+
+    def stats_of(s: int, e: int, metric: Metric):
+        if metric.name not in SAMPLE_TESTED:
+            return None
+        v = values[s:e]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # The samples' relative variance carried over to the value (delta method).
+            rel = np.where(n[s:e] >= 2, var[s:e] / (mean[s:e] ** 2) * (v ** 2), np.nan)
+        return n[s:e], rel
+
+    # Series of one length without cuts are screened together; only those that may hold a
+    # change point are analysed one by one (``screen`` never drops one that holds any).
+    todo = np.ones(len(firsts), dtype=bool)
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for g, (ln, c, metric) in enumerate(zip(lengths, cuts, metrics)):
+        if not c and ln >= 2 * settings.min_size:
+            groups.setdefault((ln, metric.name in SAMPLE_TESTED), []).append(g)
+    for (ln, sampled), members in groups.items():
+        for lo in range(0, len(members), max(1, 2_000_000 // (ln * ln))):
+            chunk = members[lo:lo + max(1, 2_000_000 // (ln * ln))]
+            idx = starts[chunk][:, None] + np.arange(ln)[None, :]
+            within = dof = None
+            if sampled:
+                v = values[idx]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    rel = np.where(n[idx] >= 2, var[idx] / (mean[idx] ** 2) * (v ** 2), np.nan)
+                within, dof = rel / n[idx], n[idx] - 1.0
+            todo[chunk] = screen(values[idx], within, dof, alpha=settings.alpha,
+                                 min_change_pct=settings.min_change_pct, min_size=settings.min_size)
+    for g, (s, e, first, metric) in enumerate(zip(starts.tolist(), ends.tolist(), firsts, metrics)):
         rows = frame.slice(s, e - s)
-        cuts = _cuts(rows["measured_at"].to_list(), first, metric, annotations) if annotations else []
-        stats_ = None
-        if metric.name in SAMPLE_TESTED:
-            v = values[s:e]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                # The samples' relative variance carried over to the value (delta method).
-                rel = np.where(n[s:e] >= 2, var[s:e] / (mean[s:e] ** 2) * (v ** 2), np.nan)
-            stats_ = (n[s:e], rel)
-        found = change_points(values[s:e], alpha=settings.alpha, min_change_pct=settings.min_change_pct,
-                              min_size=settings.min_size, cuts=cuts, sample_stats=stats_)
-        yield SeriesChanges(first, metric, rows, found, cuts)
+        found: list[Change] = []
+        if todo[g]:
+            found = change_points(values[s:e], alpha=settings.alpha, min_change_pct=settings.min_change_pct,
+                                  min_size=settings.min_size, cuts=cuts[g], sample_stats=stats_of(s, e, metric))
+        yield SeriesChanges(first, metric, rows, found, cuts[g])
 
 
 @dataclass
