@@ -287,3 +287,13 @@ def test_regressions_say_which_method_judged_and_why(file_db, cli):
     assert "3 baseline, 3 current (need 5 each)" in f["reason"]
     table = cli("regressions", "--db", file_db, "--metric", "latency_ms_mean")
     assert "threshold (threshold only: no rank test" in table.stdout and "+20.0%" in table.stdout
+
+
+def test_since_and_filters_narrow_the_history(nightly, cli):
+    after = str((START + timedelta(days=STEP_AT)).date())
+    rows, err = _changes(cli, nightly, "--metric", "latency_ms_mean", "--since", after)
+    assert rows == [] and "4 series, 0 change points" in err  # only the level after the steps
+    rows, _ = _changes(cli, nightly, "--metric", "latency_ms_mean", "--model", "acme/faster")
+    assert [r["model_name"] for r in rows] == ["acme/faster"]
+    bad = cli("changes", "--db", nightly, "--format", "yaml")
+    assert bad.code == 1 and "--format 'yaml'" in bad.stderr
