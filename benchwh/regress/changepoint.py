@@ -336,7 +336,8 @@ def screen(values, within=None, dof=None, *, alpha: float = 0.001, min_change_pc
     c2 = np.concatenate([np.zeros((S, 1)), np.cumsum(x * x, axis=1)], axis=1)
     rows = np.arange(S)
 
-    def test(a, t, b, a_lim=a_lim):
+    def test(a, t, b, a_lim=a_lim, c1=c1, c2=c2, cw=cw if has_w else None, cf=cf if has_w else None,
+             rows=rows):
         """Does [a, t) differ from [t, b) significantly enough, per row (index arrays)?"""
         n1, n2 = (t - a).astype(float), (b - t).astype(float)
         s1 = c1[rows, t] - c1[rows, a]
@@ -373,8 +374,13 @@ def screen(values, within=None, dof=None, *, alpha: float = 0.001, min_change_pc
     best = tau[np.argmax(q, axis=1)]
     zero, end = np.zeros(S, dtype=int), np.full(S, m)
     maybe = test(zero, best, end)
-    # Excursion: the strongest middle segment against the rest.
-    if m >= 3 * min_size:
+    # Excursion: the strongest middle segment against the rest, for the rows still undecided.
+    rest = np.flatnonzero(~maybe & ~lone)
+    if m >= 3 * min_size and len(rest):
+        c1, c2, rows = c1[rest], c2[rest], np.arange(len(rest))
+        if has_w:
+            cw, cf = cw[rest], cf[rest]
+        R = len(rest)
         t1 = np.arange(min_size, m - 2 * min_size + 1)[:, None]
         t2 = np.arange(2 * min_size, m - min_size + 1)[None, :]
         ok = t2 - t1 >= min_size
@@ -387,11 +393,14 @@ def screen(values, within=None, dof=None, *, alpha: float = 0.001, min_change_pc
         ss = np.maximum(q_in - s_in ** 2 / n_in, 0) + np.maximum(q_out - s_out ** 2 / n_out, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             score = np.abs(s_in / n_in - s_out / n_out) / np.sqrt(ss / (m - 2) * (1.0 / n_in + 1.0 / n_out))
-        score = np.where(ok & np.isfinite(score), score, -1.0).reshape(S, -1)
+        score = np.where(ok & np.isfinite(score), score, -1.0).reshape(R, -1)
         k = np.argmax(score, axis=1)
         valid = score[rows, k] >= 0
         i, j = np.unravel_index(k, (t1.shape[0], t2.shape[1]))
         e1, e2 = t1[i, 0], t2[0, j]
+        zero, end = np.zeros(R, dtype=int), np.full(R, m)
         strict = alpha / m * (1 + 1e-6)  # as in _part: the excursion's stricter level
-        maybe |= valid & test(zero, e1, e2, strict) & test(e1, e2, end, strict)
+        maybe[rest] = valid & test(zero, e1, e2, strict, c1, c2, cw if has_w else None,
+                                   cf if has_w else None, rows)
+        maybe[rest] &= test(e1, e2, end, strict, c1, c2, cw if has_w else None, cf if has_w else None, rows)
     return maybe | lone
