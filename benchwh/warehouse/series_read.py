@@ -97,18 +97,45 @@ def newest_points(con, key: Sequence[str], metrics: Sequence[str], k: int = 2,
                   sample_metrics: Sequence[str] = ()):
     """The newest ``k`` points of every series: the columns of ``series_points`` without the
     sample statistics, plus ``samples`` (the raw latency samples, NULL and NaN left out).
-    Ordered by metric, key, time. The top ``k`` come from one aggregation per series; only
-    their rows' samples are read."""
+    Ordered by metric, key, time. Per metric, the rows at the ``k`` newest distinct times of
+    each series are picked by a window (DuckDB's top-N per group), duplicates are settled
+    among those few rows only, and only their samples are read."""
+    _check(key, "series key")
+    _check(metrics, "metric")
+    _check(sample_metrics, "metric")
+    if not metrics:
+        raise QueryError("no metric to read")
     filters = (filters or Filters(include_simulated=True)).normalized()
-    sql, params = _points_sql(key, metrics, filters, benchmark, sample_metrics, stats=False)
+    where, wparams = filters.where("flat")
+    where = ["flat.status = 'completed'", "flat.measured_at IS NOT NULL", *where]
+    if benchmark is not None:
+        if "benchmark" not in CONTRACT_COLUMNS:
+            raise QueryError("--benchmark: this warehouse's results carry no generic benchmark names")
+        where.append("flat.benchmark = ?")
+        wparams.append(benchmark)
     keys = ", ".join(key)
-    clean = "list_filter(r.latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
-    top = (f"SELECT metric, {keys}, unnest(max_by(struct_pack(t := measured_at, p := p), "
-           f"struct_pack(t := measured_at, r := p.result_id), CAST(? AS BIGINT))) AS q FROM ({sql}) GROUP BY ALL")
-    outer = (f"SELECT metric, {', '.join(f'top.{c}' for c in key)}, q.t AS measured_at, "
-             f"q.p.result_id AS result_id, q.p.run_id AS run_id, q.p.git_commit AS git_commit, "
-             f"q.p.value AS value, q.p.n_samples AS n_samples, "
-             f"CASE WHEN q.p.n_samples > 0 THEN {clean} END AS samples "
-             f"FROM ({top}) top LEFT JOIN results r ON r.result_id = q.p.result_id "
-             f"ORDER BY {_order(key)}")
-    return read_frame(con, outer, [int(k), *params])  # k comes first in the text
+    clean = "list_filter(latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
+    branches, params = [], []
+    for m in metrics:
+        # A point is a measured value of this metric; the k newest distinct times per series.
+        has = f"coalesce(len({clean}), 0) > 0" if m in sample_metrics else "false"
+        branches.append(
+            f"SELECT ? AS metric, {keys}, result_id, run_id, git_commit, measured_at, "
+            f"CAST({m} AS DOUBLE) AS value, {has} AS has_samples "
+            f"FROM ({FLAT_SELECT}) flat WHERE {' AND '.join(where)} AND {m} IS NOT NULL "
+            f"AND NOT isnan(CAST({m} AS DOUBLE)) "
+            f"QUALIFY dense_rank() OVER (PARTITION BY {keys} ORDER BY measured_at DESC) <= ?")
+        params += [m, *wparams, int(k)]
+    # Duplicates (one measurement reached twice): the first with samples where they count,
+    # else the first by result id, as series_points settles them.
+    sql = (f"SELECT metric, {keys}, measured_at, arg_min(struct_pack(result_id := result_id, "
+           f"run_id := run_id, git_commit := git_commit, value := value), "
+           f"struct_pack(s := NOT has_samples, r := result_id)) AS p "
+           f"FROM ({' UNION ALL '.join(branches)}) GROUP BY ALL")
+    rclean = "list_filter(r.latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
+    outer = (f"SELECT metric, {', '.join(f'top.{c}' for c in key)}, top.measured_at, "
+             f"p.result_id AS result_id, p.run_id AS run_id, p.git_commit AS git_commit, "
+             f"p.value AS value, {rclean} AS samples "
+             f"FROM ({sql}) top LEFT JOIN results r ON r.result_id = p.result_id "
+             f"ORDER BY {_order(key, 'p.result_id')}")
+    return read_frame(con, outer, params)
