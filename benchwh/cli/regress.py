@@ -11,7 +11,7 @@ from typing_extensions import Annotated
 from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json, say
 from benchwh.errors import QueryError
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "github", "junit")
 _SHOWN = ("regression", "improvement", "unchanged")
 
 
@@ -41,7 +41,8 @@ def _stat(d: dict) -> str:
 
 def _rows(findings: list[dict]) -> list[list[str]]:
     return [[d["series"], _num(d["baseline"]), _num(d["current"]),
-             "-" if d["change_pct"] is None else f"{d['change_pct']:+.1f}%", _stat(d), d["method"],
+             "-" if d["change_pct"] is None else f"{d['change_pct']:+.1f}%", _stat(d),
+             d["method"] + (f" ({d['reason']})" if d["reason"] and d["verdict"] in _SHOWN else ""),
              d["verdict"] + (f" ({d['reason']})" if d["reason"] and d["verdict"] not in _SHOWN else "")]
             for d in findings]
 
@@ -77,7 +78,7 @@ def _csv(findings: list[dict]) -> str:
 
 def regressions(
     baseline: Annotated[str, typer.Option("--baseline", help="`previous`, a run id, a git commit or a date (YYYY-MM-DD).")] = "previous",
-    method: Annotated[str, typer.Option("--method", help="auto (Mann-Whitney U where raw samples allow, else threshold), threshold, mwu or zscore.")] = "auto",
+    method: Annotated[str, typer.Option("--method", help="auto (Mann-Whitney U where raw samples allow, else threshold), threshold, mwu, zscore or changepoint (latest segment against the previous one).")] = "auto",
     threshold: Annotated[str, typer.Option("--threshold", help="Smallest change that counts, in percent.")] = "5%",
     alpha: Annotated[float, typer.Option("--alpha", help="Mann-Whitney U: p-value below which a change is significant.")] = 0.002,
     min_samples: Annotated[int, typer.Option("--min-samples", help="Raw samples per side for the rank test; earlier points for the z-score.")] = 5,
@@ -127,6 +128,14 @@ def regressions(
         out(_csv(findings))
     elif fmt == "markdown":
         out(_markdown(_rows(findings)))
+    elif fmt == "github":
+        from benchwh.regress.ci import github_regressions
+
+        out(github_regressions(findings, counts, str(report.baseline), settings.method))
+    elif fmt == "junit":
+        from benchwh.regress.ci import junit_regressions
+
+        out(junit_regressions([f.as_dict() for f in report.findings]))
     else:
         out(_table(_rows(findings)) if findings else
             "no series with a baseline to compare" + ("" if show_all else " (--all lists every series)"))
@@ -188,6 +197,79 @@ def annotate(
         say(f"note: no completed result matches {model or benchmark} on {hw} with these filters (yet)")
 
 
+CHANGE_FORMATS = ("table", "json", "csv", "markdown", "github", "junit")
+
+
+def changes(
+    metric: Annotated[Optional[List[str]], typer.Option("--metric", help="Metric or family (latency, throughput, memory); repeatable.", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Only this model.", show_default=False)] = None,
+    benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="Only this generic benchmark.", show_default=False)] = None,
+    hardware: Annotated[Optional[str], typer.Option("--hardware", help="Only this hardware type.", show_default=False)] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only points measured from this date (YYYY-MM-DD) on.", show_default=False)] = None,
+    min_change: Annotated[str, typer.Option("--min-change", help="Smallest change reported, in percent.")] = "2%",
+    alpha: Annotated[float, typer.Option("--alpha", help="p-value at or below which a change is significant.")] = 0.001,
+    fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when any change listed is a regression (with --since: for CI).")] = False,
+    fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(CHANGE_FORMATS)}.")] = "table",
+    db: DbOpt = None,
+    data_path: DataPathOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every change point in every series' history (e-divisive means, significance-tested).
+
+    Series as in `benchwh regressions` (simulated never mixed with measured). Raw latency
+    samples are used for the test where every point has them (`tested_on` says so); a lone
+    outlier is not a change; annotations (`benchwh annotate`) cut a series.
+    """
+    from benchwh import normalize as nz
+    from benchwh.regress import check_metric
+    from benchwh.regress.changes import ChangeSettings, find_changes
+    from benchwh.regress.ci import CHANGE_HEADER, _change_row, github_changes, junit_changes, md_table
+
+    if as_json:
+        fmt = "json"
+    if fmt not in CHANGE_FORMATS:
+        raise QueryError(f"--format {fmt!r}: use one of {', '.join(CHANGE_FORMATS)}")
+    for m in metric or ():
+        check_metric(m)
+    hw = None if hardware is None else (nz.hardware_type(hardware) or hardware)
+    try:
+        pct = float(min_change.strip().removesuffix("%").strip())
+    except ValueError:
+        raise QueryError(f"--min-change {min_change!r}: give a percentage such as 2%") from None
+    settings = ChangeSettings(alpha=alpha, min_change_pct=pct)
+    report = find_changes(location(db, data_path), settings, metrics=metric, model=model,
+                          hardware=hw, since=since, benchmark=benchmark)
+    rows = report.changes
+    counts = report.counts()
+    if fmt == "json":
+        out_json(rows)
+    elif fmt == "csv":
+        out(_csv(rows))
+    elif fmt == "markdown":
+        out(md_table(CHANGE_HEADER + ["verdict"], [_change_row(d) + [d["verdict"]] for d in rows]))
+    elif fmt == "github":
+        out(github_changes(rows, counts, report.series, settings.alpha, settings.min_change_pct))
+    elif fmt == "junit":
+        out(junit_changes(report.per_series))
+    else:
+        body = [_change_row(d) + [d["verdict"]] for d in rows]
+        header = CHANGE_HEADER + ["verdict"]
+        if body:
+            widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
+            lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *body]]
+            lines.insert(1, "  ".join("-" * w for w in widths))
+            out("\n".join(lines))
+        else:
+            out("no change points")
+    tested = ", ".join(f"{n} on {k}" for k, n in sorted(report.tested_on().items()))
+    say(f"{report.series} series, {len(rows)} change points"
+        + (f" ({counts['regression']} regression, {counts['improvement']} improvement; tested {tested})" if rows else ""))
+    if fail_on_regression and counts["regression"]:
+        say(f"--fail-on-regression: {counts['regression']} regression(s)")
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("regressions")(regressions)
+    app.command("changes")(changes)
     app.command("annotate")(annotate)

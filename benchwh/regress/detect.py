@@ -19,7 +19,7 @@ from benchwh.errors import QueryError
 from benchwh.regress import stats
 from benchwh.regress.series import Point, Series
 
-METHODS = ("auto", "threshold", "mwu", "zscore")
+METHODS = ("auto", "threshold", "mwu", "zscore", "changepoint")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 
 
@@ -55,7 +55,7 @@ class Baseline:
     value: Any = None
 
     def __str__(self) -> str:
-        return self.kind if self.kind == "previous" else f"{self.kind} {self.value}"
+        return self.kind if self.kind == "previous" or self.value is None else f"{self.kind} {self.value}"
 
 
 def parse_baseline(spec: str | None, run_ids: Iterable[str] = (), commits: Iterable[str | None] = ()) -> Baseline:
@@ -169,6 +169,9 @@ def _prepare(series: Series, current: int, settings: Settings, base: Baseline) -
             return Finding(series, cur, bp, stats.Judgement("mwu", None))  # type: ignore[arg-type]
         if s.method == "mwu":
             return Finding(series, cur, bp, stats.Judgement("mwu", stats.INSUFFICIENT, bp.value, reason=why_not))
+        j = stats.by_threshold(m, bp.value, cur.value, s.threshold_pct)
+        j.reason = j.reason or f"threshold only: no rank test ({why_not})"
+        return Finding(series, cur, bp, j)
     return Finding(series, cur, bp, stats.by_threshold(m, bp.value, cur.value, s.threshold_pct))
 
 
@@ -242,6 +245,10 @@ def find_regressions(db, settings: Settings = Settings(), baseline: str | None =
     from benchwh.warehouse.open import open_warehouse
 
     chosen = select_metrics(metrics)
+    if settings.method == "changepoint":
+        return _changepoint_report(db, settings, chosen, model, hardware, timeout_s)
+    if (baseline or "previous").strip() == "previous":
+        return _previous_report(db, settings, chosen, model, hardware, timeout_s)
     with open_warehouse(db, read_only=True, timeout_s=timeout_s) as con:
         frame = load_frame(con, model=model, hardware=hardware, benchmark=benchmark, params=params)
         annotations = read_annotations(con)
@@ -252,3 +259,38 @@ def find_regressions(db, settings: Settings = Settings(), baseline: str | None =
     order = {v: i for i, v in enumerate(stats.VERDICTS)}
     findings.sort(key=lambda f: (order[f.verdict], f.series.label))
     return RegressionReport(settings, base, findings)
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    order = {v: i for i, v in enumerate(stats.VERDICTS)}
+    return sorted(findings, key=lambda f: (order[f.verdict], f.series.label))
+
+
+def _previous_report(db, settings: Settings, metrics, model, hardware, timeout_s) -> RegressionReport:
+    """``--baseline previous``: only the newest points of each series are read (two; the
+    z-score window and one more for ``zscore``), chosen in SQL; rank tests batched."""
+    from benchwh.regress.series import newest_series
+    from benchwh.warehouse.annotate import read_annotations
+    from benchwh.warehouse.open import open_warehouse
+
+    k = settings.window + 1 if settings.method == "zscore" else 2
+    with open_warehouse(db, read_only=True, timeout_s=timeout_s) as con:
+        annotations = read_annotations(con)
+        series = newest_series(con, metrics, annotations, k=k, model=model, hardware=hardware)
+    base = Baseline("previous")
+    return RegressionReport(settings, base, _sorted(judge_latest(series, settings, base)))
+
+
+def _changepoint_report(db, settings: Settings, metrics, model, hardware, timeout_s) -> RegressionReport:
+    """``--method changepoint``: each series' latest segment against the previous one
+    (``benchwh.regress.changes.judge_changepoint``); ``threshold_pct`` is the smallest change
+    reported, ``alpha`` the significance level of the change-point test."""
+    from benchwh.regress.changes import ChangeSettings, changepoint_findings
+    from benchwh.warehouse.annotate import read_annotations
+    from benchwh.warehouse.open import open_warehouse
+
+    cs = ChangeSettings(alpha=settings.alpha, min_change_pct=settings.threshold_pct)
+    with open_warehouse(db, read_only=True, timeout_s=timeout_s) as con:
+        annotations = read_annotations(con)
+        findings = changepoint_findings(con, metrics, annotations, cs, model=model, hardware=hardware)
+    return RegressionReport(settings, Baseline("previous segment"), _sorted(findings))

@@ -130,3 +130,40 @@ def build_series(frame, metrics: Iterable[Metric], annotations: Iterable[Annotat
                              if a.matches(key, metric.name, metric.family)})
             out.append(Series(key=key, metric=metric, points=points, resets=resets))
     return out
+
+
+def newest_series(con, metrics: Iterable[Metric], annotations: Iterable[Annotation] = (), k: int = 2,
+                  model: str | None = None, hardware: str | None = None) -> list[Series]:
+    """The series of the selected results, each holding only its newest ``k`` points (chosen
+    in SQL: ``benchwh.warehouse.series_read.newest_points``), the same points and samples
+    ``build_series`` gives for those places. Enough to judge the latest point against the
+    previous one (``k`` = 2) or a z-score window (``k`` = window + 1): annotations still cut
+    the series where they fall among those points."""
+    from benchwh.warehouse.read import Filters
+    from benchwh.warehouse.series_read import newest_points
+
+    metrics = list(metrics)
+    annotations = list(annotations)
+    by_name = {m.name: m for m in metrics}
+    frame = newest_points(con, SERIES_KEY, [m.name for m in metrics], k=k,
+                          filters=Filters(model=model, hardware=hardware, include_simulated=True),
+                          sample_metrics=[m.name for m in metrics if m.rank_test_on_samples])
+    out: list[Series] = []
+    if frame.height == 0:
+        return out
+    cols = {c: frame[c].to_list() for c in (*SERIES_KEY, "metric", *POINT_COLUMNS[:4], "value", "samples")}
+    current: Series | None = None
+    last_key = None
+    for i in range(frame.height):
+        ident = (cols["metric"][i], *(cols[c][i] for c in SERIES_KEY))
+        if ident != last_key:
+            metric = by_name[cols["metric"][i]]
+            key = {c: cols[c][i] for c in SERIES_KEY}
+            resets = sorted({a.effective_at for a in annotations if a.matches(key, metric.name, metric.family)})
+            current = Series(key=key, metric=metric, points=[], resets=resets)
+            out.append(current)
+            last_key = ident
+        raw = cols["samples"][i] if current.metric.rank_test_on_samples else None
+        current.points.append(Point(cols["result_id"][i], cols["run_id"][i], cols["git_commit"][i],
+                                    cols["measured_at"][i], float(cols["value"][i]), raw or None))
+    return out
