@@ -212,7 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rss-check", action="store_true", help="check peak RSS on ~1 GB of bigger files instead")
     ap.add_argument("--rss-gb", type=float, default=1.0, help="GB of JSON for --rss-check")
     ap.add_argument("--child", nargs=2, metavar=("ROOT", "DB"), help=argparse.SUPPRESS)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes (a check that the benchmark runs)")
     args = ap.parse_args(argv)
+    if args.smoke:
+        args.files, args.baseline_files, args.rss_gb = 40, 10, 0.002
     if args.child:
         child(args.child[0], args.child[1], args.jobs)
         return 0
