@@ -164,13 +164,19 @@ def run_import(
 
 def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report) -> None:
     """``run_import``'s work, once the files are found and the workers started."""
-    from benchwh.warehouse.bulk import done_digests, import_settings
+    from benchwh.warehouse.bulk import import_settings, ledgered_among
     from benchwh.warehouse.open import open_warehouse
     from benchwh.warehouse.write import Batch, LedgerRow, append_in_transaction, commit
 
     threads = (os.cpu_count() or 1) - jobs if pool is not None else None
     with open_warehouse(db) as con, import_settings(con, threads):
-        known = done_digests(con, (IMPORTED, SKIPPED))
+        # The ledger stays in DuckDB: this import's digests (hashed in the workers) are joined
+        # against it once; only the matches come back, so memory follows the import, not the
+        # warehouse. Files found there are not read again.
+        digests = _hash_all(files, pool, jobs)
+        known = ledgered_among(con, [d for d, _ in digests if d is not None], (IMPORTED, SKIPPED))
+        prehashed = {sf.path: ds for sf, ds in zip(files, digests) if ds[0] in known}
+        del digests
         pending: list[FileDone] = []
         tables: list[dict] = []
         n_records = 0
@@ -211,7 +217,7 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
 
         done = 0
         max_files = max(1, min(CHUNK_FILES, batch_files))
-        with closing(converted(read_chunks(files, known, max_files), forced, pool, jobs)) as done_chunks:
+        with closing(converted(read_chunks(files, known, max_files, prehashed), forced, pool, jobs)) as done_chunks:
             for chunk, (metas, chunk_tables) in done_chunks:
                 for item, (status, fmt, version, reason, counts, n, lid) in zip(chunk.items, metas):
                     rel, digest, size = item[0], item[2], item[3]
@@ -232,6 +238,20 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                 if len(pending) >= batch_files or n_records >= batch_records:
                     flush()
         flush()
+
+
+def _hash_all(files: list[SourceFile], pool, jobs: int) -> list[tuple[str | None, int]]:
+    """``(sha256, size)`` of every file, in order: in the workers' processes when there are."""
+    from benchwh.import_workers import hash_files
+
+    paths = [sf.path for sf in files]
+    if pool is None:
+        return hash_files(paths)
+    step = max(1, min(CHUNK_FILES, -(-len(paths) // (4 * jobs))))
+    out: list[tuple[str | None, int]] = []
+    for part in pool.map(hash_files, [paths[i:i + step] for i in range(0, len(paths), step)]):
+        out.extend(part)
+    return out
 
 
 def _account(report: ImportReport, o: FileDone, added: tuple[int, int, int]) -> None:
