@@ -88,14 +88,28 @@ class FormatSummary:
 
 @dataclass
 class ImportReport:
+    """Counts per format and rows added; per file, ``files`` (every file's entry, in order), or,
+    when ``sink`` is given, each entry handed to ``sink`` as it is decided and only the
+    quarantined ones kept (``quarantined_files``), so memory does not grow with the import."""
+
     files: list[dict] = field(default_factory=list)
     by_format: dict[str, FormatSummary] = field(default_factory=lambda: defaultdict(FormatSummary))
     added: Counter = field(default_factory=Counter)  # rows added per table
     dry_run: bool = False
+    sink: Callable[[dict], None] | None = None
+    quarantined_files: list[dict] = field(default_factory=list)
 
     @property
     def quarantined(self) -> int:
-        return sum(1 for f in self.files if f["status"] == QUARANTINED)
+        return len(self.quarantined_files)
+
+    def file_done(self, entry: dict) -> None:
+        if entry["status"] == QUARANTINED:
+            self.quarantined_files.append(entry)
+        if self.sink is not None:
+            self.sink(entry)
+        else:
+            self.files.append(entry)
 
     def to_json(self) -> dict:
         return {
@@ -132,8 +146,12 @@ def run_import(
     batch_files: int | None = None,
     batch_records: int | None = None,
     jobs: int | None = None,
+    sink: Callable[[dict], None] | None = None,
 ) -> ImportReport:
     """Import every JSON file under ``paths`` into the warehouse ``db``.
+
+    ``sink``: called with each file's report entry, in file order, as it is decided (the report
+    then keeps only counts and the quarantined entries; see ``ImportReport``).
 
     ``progress(done, total, rel_path)`` is called after each file. With ``dry_run`` every batch
     is written inside a transaction and rolled back, so the counts are exact and nothing stays.
@@ -149,7 +167,7 @@ def run_import(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if len(files) < POOL_MIN_FILES:
         jobs = 1
-    report = ImportReport(dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run, sink=sink)
     pool = start_pool(jobs) if jobs > 1 else None
     old_gc = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
@@ -272,6 +290,6 @@ def _account(report: ImportReport, o: FileDone, added: tuple[int, int, int]) -> 
     elif status == DUPLICATE:
         s.duplicate += 1
     r, c, t = o.converted
-    report.files.append({"path": o.rel_path, "status": status, "format": o.format, "results": added[0],
-                         "compat": added[1], "tests": added[2],
-                         "converted": {"results": r, "compat": c, "tests": t}, "reason": o.reason})
+    report.file_done({"path": o.rel_path, "status": status, "format": o.format, "results": added[0],
+                      "compat": added[1], "tests": added[2],
+                      "converted": {"results": r, "compat": c, "tests": t}, "reason": o.reason})

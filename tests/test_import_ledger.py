@@ -60,3 +60,28 @@ def test_new_and_known_files_mixed_keep_their_order(imported, tmp_path):
     rep = run_import(db, [mixed], jobs=1)
     statuses = [(f["path"].split("/")[0], f["status"]) for f in rep.files]
     assert statuses == [("a_old", "duplicate")] * 30 + [("b_new", "imported")] * 10
+
+
+def test_the_report_is_streamed_and_reads_as_before(imported, tmp_path, cli):
+    import json
+
+    src, db = imported
+    bad = tmp_path / "more"
+    write_tree(bad, 4, seed=3)
+    (bad / "broken.json").write_text("{not json")
+    report = tmp_path / "r.json"
+    res = cli("import", str(bad), str(src), "--db", db, "--report", str(report))
+    assert res.code == 0, res.stderr
+    doc = json.loads(report.read_text())
+    assert list(doc) == ["dry_run", "files", "summary", "added"] and doc["dry_run"] is False
+    statuses = [f["status"] for f in doc["files"]]
+    assert statuses == ["quarantined"] + ["imported"] * 4 + ["duplicate"] * 30
+    assert doc["added"].get("results", 0) == sum(f["results"] for f in doc["files"])
+    assert doc["summary"]["(unknown)"]["quarantined"] == 1 or any(s["quarantined"] for s in doc["summary"].values())
+    assert "quarantined: broken.json" in res.stderr
+    assert not list(tmp_path.glob(".r.json*"))  # no temporary left
+    # in the library, a sink gets every entry and the report keeps only the quarantined ones
+    got = []
+    rep = run_import(db, [bad], jobs=1, sink=got.append)
+    assert rep.files == [] and [f["status"] for f in got] == ["quarantined"] + ["duplicate"] * 4
+    assert [f["path"] for f in rep.quarantined_files] == ["broken.json"]
