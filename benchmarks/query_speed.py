@@ -325,6 +325,7 @@ CLI = "from benchwh.cli.quick import main; main()"  # the console script's entry
 SCRIPT = """
 import sys, duckdb, polars as pl
 con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("SET enable_progress_bar = false")  # as benchwh does
 df = pl.from_arrow(con.execute(sys.argv[2]).to_arrow_table())
 with open(sys.argv[3], "w") as f:
     f.write(df.write_json())
