@@ -100,7 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--appends", type=int, default=20, help="appends per writer")
     ap.add_argument("--rows", type=int, default=10, help="results per append")
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes (a check that the benchmark runs)")
     args = ap.parse_args(argv)
+    if args.smoke:
+        args.appends, args.rows = 2, 2
 
     from benchwh.warehouse.location import resolve
     from benchwh.warehouse.migrate import migrate
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         cluster = pg.start_cluster()
 
         rates: dict[str, float] = {}
-        for writers in (1, 2, 4):
+        for writers in (1,) if args.smoke else (1, 2, 4):
             db = "ducklake:postgres:" + cluster.conninfo(cluster.create_database())
             data = str(work / f"lake-{writers}")
             migrate(resolve(db, data))
@@ -137,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"duckdb file, 1 writer: {rate:.1f} appends/s ({rate * args.rows:.0f} results/s)")
         print(json.dumps({"appends_per_writer": args.appends, "rows_per_append": args.rows,
                           "cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}))
-        print(" ".join(f"{k}={rates[k]:.1f}" for k in ("writers_1", "writers_2", "writers_4", "duckdb_file")))
+        print(" ".join(f"{k}={rates[k]:.1f}" if k in rates else f"{k}=n/a"
+                       for k in ("writers_1", "writers_2", "writers_4", "duckdb_file")))
     finally:
         if cluster is not None:
             from benchwh.warehouse import lake

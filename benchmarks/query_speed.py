@@ -10,23 +10,29 @@
    10th run simulated, some failed configurations, 20 raw latency samples per completed
    result and the run's system_info (as real F6 files carry), one compatibility fact per 50
    runs.
-2. For each query command, times the library call (``benchwh.query``, DuckDB -> Arrow ->
-   Polars) and hand-written DuckDB SQL answering the same question on the same open
-   connection, fetched to Arrow. Best of ``--repeat`` interleaved runs after one warm-up.
+2. For each query command, times the library call (``benchwh.warehouse.queries``, DuckDB ->
+   Arrow -> Polars) and hand-written DuckDB SQL answering the same question on the same open
+   connection, fetched to Arrow, interleaved: one warm-up each, then ``--repeat`` rounds, the
+   order rotating each round.
 3. Times answering the same question from the equivalent legacy JSON files: writes
    ``--json-files`` files holding the first runs' results in the F6 shape and naming
    (``run_<n>/benchmark_results.json``; seconds; config keys ``batch_<b>_seq_<s>``), scans
-   them (read, ``json.load``, walk, keep what the question needs) and scales the time per
-   file to the warehouse's number of runs (one file per run): a sample, scaled linearly.
-   F6 names say nothing about model or hardware, so every question reads every file. The
-   table also shows, as "named", the time if file names did carry model and hardware (as
-   F8/F10 names do) and a scanner opened only the matching files.
+   them (read, ``orjson.loads``, walk, keep what the question needs; interleaved with the
+   library call) and scales the time per file to the warehouse's number of runs (one file per
+   run): a sample, scaled linearly. F6 names say nothing about model or hardware, so every
+   question reads every file. The table also shows, as "named", the time if file names did
+   carry model and hardware (as F8/F10 names do) and a scanner opened only the matching files.
 4. Times ``benchwh.warehouse.export.export`` to Parquet against DuckDB's own
-   ``COPY (<hand-written flat SELECT>) TO ... (FORMAT parquet)``.
+   ``COPY (<hand-written flat SELECT>) TO ... (FORMAT parquet)``, interleaved.
+5. Times the CLI end to end, ``benchwh query latest --format json`` (a fresh process writing
+   the JSON to a file), against a fresh ``python`` that imports duckdb and Polars, runs the
+   hand-written SQL and writes the same rows with ``DataFrame.write_json``, interleaved.
 
-The last line is ``vs_sql_max=<worst library/SQL time ratio> vs_json_min=<smallest
-JSON-scan/library ratio> export_vs_copy=<COPY time / export time>``. Goals: vs_sql_max <= 1.5,
-vs_json_min >= 20, export_vs_copy >= 0.8.
+Every figure is printed as min / median / max over the rounds, with the ratio of medians. The
+last line is ``vs_sql_max=<worst library/SQL ratio> vs_json_min=<smallest JSON-scan/library
+ratio> export_vs_copy=<COPY time / export time> cli_vs_duckdb_polars=<CLI / script>``
+(medians). Goals: vs_sql_max <= 1.5, vs_json_min >= 20, export_vs_copy >= 0.8,
+cli_vs_duckdb_polars <= 1.3. ``--smoke``: tiny sizes, one round.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -261,10 +269,12 @@ def write_json(folder: Path, db: Path, files: int) -> tuple[int, dict[str, int]]
 
 def scan_json(folder: Path, question: str, model: str, hardware: str) -> float:
     """Answer ``question`` over every file in ``folder``; returns the seconds taken."""
+    import orjson
+
     t0 = time.perf_counter()
     best: dict = {}
     for path in sorted(folder.glob("*/benchmark_results.json")):
-        doc = json.loads(path.read_text())
+        doc = orjson.loads(path.read_bytes())
         for fam in doc["benchmarks"].values():
             for m, per_hw in fam.items():
                 for spelling, entry in per_hw.items():
@@ -291,32 +301,51 @@ def scan_json(folder: Path, question: str, model: str, hardware: str) -> float:
 
 # --- timing ---------------------------------------------------------------------------------
 
-def best_times(fns, repeat: int) -> list[float]:
-    """Best-of-``repeat`` seconds of each function, runs interleaved (a, b, a, b...) so a
-    burst of load from elsewhere hits both sides alike; the minimum is the estimate least
-    disturbed by other processes (as ``timeit`` advises). One warm-up run each first."""
+def interleaved(fns, repeat: int) -> list[list[float]]:
+    """Seconds of each function in each of ``repeat`` rounds after one warm-up each; within a
+    round the order rotates, so a burst of load from elsewhere falls on every side alike."""
     for fn in fns:
         fn()
-    best = [float("inf")] * len(fns)
-    for _ in range(repeat):
-        for k, fn in enumerate(fns):
+    times: list[list[float]] = [[] for _ in fns]
+    for r in range(repeat):
+        order = list(range(len(fns)))
+        order = order[r % len(fns):] + order[:r % len(fns)]
+        for k in order:
             t0 = time.perf_counter()
-            fn()
-            best[k] = min(best[k], time.perf_counter() - t0)
-    return best
+            fns[k]()
+            times[k].append(time.perf_counter() - t0)
+    return times
+
+
+def mmm(xs: list[float]) -> str:
+    return f"{min(xs):.4f}/{statistics.median(xs):.4f}/{max(xs):.4f}"
+
+
+CLI = "from benchwh.cli.quick import main; main()"  # the console script's entry point
+SCRIPT = """
+import sys, duckdb, polars as pl
+con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("SET enable_progress_bar = false")  # as benchwh does
+df = pl.from_arrow(con.execute(sys.argv[2]).to_arrow_table())
+with open(sys.argv[3], "w") as f:
+    f.write(df.write_json())
+"""
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", type=int, default=1_000_000)
     ap.add_argument("--json-files", type=int, default=1000, help="legacy files written and scanned (a sample)")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workdir", type=Path, default=None, help="keep the warehouse and files here")
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes (a check that the benchmark runs)")
     args = ap.parse_args(argv)
+    if args.smoke:
+        args.results, args.json_files, args.repeat = 2 * PER_RUN * MODELS, 5, 1
 
     import duckdb
 
-    from benchwh.query import queries
+    from benchwh.warehouse import queries
     from benchwh.warehouse.export import export
     from benchwh.warehouse.flat import FLAT_SELECT
     from benchwh.warehouse.read import Filters
@@ -350,26 +379,28 @@ def main(argv: list[str] | None = None) -> None:
     }
     sqls = hand_sql(model, hardware)
     con = duckdb.connect(str(db), read_only=True)
-    print(f"{'query':<17} {'rows':>8} {'library s':>10} {'SQL s':>8} {'lib/SQL':>8} "
-          f"{'JSON s (est.)':>14} {'JSON/lib':>9} {'named s':>8} {'named/lib':>9}")
+    print(f"{args.repeat} interleaved rounds; seconds as min/median/max; ratios of medians; JSON scan: "
+          f"{written} F6 files ({written * PER_RUN:,} results) scaled to {counts['*']:,} files (one per run)")
+    print(f"{'query':<17} {'rows':>8} {'library s':>22} {'SQL s':>22} {'lib/SQL':>8} "
+          f"{'JSON scan s (est.)':>26} {'JSON/lib':>9} {'named/lib':>9}")
     vs_sql, vs_json = [], []
     try:
         for name, call in lib.items():
             rows = call(con).height
             sql_rows = con.execute(sqls[name]).to_arrow_table().num_rows
-            t_lib, t_sql = best_times([lambda: call(con), lambda: con.execute(sqls[name]).to_arrow_table()],
-                                      args.repeat)
-            per_file = min(scan_json(legacy, name, model, hardware) for _ in range(3)) / written
-            t_json, t_named = per_file * counts["*"], per_file * need[name]
-            vs_sql.append(t_lib / t_sql)
-            vs_json.append(t_json / t_lib)
-            print(f"{name:<17} {rows:>8,} {t_lib:>10.4f} {t_sql:>8.4f} {t_lib / t_sql:>8.2f} "
-                  f"{t_json:>14.2f} {t_json / t_lib:>9.0f} {t_named:>8.2f} {t_named / t_lib:>9.1f}"
+            t_lib, t_sql, t_scan = interleaved(
+                [lambda: call(con), lambda: con.execute(sqls[name]).to_arrow_table(),
+                 lambda: scan_json(legacy, name, model, hardware)], args.repeat)
+            t_json = [t / written * counts["*"] for t in t_scan]
+            m_lib, m_sql, m_json = (statistics.median(x) for x in (t_lib, t_sql, t_json))
+            m_named = m_json / counts["*"] * need[name]
+            vs_sql.append(m_lib / m_sql)
+            vs_json.append(m_json / m_lib)
+            print(f"{name:<17} {rows:>8,} {mmm(t_lib):>22} {mmm(t_sql):>22} {m_lib / m_sql:>8.2f} "
+                  f"{mmm(t_json):>26} {m_json / m_lib:>9.0f} {m_named / m_lib:>9.1f}"
                   + ("" if rows == sql_rows else f"  (SQL rows {sql_rows:,})"), flush=True)
     finally:
         con.close()
-    print(f"JSON: {written} F6 files scanned ({written * PER_RUN:,} results), scaled to "
-          f"{counts['*']:,} files (one per run)")
 
     out = work / "export"
     shutil.rmtree(out, ignore_errors=True)
@@ -385,12 +416,30 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             c.close()
 
-    t_export, t_copy = best_times([run_export, run_copy], args.repeat)
-    print(f"export {t_export:.3f}s ({args.results / t_export / 1e6:.2f} M rows/s), "
-          f"DuckDB COPY {t_copy:.3f}s: COPY/export = {t_copy / t_export:.2f}")
+    t_export, t_copy = interleaved([run_export, run_copy], args.repeat)
+    m_export, m_copy = statistics.median(t_export), statistics.median(t_copy)
+    print(f"export s {mmm(t_export)} ({args.results / m_export / 1e6:.2f} M rows/s), "
+          f"DuckDB COPY s {mmm(t_copy)}: COPY/export = {m_copy / m_export:.2f}")
+
+    def run_cli():
+        with open(out / "cli.json", "w") as f:
+            subprocess.run([sys.executable, "-c", CLI, "query", "latest", "--db", str(db), "--format", "json"],
+                           stdout=f, check=True)
+
+    def run_script():
+        subprocess.run([sys.executable, "-c", SCRIPT, str(db), sqls["latest"], str(out / "script.json")],
+                       check=True)
+
+    t_cli, t_script = interleaved([run_cli, run_script], args.repeat)
+    cli_rows = len(json.loads((out / "cli.json").read_text()))
+    script_rows = len(json.loads((out / "script.json").read_text()))
+    m_cli, m_script = statistics.median(t_cli), statistics.median(t_script)
+    print(f"CLI `query latest --format json` s {mmm(t_cli)} ({cli_rows:,} rows), duckdb+Polars script s "
+          f"{mmm(t_script)} ({script_rows:,} rows): CLI/script = {m_cli / m_script:.2f}")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"vs_sql_max={max(vs_sql):.2f} vs_json_min={min(vs_json):.0f} export_vs_copy={t_copy / t_export:.2f}")
+    print(f"vs_sql_max={max(vs_sql):.2f} vs_json_min={min(vs_json):.0f} export_vs_copy={m_copy / m_export:.2f} "
+          f"cli_vs_duckdb_polars={m_cli / m_script:.2f}")
 
 
 if __name__ == "__main__":

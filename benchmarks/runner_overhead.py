@@ -47,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    p.add_argument("--smoke", action="store_true", help="tiny sizes (a check that the benchmark runs)")
     args = p.parse_args(argv)
+    if args.smoke:
+        args.seq, args.iterations, args.warmup, args.rounds, args.threads = 8, 3, 1, 2, 1
 
     from benchwh.runners import inference
     from benchwh.runners.common import SweepSpec

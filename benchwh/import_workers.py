@@ -224,16 +224,37 @@ class Chunk:
     recheck: bool = False  # one file whose content an earlier, not yet written file also had
 
 
+def hash_files(paths: list[str], max_bytes: int = DEFAULT_MAX_FILE_SIZE) -> list[tuple[str | None, int]]:
+    """``(sha256, size)`` of each file, ``(None, 0)`` for one that is not read (not a regular
+    file, unreadable, over ``max_bytes``: ``read_chunks`` says why). Runs in the workers: the
+    first pass of an import, whose digests are checked against the ledger."""
+    out: list[tuple[str | None, int]] = []
+    for path in paths:
+        data, _status, _reason = read_source(path, max_bytes)
+        out.append((None, 0) if data is None else (hashlib.sha256(data).hexdigest(), len(data)))
+    return out
+
+
 def read_chunks(files: list[SourceFile], known: set[str], max_files: int,
-                max_bytes: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[Chunk]:
+                max_bytes: int = DEFAULT_MAX_FILE_SIZE,
+                prehashed: dict[str, tuple[str, int]] | None = None) -> Iterator[Chunk]:
     """Read and hash the files in order, grouped into chunks. ``known`` (digests imported or
-    skipped, by the ledger or earlier in this run) is read as the caller updates it. A file
-    whose content an earlier file of this run had is decided when that file's outcome is
-    known: it travels alone (``recheck``)."""
+    skipped, by the ledger or earlier in this run) is read as the caller updates it; a file in
+    ``prehashed`` (path -> digest, size from the first pass) whose digest is known is a
+    duplicate without being read again. A file whose content an earlier file of this run had
+    is decided when that file's outcome is known: it travels alone (``recheck``)."""
     seen: set[str] = set()
     chunk = Chunk([])
     for sf in files:
         sf.rel_path = safe_name(sf.rel_path)
+        pre = prehashed.get(sf.path) if prehashed else None
+        if pre is not None and pre[0] in known:
+            chunk.items.append((sf.rel_path, sf.path, pre[0], pre[1], None, DUPLICATE,
+                                "same content already imported"))
+            if len(chunk.items) >= max_files:
+                yield chunk
+                chunk = Chunk([])
+            continue
         data, status, reason = read_source(sf.path, max_bytes)
         if data is None:
             chunk.items.append((sf.rel_path, sf.path, "", 0, None, status, reason))

@@ -108,16 +108,30 @@ class FormatSummary:
 
 @dataclass
 class ImportReport:
+    """Counts per format and rows added; per file, ``files`` (every file's entry, in order), or,
+    when ``sink`` is given, each entry handed to ``sink`` as it is decided and only the
+    quarantined ones kept (``quarantined_files``), so memory does not grow with the import."""
+
     files: list[dict] = field(default_factory=list)
     by_format: dict[str, FormatSummary] = field(default_factory=lambda: defaultdict(FormatSummary))
     added: Counter = field(default_factory=Counter)  # rows added per table
     dry_run: bool = False
     not_read: Counter = field(default_factory=Counter)  # files no importer reads, by extension
     statuses: Counter = field(default_factory=Counter)  # files per outcome (already imported apart)
+    sink: Callable[[dict], None] | None = None
+    quarantined_files: list[dict] = field(default_factory=list)
 
     @property
     def quarantined(self) -> int:
-        return sum(1 for f in self.files if f["status"] == QUARANTINED)
+        return len(self.quarantined_files)
+
+    def file_done(self, entry: dict) -> None:
+        if entry["status"] == QUARANTINED:
+            self.quarantined_files.append(entry)
+        if self.sink is not None:
+            self.sink(entry)
+        else:
+            self.files.append(entry)
 
     def to_json(self) -> dict:
         return {
@@ -134,7 +148,7 @@ class ImportReport:
 
         self.not_read[suffix(rel_path)] += 1
         self.statuses[NOT_READ] += 1
-        self.files.append({"path": rel_path, "status": NOT_READ, "format": None, "results": 0,
+        self.file_done({"path": rel_path, "status": NOT_READ, "format": None, "results": 0,
                            "compat": 0, "tests": 0, "converted": {"results": 0, "compat": 0, "tests": 0},
                            "reason": reason})
 
@@ -167,8 +181,12 @@ def run_import(
     jobs: int | None = None,
     max_file_size: "int | str | None" = None,
     source_tz: str | None = None,
+    sink: Callable[[dict], None] | None = None,
 ) -> ImportReport:
     """Import every JSON file under ``paths`` into the warehouse ``db``.
+
+    ``sink``: called with each file's report entry, in file order, as it is decided (the report
+    then keeps only counts and the quarantined entries; see ``ImportReport``).
 
     ``progress(done, total, rel_path)`` is called after each file. With ``dry_run`` every batch
     is written inside a transaction and rolled back, so the counts are exact and nothing stays.
@@ -198,7 +216,7 @@ def run_import(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if len(files) < POOL_MIN_FILES:
         jobs = 1
-    report = ImportReport(dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run, sink=sink)
     pool = start_pool(jobs) if jobs > 1 else None
     old_gc = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
@@ -217,13 +235,19 @@ def run_import(
 def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report,
             max_bytes: int, source_tz: str | None = None) -> None:
     """``run_import``'s work, once the files are found and the workers started."""
-    from benchwh.warehouse.bulk import done_digests, import_settings
+    from benchwh.warehouse.bulk import import_settings, ledgered_among
     from benchwh.warehouse.open import open_warehouse
     from benchwh.warehouse.write import Batch, LedgerRow, append_in_transaction, commit
 
     threads = (os.cpu_count() or 1) - jobs if pool is not None else None
     with open_warehouse(db) as con, import_settings(con, threads):
-        known = done_digests(con, (IMPORTED, SKIPPED))
+        # The ledger stays in DuckDB: this import's digests (hashed in the workers) are joined
+        # against it once; only the matches come back, so memory follows the import, not the
+        # warehouse. Files found there are not read again.
+        digests = _hash_all(files, pool, jobs, max_bytes)
+        known = ledgered_among(con, [d for d, _ in digests if d is not None], (IMPORTED, SKIPPED))
+        prehashed = {sf.path: ds for sf, ds in zip(files, digests) if ds[0] in known}
+        del digests
         in_ledger = frozenset(known)  # "already imported" means these, not a twin in this run
         first_path: dict[str, str] = {}
         pending: list[FileDone] = []
@@ -266,7 +290,8 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
 
         done = 0
         max_files = max(1, min(CHUNK_FILES, batch_files))
-        with closing(converted(read_chunks(files, known, max_files, max_bytes), forced, pool, jobs, source_tz)) as done_chunks:
+        with closing(converted(read_chunks(files, known, max_files, max_bytes, prehashed), forced, pool, jobs,
+                               source_tz)) as done_chunks:
             for chunk, (metas, chunk_tables) in done_chunks:
                 for item, (status, fmt, version, reason, counts, n, lid) in zip(chunk.items, metas):
                     rel, digest, size = item[0], item[2], item[3]
@@ -290,6 +315,23 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                 if len(pending) >= batch_files or n_records >= batch_records:
                     flush()
         flush()
+
+
+def _hash_all(files: list[SourceFile], pool, jobs: int, max_bytes: int) -> list[tuple[str | None, int]]:
+    """``(sha256, size)`` of every file, in order: in the workers' processes when there are."""
+    from functools import partial
+
+    from benchwh.import_workers import hash_files
+
+    paths = [sf.path for sf in files]
+    if pool is None:
+        return hash_files(paths, max_bytes)
+    step = max(1, min(CHUNK_FILES, -(-len(paths) // (4 * jobs))))
+    out: list[tuple[str | None, int]] = []
+    for part in pool.map(partial(hash_files, max_bytes=max_bytes),
+                         [paths[i:i + step] for i in range(0, len(paths), step)]):
+        out.extend(part)
+    return out
 
 
 def _account(report: ImportReport, o: FileDone, added: tuple[int, int, int]) -> None:
@@ -320,6 +362,6 @@ def _account(report: ImportReport, o: FileDone, added: tuple[int, int, int]) -> 
     elif status == DUPLICATE:
         s.duplicate += 1
     r, c, t = o.converted
-    report.files.append({"path": o.rel_path, "status": status, "format": o.format, "results": added[0],
-                         "compat": added[1], "tests": added[2],
-                         "converted": {"results": r, "compat": c, "tests": t}, "reason": o.reason})
+    report.file_done({"path": o.rel_path, "status": status, "format": o.format, "results": added[0],
+                      "compat": added[1], "tests": added[2],
+                      "converted": {"results": r, "compat": c, "tests": t}, "reason": o.reason})

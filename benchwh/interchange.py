@@ -101,6 +101,16 @@ def dumps(records: Iterable[Record]) -> str:
         raise InterchangeError(f"a record holds a value JSON cannot carry ({e}); use None for missing") from None
 
 
+def journal_line(records: Iterable[Record]) -> bytes:
+    """``records`` as one journal line: a complete interchange document on one line, ending in a
+    newline (see ``journal_document``). Each line names its runs, so any line reads alone."""
+    try:
+        text = json.dumps(to_document(records), separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+    except ValueError as e:
+        raise InterchangeError(f"a record holds a value JSON cannot carry ({e}); use None for missing") from None
+    return (text + "\n").encode("utf-8")
+
+
 def atomic_write(path: Path, data: bytes, tmp_name: str | None = None) -> Path:
     """Write ``data`` to ``path`` so a reader sees the old file or the whole new one: a temporary
     file in the same folder, fsync, rename over ``path``, fsync the folder."""
@@ -263,11 +273,54 @@ def from_document(doc: Any) -> list[Record]:
     return out
 
 
+def journal_document(text: str | bytes) -> dict[str, Any] | None:
+    """The one document a journal holds, or None when ``text`` is not a journal.
+
+    A journal (the recorder's append-only file) is JSON Lines: each line is a whole interchange
+    document, appended with one write. A last line without its newline was cut by a crash before
+    its write returned, so it is dropped; any other line that is not a document is an error."""
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    lines = data.split(b"\n")
+    lines.pop()  # after the last newline: empty, or a line whose write never completed
+    if not lines:
+        return None
+    runs: dict[Any, Any] = {}
+    records: list[Any] = []
+    version, made_by = 0, None
+    for n, line in enumerate(lines, 1):
+        try:
+            part = json.loads(line)
+        except ValueError as e:
+            if n == 1:
+                return None
+            raise InterchangeError(f"journal line {n}: not JSON: {e}") from None
+        if not isinstance(part, dict) or part.get("format") != FORMAT:
+            if n == 1:
+                return None
+            raise InterchangeError(f"journal line {n}: not a {FORMAT} document")
+        if not isinstance(part.get("runs"), list) or not isinstance(part.get("records"), list):
+            raise InterchangeError(f"journal line {n}: 'runs' and 'records' must be lists")
+        v = part.get("version")
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise InterchangeError(f"journal line {n}: version must be a positive integer, got {v!r}")
+        if v > version:
+            version, made_by = v, part.get("benchwh_version")
+        for run in part["runs"]:
+            key = run.get("run_id") if isinstance(run, dict) else id(run)
+            if runs.setdefault(key, run) != run:
+                raise InterchangeError(f"journal line {n}: run {key!r} differs from the same run on an earlier line")
+        records.extend(part["records"])
+    return {"format": FORMAT, "version": version, "benchwh_version": made_by,
+            "runs": list(runs.values()), "records": records}
+
+
 def loads(text: str | bytes) -> list[Record]:
     try:
         doc = json.loads(text)
     except ValueError as e:
-        raise InterchangeError(f"not JSON: {e}") from None
+        doc = journal_document(text)  # a journal: one document per line
+        if doc is None:
+            raise InterchangeError(f"not JSON: {e}") from None
     return from_document(doc)
 
 

@@ -6,17 +6,23 @@
         rec.result(model_name="bert-base-uncased", hardware_type="cuda", batch_size=8,
                    **result_fields(samples_ms, items_per_call=8))
 
-Entering captures the run's environment once (a RunInfo). Each result is written when
-``flush_every`` of them are waiting, in one short transaction (the warehouse is held for
-milliseconds, not for the run); a warehouse locked past the bounded wait gets the batch
-spooled beside it (``benchwh.warehouse.spool``). With ``store=False`` nothing touches the
-warehouse stack: results go to an interchange JSON file (``output``) that ``benchwh import``
-reads later. Leaving the block (normally or by an exception) writes what is still waiting.
+Entering captures the run's environment once (a RunInfo). Each record is first appended to a
+journal (one line, fsynced before ``add`` returns: ``benchwh.warehouse.spool.Journal``) in the
+spool folder beside the warehouse, then written to the warehouse in batches: when
+``flush_every`` records wait or ``flush_interval_s`` has passed since the last write, in one
+short transaction (the warehouse is held for milliseconds, not for the run). A written batch's
+journal is removed; a batch that cannot get the lock past the bounded wait stays there, and a
+journal left by a killed process is appended by the next writer or ``benchwh ingest --spool``.
+With ``store=False`` nothing touches the warehouse stack: results go to an interchange file
+(``output``) that ``benchwh import`` reads later. The output file is a journal too while the run
+lasts (appended, never rewritten) and becomes one plain interchange document when the block
+ends. Leaving the block (normally or by an exception) writes what is still waiting. Nothing is
+printed unless ``say`` is given.
 """
 
 from __future__ import annotations
 
-import sys
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
@@ -26,37 +32,40 @@ from benchwh.records import CompatFact, Record, Result, RunInfo, RunMeta, TestOu
 from benchwh.runners.environment import capture, utc_now
 
 
-def _stderr(msg: str) -> None:
-    print(msg, file=sys.stderr)
-
-
 class Recorder:
-    """Opens a run, takes records, writes them in short transactions (or to a JSON file).
+    """Opens a run, takes records, journals each one, writes them in short transactions.
 
     ``db``/``data_path``: the warehouse (``--db`` rules: default $BENCHWH_DB, ./benchwh.duckdb).
     ``store``: write to the warehouse (False: only ``output``). ``output``: an interchange file,
-    rewritten atomically at each flush with every record so far. ``flush_every``: records per
-    transaction. ``lock_timeout_s``: the bounded lock wait (default $BENCHWH_LOCK_TIMEOUT).
-    ``visualize``: a PNG drawn from the warehouse for the recorded models at the end.
+    appended per record and made one plain document at the end. ``flush_every``: records per
+    transaction; ``flush_interval_s``: the longest a taken record waits for its transaction
+    (checked when the next record comes and at the end). ``lock_timeout_s``: the bounded lock
+    wait (default $BENCHWH_LOCK_TIMEOUT). ``visualize``: a PNG drawn from the warehouse for the
+    recorded models at the end. ``say``: where messages go (default: nowhere).
     """
 
     def __init__(self, db: str | None = None, *, origin: str = "benchwh.recorder", store: bool = True,
-                 output: str | Path | None = None, data_path: str | None = None, flush_every: int = 1,
-                 lock_timeout_s: float | None = None, run: RunInfo | None = None,
+                 output: str | Path | None = None, data_path: str | None = None, flush_every: int = 100,
+                 flush_interval_s: float = 2.0, lock_timeout_s: float | None = None, run: RunInfo | None = None,
                  torch: ModuleType | None = None, metadata: dict[str, Any] | None = None,
                  visualize: str | Path | None = None, argv: list[str] | None = None,
-                 say: Callable[[str], None] = _stderr):
+                 say: Callable[[str], None] | None = None):
         if not store and output is None:
             raise BenchwhError("results not stored in the warehouse need a file: pass an output path "
                                "(`--output FILE.json`)")
         self.db, self.data_path, self.store = db, data_path, store
         self.output = Path(output) if output is not None else None
         self.origin, self.flush_every = origin, max(1, int(flush_every))
-        self.lock_timeout_s, self.say = lock_timeout_s, say
+        self.flush_interval_s = float(flush_interval_s)
+        self.lock_timeout_s, self.say = lock_timeout_s, say or (lambda s: None)
         self.visualize_png = Path(visualize) if visualize else None
         self._run, self._torch, self._metadata, self._argv = run, torch, metadata, argv
-        self.records: list[Record] = []   # everything taken (the output file holds all of it)
-        self._waiting: list[Record] = []  # not yet written to the warehouse
+        self.records: list[Record] = []   # everything taken
+        self._waiting: list[Record] = []  # not yet written to the warehouse (all in the journal)
+        self._n_waiting = 0               # of which results, facts, outcomes (not the run)
+        self._journal = None              # the spool journal holding what waits
+        self._out = None                  # the output file's journal
+        self._last_write = time.monotonic()
         self.written = 0                  # records handed to the warehouse in transactions
         self.inserted_results = 0
         self.spooled: list[Path] = []
@@ -69,13 +78,24 @@ class Recorder:
             self.loc = self._preflight()
         self.run = self._run or capture(self.origin, torch=self._torch, argv=self._argv,
                                         metadata_=self._metadata)
-        self._waiting.append(RunMeta(self.run))  # the run is a fact even if nothing follows
+        meta = RunMeta(self.run)  # the run is a fact even if nothing follows
+        if self.output is not None:
+            from benchwh.interchange import journal_line
+            from benchwh.warehouse.spool import Journal
+
+            # with a warehouse the spool journal is the durable copy; alone, this one is
+            self._out = Journal.create(self.output, journal_line([meta]), sync=not self.store)
+        self._take(meta)
         self._open = True
+        self._last_write = time.monotonic()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self._open = False
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            self._finish_output()
         self.say(self.summary())
         if self.visualize_png is not None and exc_type is None:
             visualize(self.db, self.model_names(), self.visualize_png)
@@ -94,14 +114,46 @@ class Recorder:
             pass
         return loc
 
+    def _finish_output(self) -> None:
+        """The output journal becomes one plain interchange document (atomically)."""
+        if self._out is None:
+            return
+        from benchwh.interchange import write_file
+
+        out, self._out = self._out, None
+        try:
+            write_file(self.output, [RunMeta(self.run)] + self.records)
+        finally:
+            out.keep()
+
     # --- taking records ------------------------------------------------------------------
+    def _take(self, record: Record) -> None:
+        """Journal ``record`` (one appended line, on disk before this returns) and keep it."""
+        from benchwh.interchange import journal_line
+
+        line = journal_line([record])  # a value JSON cannot carry fails here, before any write
+        if self.store:
+            from benchwh.warehouse.spool import Journal
+            from benchwh.warehouse.write import Batch
+
+            Batch().add(record)  # a record the warehouse would refuse fails here too
+            if self._journal is None:
+                self._journal = Journal.in_spool(self.loc, line)
+            else:
+                self._journal.append(line)
+            self._waiting.append(record)
+        if self._out is not None:
+            self._out.append(line)
+
     def add(self, record: Record) -> Record:
         """Take one record (a Result, CompatFact, TestOutcome...); write when enough wait."""
         if not self._open:
             raise BenchwhError("Recorder.add outside its `with` block: open the recorder first")
+        self._take(record)
         self.records.append(record)
-        self._waiting.append(record)
-        if sum(1 for r in self._waiting if not isinstance(r, RunMeta)) >= self.flush_every:
+        self._n_waiting += 1
+        if self.store and (self._n_waiting >= self.flush_every
+                           or time.monotonic() - self._last_write >= self.flush_interval_s):
             self.flush()
         return record
 
@@ -140,21 +192,18 @@ class Recorder:
 
     # --- writing -------------------------------------------------------------------------
     def flush(self) -> None:
-        """Write what is waiting: one warehouse transaction (or a spool file), and the output
-        file rewritten with everything so far."""
-        if self.output is not None:
-            from benchwh.interchange import write_file
-
-            write_file(self.output, [RunMeta(self.run)] + self.records)
-        if not self.store:
-            self._waiting = []
+        """Write what is waiting in one warehouse transaction; its journal then goes (or, when
+        the warehouse stays locked, stays in the spool for the next writer)."""
+        self._last_write = time.monotonic()
+        self._n_waiting = 0
+        if not self.store or not self._waiting:
             return
-        if not self._waiting:
-            return
-        from benchwh.warehouse.spool import write_or_spool
+        from benchwh.warehouse.spool import write_journaled
 
         batch, self._waiting = self._waiting, []
-        outcome = write_or_spool(self.loc, batch, timeout_s=self.lock_timeout_s, say=self.say)
+        journal, self._journal = self._journal, None
+        outcome = write_journaled(self.loc, batch, journal, timeout_s=self.lock_timeout_s, say=self.say)
+        self._last_write = time.monotonic()
         self.written += outcome.records
         if outcome.spooled is not None:
             self.spooled.append(outcome.spooled)

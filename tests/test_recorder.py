@@ -45,7 +45,7 @@ def count_from_other_process(db: str) -> int:
 
 
 def test_each_result_is_written_and_the_warehouse_is_not_held(db):
-    with Recorder(db, origin="test.recorder", say=lambda s: None) as rec:
+    with Recorder(db, origin="test.recorder", flush_every=1, say=lambda s: None) as rec:
         rec.result(model_name="m", hardware_type="cpu", batch_size=1, latency_ms_mean=1.0)
         assert count_from_other_process(db) == 1
         rec.result(model_name="m", hardware_type="cpu", batch_size=2, latency_ms_mean=2.0)

@@ -35,30 +35,9 @@ def migrate(
 
 def status(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False) -> None:
     """Location, backend, current and head revision, pending revisions, rows per table."""
-    import duckdb
+    from benchwh.cli.quick import show_status
 
-    from benchwh.warehouse.connect import damaged
-    from benchwh.warehouse.status import status as get_status
-
-    loc = location(db, data_path)
-    try:
-        info = get_status(loc)
-    except duckdb.Error as e:
-        raise damaged(loc, e) from None
-    if as_json:
-        out_json(info)
-        return
-    out(f"location:  {info['location']}")
-    out(f"backend:   {info['backend']}")
-    if not info["exists"]:
-        out("warehouse: does not exist yet (run `benchwh migrate` to create it)")
-    out(f"revision:  {info['current_revision'] or 'none'} (head {info['head_revision']})")
-    if info.get("ahead"):
-        out("pending:   warehouse is AHEAD of this benchwh: upgrade benchwh")
-    else:
-        out(f"pending:   {', '.join(info['pending']) if info['pending'] else 'none'}")
-    for table, n in info["tables"].items():
-        out(f"  {table:<15} {n:>10,}")
+    show_status(db, data_path, as_json)
 
 
 def check(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False) -> None:

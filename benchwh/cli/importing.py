@@ -57,11 +57,12 @@ def import_(
             if done == 1 or done % 50 == 0 or done == total:
                 bar.update(task, completed=done, total=total, description=rel[-50:])
 
-        report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs,
-                            max_file_size=max_file_size, source_tz=source_tz)
+        with _ReportWriter(report_file, dry_run) as sink:
+            report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs,
+                                max_file_size=max_file_size, source_tz=source_tz, sink=sink)
+            sink.finish(report)
     _print_summary(report)
     if report_file:
-        report_file.write_text(json.dumps(report.to_json(), indent=1, default=str))
         say(f"report written to {report_file}")
     if strict and report.quarantined:
         say(f"--strict: {report.quarantined} file(s) quarantined")
@@ -94,9 +95,44 @@ def _print_summary(report) -> None:
         out(f"not read: {sum(report.not_read.values())} file(s) no importer reads ("
             + ", ".join(f"{ext} {n}" for ext, n in sorted(report.not_read.items()))
             + "); --report lists them")
-    for f in report.files:
-        if f["status"] == "quarantined":
-            say(f"quarantined: {f['path']}: {f['reason']}")
+    for f in report.quarantined_files:
+        say(f"quarantined: {f['path']}: {f['reason']}")
+
+
+class _ReportWriter:
+    """``--report``: each file's entry written as it is decided (the document ``ImportReport
+    .to_json`` describes, streamed), so the import keeps no per-file list. Without a report
+    file, entries are dropped (the summary needs only the counts)."""
+
+    def __init__(self, path: Path | None, dry_run: bool):
+        self.path, self.dry_run, self.f, self.n = path, dry_run, None, 0
+        self.tmp = path.with_name(f".{path.name}.tmp") if path is not None else None
+
+    def __enter__(self) -> "_ReportWriter":
+        if self.path is not None:
+            self.f = open(self.tmp, "w")  # renamed into place when complete
+            self.f.write('{"dry_run": ' + json.dumps(self.dry_run) + ',\n "files": [')
+        return self
+
+    def __call__(self, entry: dict) -> None:
+        if self.f is not None:
+            self.f.write((",\n  " if self.n else "\n  ") + json.dumps(entry, default=str))
+            self.n += 1
+
+    def finish(self, report) -> None:
+        if self.f is not None:
+            doc = report.to_json()
+            rest = "".join(f',\n "{k}": ' + json.dumps(v, default=str)
+                           for k, v in doc.items() if k not in ("dry_run", "files"))
+            self.f.write("\n ]" + rest + "\n}\n")
+            self.f.close()
+            self.f = None
+            self.tmp.replace(self.path)
+
+    def __exit__(self, *exc) -> None:
+        if self.f is not None:  # the import failed: no half report
+            self.f.close()
+            self.tmp.unlink(missing_ok=True)
 
 
 def _nothing_new(report, added: int) -> str:

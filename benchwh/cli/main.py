@@ -23,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: `--help` need not load rich (a third of a second)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -35,7 +35,39 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _polars_json_ready(df):
+    """``df`` with every column as JSON should show it, for Polars to write; None when a column
+    has a type it does not spell as ``_plain`` does (durations, binary, nested times...)."""
+    import polars as pl
+
+    simple = (pl.String, pl.Boolean, pl.Null, pl.Float32, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64,
+              pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+    casts = []
+    for name, dtype in df.schema.items():
+        inner = dtype
+        while isinstance(inner, (pl.List, pl.Array)):
+            inner = inner.inner
+        if isinstance(inner, simple):
+            continue
+        if inner is not dtype:
+            return None
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
+            casts.append(pl.col(name).dt.to_string("%Y-%m-%dT%H:%M:%S%.f"))
+        elif isinstance(dtype, pl.Date):
+            casts.append(pl.col(name).dt.to_string("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Decimal):
+            casts.append(pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64))
+        else:
+            return None
+    return df.with_columns(casts) if casts else df
+
+
 def to_json(df) -> str:
+    ready = _polars_json_ready(df) if df.height else None
+    if ready is not None:
+        # Polars writes it (non-finite floats as null); one object per line, still one array
+        lines = ready.write_ndjson().rstrip("\n")
+        return "[\n" + lines.replace("\n", ",\n") + "\n]"
     rows = [{k: _plain(v) for k, v in row.items()} for row in df.iter_rows(named=True)]
     if not rows:
         return "[]"

@@ -1,5 +1,5 @@
-"""What a bulk import needs from the warehouse besides the writer: the content already
-ledgered, and DuckDB settings for the length of the import."""
+"""What a bulk import needs from the warehouse besides the writer: which of its files' content
+is already ledgered, and DuckDB settings for the length of the import."""
 
 from __future__ import annotations
 
@@ -12,12 +12,21 @@ _SETTABLE = ("memory_limit", "threads")
 IMPORT_MEMORY_LIMIT = "256MB"
 
 
-def done_digests(con, statuses: tuple[str, ...]) -> set[str]:
-    """sha256 of every file the ledger records with one of ``statuses``."""
+def ledgered_among(con, digests: list[str], statuses: tuple[str, ...]) -> set[str]:
+    """Those of ``digests`` the ledger records with one of ``statuses``: one semi-join inside
+    DuckDB against the ledger, so only matches come to Python, never the whole ledger."""
+    import pyarrow as pa
+
+    if not digests:
+        return set()
     marks = ", ".join("?" for _ in statuses)
-    rows = con.execute(
-        f"SELECT DISTINCT file_sha256 FROM import_ledger WHERE status IN ({marks})", list(statuses)
-    ).fetchall()
+    con.register("_bw_digests", pa.table({"d": pa.array(digests, pa.string())}))
+    try:
+        rows = con.execute(
+            f"SELECT DISTINCT p.d FROM _bw_digests p SEMI JOIN import_ledger l ON l.file_sha256 = p.d "
+            f"AND l.status IN ({marks})", list(statuses)).fetchall()
+    finally:
+        con.unregister("_bw_digests")
     return {r[0] for r in rows}
 
 

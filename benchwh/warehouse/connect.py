@@ -12,7 +12,7 @@ import random
 import re
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 import duckdb
 
@@ -160,3 +160,22 @@ def connection(loc: Location, read_only: bool = False, create: bool = False,
         yield con
     finally:
         con.close()
+
+
+def execute(con, sql: str, params: Any = None):
+    """``con.execute(sql, params)`` without the pandas import DuckDB's Python client makes to
+    convert any parameter (a second at startup). When pandas is not loaded no parameter can be
+    a pandas object, so it is hidden for the call and the conversion skips it; a process that
+    has loaded pandas is not touched."""
+    import sys
+
+    if not params:
+        return con.execute(sql)
+    if "pandas" in sys.modules:
+        return con.execute(sql, params)
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # "not installed", for this call only
+    try:
+        return con.execute(sql, params)
+    finally:
+        if sys.modules.get("pandas", 0) is None:
+            del sys.modules["pandas"]

@@ -57,7 +57,10 @@ def revisions() -> list[str]:
 
 def read_revision(con) -> str | None:
     """The warehouse's revision, or None for an empty (un-migrated) warehouse."""
-    found = con.execute(
+    from benchwh.warehouse.connect import execute
+
+    found = execute(
+        con,
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = current_database()"
         " AND schema_name = current_schema()",
         [VERSION_TABLE],

@@ -27,7 +27,9 @@ def read_frame(con, sql: str, params: Sequence[Any] | dict | None = None):
     """
     import polars as pl
 
-    cur = con.execute(sql, params if params is not None else [])
+    from benchwh.warehouse.connect import execute
+
+    cur = execute(con, sql, params)
     table = cur.to_arrow_table()
     return pl.from_arrow(table, rechunk=False)
 

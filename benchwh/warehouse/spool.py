@@ -29,7 +29,7 @@ SUFFIX = ".spool"
 BAD_SUFFIX = ".bad"
 DRAIN_BUDGET_S = 0.25  # a writer drains the spool for at most this long while it holds the lock
 STALE_FOREIGN_TMP_S = 3600.0  # a temporary file from another host is abandoned after this
-_TMP_RE = re.compile(r"^\.(?P<name>.+\.json)\.(?P<host>[A-Za-z0-9_-]+)\.(?P<pid>\d+)\.tmp$")
+_TMP_RE = re.compile(r"^\.(?P<name>.+\.jsonl?)\.(?P<host>[A-Za-z0-9_-]+)\.(?P<pid>\d+)\.tmp$")
 
 
 class SpooledError(BenchwhError):
@@ -67,14 +67,115 @@ def spool_batch(loc: Location, records: Iterable[Any]) -> Path:
 
 
 def pending(loc: Location) -> list[Path]:
-    """Spool files waiting to be appended, oldest first."""
+    """Spool files and journals waiting to be appended, oldest first (a journal whose writer is
+    still running is listed too; ``drain`` leaves it to its writer)."""
     try:
         d = spool_dir(loc)
     except LocationError:
         return []
     if not d.is_dir():
         return []
-    return sorted(p for p in d.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
+    return sorted(p for p in d.iterdir() if p.suffix in (".json", JOURNAL_SUFFIX) and not p.name.startswith("."))
+
+
+# --- journals ---------------------------------------------------------------------------
+
+JOURNAL_SUFFIX = ".jsonl"
+
+
+class Journal:
+    """An append-only file of interchange lines (``benchwh.interchange.journal_line``), one
+    ``write`` per record, fsynced before ``append`` returns (``sync``), so a process killed at
+    any moment loses no record it had handed over; a cut last line is dropped by the reader.
+
+    A journal in the spool folder is locked (``flock``) while its writer lives: ``drain``
+    appends only unlocked ones (their writer finished or was killed). It appears there under
+    its final name only once its first line is on disk (written as a temporary file, renamed)."""
+
+    def __init__(self, path: Path, fd: int, sync: bool = True):
+        self.path, self._fd, self.sync = path, fd, sync
+
+    @classmethod
+    def create(cls, path: Path, first_line: bytes, lock: bool = False, sync: bool = True) -> "Journal":
+        """A new journal at ``path`` (replacing any file there) holding ``first_line``."""
+        import fcntl
+
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.{_host()}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+        try:
+            if lock:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            j = cls(path, fd, sync)
+            j.append(first_line)
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)
+        except BaseException:
+            os.close(fd)
+            tmp.unlink(missing_ok=True)
+            raise
+        return j
+
+    @classmethod
+    def in_spool(cls, loc: Location, first_line: bytes) -> "Journal":
+        """A new locked journal in the spool folder beside ``loc``."""
+        d = spool_dir(loc)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        name = f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:12]}{JOURNAL_SUFFIX}"
+        for _ in range(5):
+            d.mkdir(exist_ok=True)
+            try:
+                return cls.create(d / name, first_line, lock=True)
+            except FileNotFoundError:
+                continue  # a drainer removed the empty folder between our mkdir and open: again
+        raise LocationError(f"cannot create journal files in {d}")
+
+    def append(self, line: bytes) -> None:
+        """Append one record's line (ending in a newline) with a single write."""
+        view = memoryview(line)
+        while view:  # a regular file takes the whole write; the loop only guards a short one
+            view = view[os.write(self._fd, view):]
+        if self.sync:
+            os.fdatasync(self._fd)  # the size is data here: an appended block is on disk
+
+    def keep(self) -> Path:
+        """Close (and unlock): the journal stays for ``drain`` or the reader."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        return self.path
+
+    def discard(self) -> None:
+        """Remove the journal (its records are in the warehouse), then close it."""
+        self.path.unlink(missing_ok=True)
+        self.keep()
+
+
+def _fsync_dir(d: Path) -> None:
+    try:
+        dfd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def _lock_unowned(path: Path) -> int | None:
+    """An fd holding ``path``'s lock, or None when its writer still holds it (or it is gone)."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _pid_alive(pid: int) -> bool:
@@ -139,17 +240,26 @@ def drain(con: Any, loc: Location, budget_s: float | None = None) -> DrainStats:
         if budget_s is not None and i and time.monotonic() - start > budget_s:
             stats.remaining = len(files) - i
             break
+        held = None
+        if path.suffix == JOURNAL_SUFFIX:
+            held = _lock_unowned(path)
+            if held is None:
+                continue  # its writer is alive and appends it itself
         try:
-            records = read_file(path)
-        except FileNotFoundError:
-            continue  # another drainer took it (it held the lock before us)
-        except InterchangeError as e:
-            bad = path.with_name(path.name + BAD_SUFFIX)
-            os.replace(path, bad)
-            stats.bad.append(f"{bad}: {e}")
-            continue
-        ws = append(con, batch_of(records))
-        path.unlink(missing_ok=True)
+            try:
+                records = read_file(path)
+            except FileNotFoundError:
+                continue  # another drainer took it (it held the lock before us)
+            except InterchangeError as e:
+                bad = path.with_name(path.name + BAD_SUFFIX)
+                os.replace(path, bad)
+                stats.bad.append(f"{bad}: {e}")
+                continue
+            ws = append(con, batch_of(records))
+            path.unlink(missing_ok=True)
+        finally:
+            if held is not None:
+                os.close(held)
         stats.files += 1
         stats.records += len(records)
         for k, v in ws.inserted.items():
@@ -207,6 +317,41 @@ def write_or_spool(loc: Location, records: Iterable[Any], timeout_s: float | Non
     for bad in drained.bad:
         say(f"unreadable spool file kept aside: {bad}")
     return WriteOutcome(len(recs), inserted=dict(ws.inserted), drained=drained)
+
+
+def write_journaled(loc: Location, records: list[Any], journal: Journal | None, timeout_s: float | None = None,
+                    say: Callable[[str], None] = lambda s: None,
+                    drain_budget_s: float | None = DRAIN_BUDGET_S) -> WriteOutcome:
+    """Append ``records`` (all of them already in ``journal``) in one short transaction, then
+    remove the journal and drain a little of the spool. When the write fails the journal stays
+    in the spool as the batch's copy: a lock held past the bounded wait is said and returned as
+    spooled; any other failure raises SpooledError."""
+    from benchwh.warehouse.open import open_warehouse
+    from benchwh.warehouse.write import append, batch_of
+
+    batch = batch_of(records)
+    try:
+        with open_warehouse(loc, timeout_s=timeout_s) as con:
+            ws = append(con, batch)
+            if journal is not None:
+                journal.discard()  # committed: the copy is no longer needed
+            drained = drain(con, loc, budget_s=drain_budget_s)
+    except LockedError as e:
+        path = journal.keep() if journal is not None else spool_batch(loc, records)
+        say(f"{e}; {len(records)} records wait in {path} (the next writer or "
+            f"`benchwh ingest --spool --db {loc}` adds them)")
+        return WriteOutcome(len(records), spooled=path)
+    except Exception as e:
+        if journal is None or not journal.path.exists():
+            raise
+        path = journal.keep()
+        raise SpooledError(f"{e}; the {len(records)} records of this batch are kept in {path}: "
+                           f"fix that, then run `benchwh ingest --spool --db {loc}`") from e
+    if drained.files:
+        say(f"added {drained.files} spooled batch(es) from {spool_dir(loc)}")
+    for bad in drained.bad:
+        say(f"unreadable spool file kept aside: {bad}")
+    return WriteOutcome(len(records), inserted=dict(ws.inserted), drained=drained)
 
 
 def ingest(loc: Location, timeout_s: float | None = None) -> DrainStats:

@@ -1,0 +1,104 @@
+"""`benchwh --help`, `status` and `query` start quickly: they load none of alembic, SQLAlchemy,
+pandas or matplotlib (each command runs in a fresh interpreter and lists what it loaded)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("alembic", "sqlalchemy", "pandas", "matplotlib")
+
+WALK = """
+import json, sys
+from benchwh.cli.quick import main  # the console script's entry point
+try:
+    main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+else:
+    code = 0
+loaded = sorted({m.split(".")[0] for m, mod in sys.modules.items() if mod is not None})
+print("\\n" + json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
+"""
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> str:
+    from benchwh.records import Result, RunInfo
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.migrate import migrate
+    from benchwh.warehouse.write import write_records
+    from datetime import datetime
+
+    path = tmp_path_factory.mktemp("imports") / "w.duckdb"
+    loc = resolve(str(path))
+    migrate(loc)
+    run = RunInfo(origin="test.imports", started_at=datetime(2026, 1, 1), run_key="i")
+    write_records(loc, [Result(run=run, model_name="m", hardware_type="cpu", batch_size=b,
+                               latency_ms_mean=1.0 + b, measured_at=datetime(2026, 1, 1, 0, b))
+                        for b in (1, 2)])
+    return str(path)
+
+
+def loaded_by(*args: str) -> tuple[int, set[str], str]:
+    proc = subprocess.run([sys.executable, "-c", WALK, *args], capture_output=True, text=True, timeout=120)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["loaded"]), proc.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"],
+    ["status", "--db", "{db}"],
+    ["query", "latest", "--db", "{db}", "--format", "json"],
+    ["query", "latest", "--db", "{db}", "--model", "m", "--batch-size", "2", "--format", "csv"],
+])
+def test_quick_commands_load_no_heavy_module(db, args):
+    code, loaded, stdout = loaded_by(*(a.format(db=db) for a in args))
+    assert code in (0, None), stdout
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    if "latest" in args:
+        assert "polars" in loaded  # the answer went through Polars
+        if "json" in args:
+            rows = json.loads(stdout)
+            assert sorted(r["batch_size"] for r in rows) == [1, 2]
+            assert rows[0]["measured_at"].startswith("2026-01-01T00:0")
+        else:
+            assert stdout.splitlines()[0].startswith("result_id,") or "batch_size" in stdout.splitlines()[0]
+            assert len(stdout.strip().splitlines()) == 2  # the header and the one filtered row
+
+
+def test_quick_status_prints_what_the_typer_command_prints(db, cli):
+    from benchwh.cli.quick import status_options
+
+    for extra in ([], ["--json"]):
+        proc = subprocess.run([sys.executable, "-c", "from benchwh.cli.quick import main; main()", "status",
+                               "--db", db, *extra], capture_output=True, text=True, timeout=120)
+        via_typer = cli("status", "--db", db, *extra)  # benchwh.cli.main: the typer command
+        assert proc.returncode == via_typer.code == 0 and proc.stdout == via_typer.stdout
+    assert "results                  2" in proc.stdout or json.loads(proc.stdout)["tables"]["results"] == 2
+    assert status_options(["status", "--db", "x", "--json"]) == {"db": "x", "data_path": None, "as_json": True}
+    for other in (["status", "--help"], ["status", "--db"], ["status", "--db", "a", "--db", "b"], ["query"]):
+        assert status_options(other) is None  # typer answers these
+
+
+def test_status_knows_its_head_and_tables_without_alembic():
+    from benchwh.migrations import HEAD, REVISIONS
+    from benchwh.warehouse import migrate, status, tables
+
+    assert status.head() == HEAD == migrate.head()
+    assert status.revisions() == list(REVISIONS) == migrate.revisions()
+    assert status.TABLES == tuple(tables.SCHEMAS)
+
+
+def test_execute_leaves_a_loaded_pandas_alone():
+    import duckdb
+    import pandas  # noqa: F401  (loaded in this process: the guard must not hide it)
+
+    from benchwh.warehouse.connect import execute
+
+    con = duckdb.connect()
+    assert execute(con, "SELECT ? + 1", [1]).fetchone() == (2,)
+    assert sys.modules["pandas"] is not None

@@ -1,0 +1,87 @@
+"""The import checks its files against the ledger inside DuckDB (one semi-join on digests):
+only matches come back to Python, and a known file is not read a second time."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pytest
+
+from benchwh.importing import run_import
+from benchwh.testing import write_tree
+from benchwh.warehouse.bulk import ledgered_among
+from benchwh.warehouse.location import resolve
+from benchwh.warehouse.migrate import migrate
+from benchwh.warehouse.open import open_warehouse
+
+
+@pytest.fixture()
+def imported(tmp_path):
+    src = tmp_path / "src"
+    write_tree(src, 30)
+    db = str(tmp_path / "w.duckdb")
+    migrate(resolve(db))
+    first = run_import(db, [src], jobs=1)
+    assert {f["status"] for f in first.files} == {"imported"}
+    return src, db
+
+
+def test_ledgered_among_returns_only_the_matches(imported):
+    src, db = imported
+    digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in src.rglob("*.json"))
+    strangers = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(5)]
+    with open_warehouse(db, read_only=True) as con:
+        assert ledgered_among(con, digests[:7] + strangers, ("imported", "skipped")) == set(digests[:7])
+        assert ledgered_among(con, digests, ("quarantined",)) == set()
+        assert ledgered_among(con, [], ("imported",)) == set()
+
+
+def test_reimport_finds_every_file_known_and_adds_nothing(imported, tmp_path):
+    src, db = imported
+    copy = tmp_path / "copy"
+    shutil.copytree(src, copy)  # the same content under other paths: still known
+    with open_warehouse(db, read_only=True) as con:
+        before = con.execute("SELECT count(*) FROM results").fetchone()[0]
+    again = run_import(db, [src, copy], jobs=1)
+    assert len(again.files) == 60 and {f["status"] for f in again.files} == {"duplicate"}
+    assert not again.added
+    with open_warehouse(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM results").fetchone()[0] == before
+
+
+def test_new_and_known_files_mixed_keep_their_order(imported, tmp_path):
+    src, db = imported
+    fresh = tmp_path / "fresh"
+    write_tree(fresh, 10, seed=7)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(src, mixed / "a_old")
+    shutil.copytree(fresh, mixed / "b_new")
+    rep = run_import(db, [mixed], jobs=1)
+    statuses = [(f["path"].split("/")[0], f["status"]) for f in rep.files]
+    assert statuses == [("a_old", "duplicate")] * 30 + [("b_new", "imported")] * 10
+
+
+def test_the_report_is_streamed_and_reads_as_before(imported, tmp_path, cli):
+    import json
+
+    src, db = imported
+    bad = tmp_path / "more"
+    write_tree(bad, 4, seed=3)
+    (bad / "broken.json").write_text("{not json")
+    report = tmp_path / "r.json"
+    res = cli("import", str(bad), str(src), "--db", db, "--report", str(report))
+    assert res.code == 0, res.stderr
+    doc = json.loads(report.read_text())
+    assert list(doc) == ["dry_run", "files", "summary", "added"] and doc["dry_run"] is False
+    statuses = [f["status"] for f in doc["files"]]
+    assert statuses == ["quarantined"] + ["imported"] * 4 + ["duplicate"] * 30
+    assert doc["added"].get("results", 0) == sum(f["results"] for f in doc["files"])
+    assert doc["summary"]["(unknown)"]["quarantined"] == 1 or any(s["quarantined"] for s in doc["summary"].values())
+    assert "quarantined: broken.json" in res.stderr
+    assert not list(tmp_path.glob(".r.json*"))  # no temporary left
+    # in the library, a sink gets every entry and the report keeps only the quarantined ones
+    got = []
+    rep = run_import(db, [bad], jobs=1, sink=got.append)
+    assert rep.files == [] and [f["status"] for f in got] == ["quarantined"] + ["duplicate"] * 4
+    assert [f["path"] for f in rep.quarantined_files] == ["broken.json"]
