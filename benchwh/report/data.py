@@ -38,7 +38,7 @@ class ReportData:
     latest: list[Finding]
     annotations: list[Annotation]
     compat: Any  # polars.DataFrame (benchwh.warehouse.read.latest_compat_frame)
-    samples: dict[int, list[float]]  # key id -> raw latency samples of its newest point
+    samples: dict[int, Any]  # key id -> raw latency samples of its newest point (array)
     change_points: list = field(default_factory=list)  # benchwh.report.changepoints.ChangePoint
     failed_results: int = 0
     models: list[str] = field(default_factory=list)
@@ -68,6 +68,46 @@ def _latest_two(points, metrics: Iterable[str]):
     return pl.concat(ids).unique() if ids else pl.Series("result_id", [], pl.String)
 
 
+def _series(frame, metrics, annotations) -> list:
+    """``benchwh.regress.build_series`` for rows already carrying their series ``key`` and
+    sorted by key then time: the same Series and Points, one pass over plain lists."""
+    from benchwh.regress import Point, Series
+
+    out = []
+    if frame.height == 0:
+        return out
+    frame = frame.sort(["key", "measured_at", "result_id"])
+    cols = {c: frame[c].to_list() for c in frame.columns}
+    keycol, n = cols["key"], frame.height
+    start = 0
+    while start < n:
+        end = start
+        while end < n and keycol[end] == keycol[start]:
+            end += 1
+        key = {c: cols[c][start] for c in SERIES_KEY}
+        for metric in metrics:
+            values = cols[metric.name]
+            by_time: dict = {}
+            for i in range(start, end):
+                v = values[i]
+                if v is None or v != v:
+                    continue
+                t = cols["measured_at"][i]
+                raw = cols["latency_samples_ms"][i] if metric.rank_test_on_samples else None
+                smp = [x for x in raw if x is not None and x == x] if raw else None
+                pt = Point(cols["result_id"][i], cols["run_id"][i], cols["git_commit"][i], t, float(v), smp or None)
+                have = by_time.get(t)
+                if have is None or (have.samples is None and pt.samples is not None):
+                    by_time[t] = pt
+            if by_time:
+                resets = sorted({a.effective_at for a in annotations if a.matches(key, metric.name, metric.family)})
+                out.append(Series(key=key, metric=metric,
+                                  points=sorted(by_time.values(), key=lambda p: (p.measured_at, p.result_id)),
+                                  resets=resets))
+        start = end
+    return out
+
+
 def gather(db, models: Iterable[str] | None = None, settings: Settings = Settings(),
            timeout_s: float | None = None, progress: Callable[[str], None] | None = None,
            change_points: Callable | None = None) -> ReportData:
@@ -76,7 +116,7 @@ def gather(db, models: Iterable[str] | None = None, settings: Settings = Setting
     :func:`benchwh.report.changepoints.change_points`) gets the points frame."""
     import polars as pl
 
-    from benchwh.regress import build_series, judge_latest, parse_baseline, select_metrics
+    from benchwh.regress import judge_latest, parse_baseline, select_metrics
     from benchwh.regress.series import POINT_COLUMNS as SERIES_POINT_COLUMNS
     from benchwh.report.changepoints import change_points as default_change_points
     from benchwh.warehouse.annotate import read_annotations
@@ -113,16 +153,16 @@ def gather(db, models: Iterable[str] | None = None, settings: Settings = Setting
         small = small.join(samples, on="result_id", how="left")
     else:
         small = small.with_columns(pl.lit(None, pl.List(pl.Float64)).alias("latency_samples_ms"))
-    small = small.select(list(dict.fromkeys([*SERIES_KEY, *SERIES_POINT_COLUMNS, *(m.name for m in judged)])))
-    series = build_series(small, judged, annotations)
+    small = small.select(list(dict.fromkeys(["key", *SERIES_KEY, *SERIES_POINT_COLUMNS, *(m.name for m in judged)])))
+    series = _series(small, judged, annotations)
     latest = judge_latest(series, settings, parse_baseline("previous"))
-    by_id: dict[str, list[float]] = {}
+    sample_map: dict[int, Any] = {}
     if samples is not None:
-        by_id = dict(zip(samples["result_id"].to_list(), samples["latency_samples_ms"].to_list()))
-    sample_map = {}
-    for k, rid, n in newest.iter_rows():
-        if n and rid in by_id:
-            sample_map[int(k)] = [x for x in by_id[rid] if x is not None and x == x]
+        flat = (newest.filter(pl.col("n_samples") > 0).join(samples, on="result_id")
+                .select("key", pl.col("latency_samples_ms").alias("s")).explode("s")
+                .filter(pl.col("s").is_not_null() & pl.col("s").is_not_nan()).sort("key", maintain_order=True))
+        for (k,), part in flat.group_by(["key"], maintain_order=True):
+            sample_map[int(k)] = part["s"].to_numpy()
     keys = keys.drop("key")
     names = sorted(set(keys["model_name"].to_list())) if keys.height else []
     data = ReportData(location=str(loc), points=points, keys=keys, latest=latest,

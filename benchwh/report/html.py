@@ -107,12 +107,12 @@ def build_payload(data, settings) -> str:
     }
     for col, *_ in metrics:
         columns[col] = ("f4", pts[col].cast(pl.Float64).fill_null(float("nan")).to_numpy())
-    soff, svals = [0], []
-    for k in range(nk):
-        svals.extend(data.samples.get(k, ()))
-        soff.append(len(svals))
-    columns["soff"] = ("u4", np.asarray(soff, dtype=np.uint32))
-    columns["sval"] = ("f4", np.asarray(svals, dtype=np.float32))
+    lens = np.zeros(nk, dtype=np.int64)
+    for k, arr in data.samples.items():
+        lens[k] = len(arr)
+    columns["soff"] = ("u4", np.concatenate([[0], np.cumsum(lens)]).astype(np.uint32))
+    parts = [np.asarray(data.samples[k], dtype=np.float32) for k in sorted(data.samples)]
+    columns["sval"] = ("f4", np.concatenate(parts) if parts else np.zeros(0, np.float32))
 
     kidx = data.key_index()
     counts_by = {"measured": {}, "simulated": {}}
