@@ -13,7 +13,9 @@ from typing_extensions import Annotated
 
 from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, say
 
-ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Only this model (exact name).", show_default=False)]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", help="Only this model (stored name, or the short name it was run under, e.g. bert-tiny).",
+    show_default=False)]
 HardwareOpt = Annotated[Optional[str], typer.Option(
     "--hardware", help="Only this hardware type (cpu, cuda, rocm, mps, openvino, qnn, webnn, webgpu...).",
     show_default=False)]
@@ -88,7 +90,12 @@ def _ask(queries_fn: str, lead: tuple, title: str, fmt: str, as_json: bool, limi
     from benchwh.warehouse import queries
 
     fmt = _format(fmt, as_json)
-    df = getattr(queries, queries_fn)(location(db, data_path), *lead, _filters(*filters), limit=limit)
+    loc = location(db, data_path)
+    # Names as the user typed them (a runner's `bert-tiny`, `CUDA`) -> the stored ones.
+    f, _ = queries.resolved(loc, _filters(*filters))
+    lead = {"compare_hardware": (f.model,), "compare_models": (f.hardware,),
+            "trend": (f.model, f.hardware, *lead[2:])}.get(queries_fn, lead)
+    df = getattr(queries, queries_fn)(loc, *lead, f, limit=limit)
     _show(df, fmt, title)
 
 

@@ -111,6 +111,11 @@ def regressions(
     hw = None
     if hardware is not None:
         hw = nz.hardware_type(hardware) or hardware
+    if model is not None or hw is not None:
+        from benchwh.warehouse.queries import resolved
+
+        _, names = resolved(location(db, data_path), model=model, hardware=hw)
+        model, hw = names["model"], names["hardware"]
     settings = Settings(method=method, threshold_pct=parse_threshold(threshold), alpha=alpha,
                         min_samples=min_samples, window=window, z=z)
     report = find_regressions(location(db, data_path), settings, baseline=baseline, metrics=metric,

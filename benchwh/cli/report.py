@@ -36,7 +36,12 @@ def report(
         if not as_json:
             print(f"report [{time.perf_counter() - t0:5.1f}s] {msg}", file=sys.stderr, flush=True)
 
-    files = write_report(location(db, data_path), out_html, png, models=model, progress=progress)
+    loc = location(db, data_path)
+    if model:
+        from benchwh.warehouse.queries import resolved
+
+        model = resolved(loc, model=list(model))[1]["model"]
+    files = write_report(loc, out_html, png, models=model, progress=progress)
     if as_json:
         out_json({"html": files.html, "pngs": files.pngs, "models": files.models, "series": files.series,
                   "charts": files.charts})
