@@ -37,11 +37,14 @@ def status(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = F
     info = get_status(location(db, data_path))
     if as_json:
         out_json(info)
+        if not info["exists"]:
+            raise typer.Exit(1)  # no warehouse: the same exit as every other command
         return
     out(f"location:  {info['location']}")
     out(f"backend:   {info['backend']}")
     if not info["exists"]:
         out("warehouse: does not exist yet (run `benchwh migrate` to create it)")
+        raise typer.Exit(1)
     out(f"revision:  {info['current_revision'] or 'none'} (head {info['head_revision']})")
     if info.get("ahead"):
         out("pending:   warehouse is AHEAD of this benchwh: upgrade benchwh")

@@ -52,7 +52,7 @@ def import_(
                 bar.update(task, completed=done, total=total, description=rel[-50:])
 
         report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs)
-    _print_summary(report)
+    _print_summary(report, paths)
     if report_file:
         report_file.write_text(json.dumps(report.to_json(), indent=1, default=str))
         say(f"report written to {report_file}")
@@ -61,26 +61,71 @@ def import_(
         raise typer.Exit(1)
 
 
-def _print_summary(report) -> None:
+def _other_files(paths) -> int:
+    """Files under ``paths`` that are not ``*.json`` (what import does not look at)."""
+    import os
+
+    n = 0
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_file():
+            n += not p.name.lower().endswith(".json")
+            continue
+        for _, _, names in os.walk(p):
+            n += sum(1 for name in names if not name.lower().endswith(".json"))
+    return n
+
+
+def summary_line(report, paths) -> str:
+    """One line saying what the import did: files found, added, already imported,
+    quarantined (and how many of those are not valid JSON), skipped."""
+    files = report.files
+    where = ", ".join(map(str, paths))
+    if not files:
+        others = _other_files(paths)
+        return (f"no *.json files found in {where}" + (f" ({others} other file(s), not JSON: not read)" if others else "")
+                + "; nothing imported")
+    by = {k: sum(1 for f in files if f["status"] == k) for k in ("imported", "duplicate", "quarantined", "skipped")}
+    bad_json = sum(1 for f in files if f["status"] == "quarantined" and str(f.get("reason") or "").startswith("malformed JSON"))
+    n = len(files)
+    if by["duplicate"] == n:
+        return f"nothing new: all {n} file(s) already imported"
+    q = f"{by['quarantined']} quarantined" + (f", {bad_json} of them not valid JSON" if bad_json else "")
+    if by["quarantined"] == n:
+        return f"nothing imported: all {n} file(s) quarantined" + (f" ({bad_json} not valid JSON)" if bad_json else "") \
+            + "; reasons below"
+    verb = "would add" if report.dry_run else "added"
+    a = report.added
+    parts = [f"{verb} {a.get('results', 0)} results, {a.get('compatibility', 0)} compatibility facts, "
+             f"{a.get('test_results', 0)} test outcomes from {by['imported']} of {n} file(s)"]
+    if by["duplicate"]:
+        parts.append(f"{by['duplicate']} already imported")
+    if by["skipped"]:
+        parts.append(f"{by['skipped']} skipped (no results in them)")
+    if by["quarantined"]:
+        parts.append(q)
+    if by["imported"] and not sum(a.get(t, 0) for t in ("results", "compatibility", "test_results")):
+        parts.append("their contents were all in the warehouse already")
+    return "; ".join(parts)
+
+
+def _print_summary(report, paths=()) -> None:
     from rich.console import Console
     from rich.table import Table
 
     title = "import (dry run: nothing written)" if report.dry_run else "import"
-    table = Table(title=title)
-    for col in ("format", "files", "results", "compat", "tests", "skipped", "quarantined", "duplicate"):
-        table.add_column(col, justify="left" if col == "format" else "right")
-    total = [0] * 7
-    for fmt, s in sorted(report.by_format.items()):
-        vals = [s.files, s.results, s.compat, s.tests, s.skipped, s.quarantined, s.duplicate]
-        total = [a + b for a, b in zip(total, vals)]
-        table.add_row(fmt, *map(str, vals))
-    table.add_row("total", *map(str, total), style="bold")
-    Console(width=120).print(table)
-    added = sum(report.added.get(t, 0) for t in ("results", "compatibility", "test_results"))
-    verb = "would add" if report.dry_run else "added"
-    out(f"{verb} {report.added.get('results', 0)} results, {report.added.get('compatibility', 0)} "
-        f"compatibility facts, {report.added.get('test_results', 0)} test outcomes"
-        + (" (nothing new: already imported)" if added == 0 and not report.dry_run else ""))
+    if report.files:
+        table = Table(title=title)
+        for col in ("format", "files", "results", "compat", "tests", "skipped", "quarantined", "duplicate"):
+            table.add_column(col, justify="left" if col == "format" else "right")
+        total = [0] * 7
+        for fmt, s in sorted(report.by_format.items()):
+            vals = [s.files, s.results, s.compat, s.tests, s.skipped, s.quarantined, s.duplicate]
+            total = [a + b for a, b in zip(total, vals)]
+            table.add_row(fmt, *map(str, vals))
+        table.add_row("total", *map(str, total), style="bold")
+        Console(width=120).print(table)
+    out(summary_line(report, paths))
     for f in report.files:
         if f["status"] == "quarantined":
             say(f"quarantined: {f['path']}: {f['reason']}")
