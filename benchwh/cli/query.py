@@ -30,6 +30,7 @@ SimOpt = Annotated[bool, typer.Option(
     "--include-simulated", help="Include simulated results (marked by is_simulated).")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or markdown.")]
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", help="At most this many rows.", show_default=False)]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Table: every column, even wider than the terminal.")]
 
 query_app = typer.Typer(
     name="query",
@@ -58,8 +59,10 @@ def _filters(model, hardware, batch_size, precision, since, until, include_simul
     return Filters(model, hardware, batch_size, precision, since, until, include_simulated)
 
 
-def _show(df, fmt: str, title: str) -> None:
-    """Print ``df``; notes (row count, simulated rows) go to stderr in the table view."""
+def _show(df, fmt: str, title: str, wide: bool = False) -> None:
+    """Print ``df``; notes (row count, simulated rows, columns left out) go to stderr in the
+    table view. The table fits the terminal (columns that do not fit are left out and named;
+    ``--wide`` shows them all, wider than the terminal if need be)."""
     if fmt != "table":
         out(_render(df, fmt))
         return
@@ -67,25 +70,27 @@ def _show(df, fmt: str, title: str) -> None:
 
     from benchwh.query.render import to_rich
 
-    table = to_rich(df, title)
     console = Console()
-    # Never squeeze columns below their natural width (folded numbers and names are
-    # unreadable): a wide table overflows the terminal instead (`less -S` scrolls it).
-    from rich.measure import Measurement
+    table = to_rich(df, title, width=None if wide else console.width)
+    if wide:
+        from rich.measure import Measurement
 
-    natural = Measurement.get(console, console.options.update(max_width=1000), table).maximum
-    if natural > console.width:
-        console = Console(width=min(natural, 1000))
+        natural = Measurement.get(console, console.options.update(max_width=1000), table).maximum
+        if natural > console.width:
+            console = Console(width=min(natural, 1000))
     console.print(table)
     sims = int(df["is_simulated"].sum()) if "is_simulated" in df.columns and df.height else 0
     note = f"{df.height} row(s)"
     if sims:
         note += f", {sims} simulated (dimmed; is_simulated = yes)"
+    hidden = getattr(table, "hidden_columns", [])
+    if hidden:
+        note += f"; {len(hidden)} column(s) left out to fit {console.width} columns: {', '.join(hidden)} (--wide shows all)"
     say(note)
 
 
 def _ask(queries_fn: str, lead: tuple, title: str, fmt: str, as_json: bool, limit, db, data_path,
-         filters: tuple) -> None:
+         filters: tuple, wide: bool = False) -> None:
     """What every query command does: one library call, then print its DataFrame."""
     from benchwh.warehouse import queries
 
@@ -96,7 +101,7 @@ def _ask(queries_fn: str, lead: tuple, title: str, fmt: str, as_json: bool, limi
     lead = {"compare_hardware": (f.model,), "compare_models": (f.hardware,),
             "trend": (f.model, f.hardware, *lead[2:])}.get(queries_fn, lead)
     df = getattr(queries, queries_fn)(loc, *lead, f, limit=limit)
-    _show(df, fmt, title)
+    _show(df, fmt, title, wide)
 
 
 def _render(df, fmt: str) -> str:
@@ -109,11 +114,11 @@ def latest(
     model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
     precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """The newest result per model x hardware x configuration."""
     _ask("latest", (), "latest results", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
 
 
 def compare_hardware(
@@ -121,11 +126,11 @@ def compare_hardware(
     hardware: HardwareOpt = None, batch_size: BatchOpt = None, precision: PrecisionOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """One model on every hardware type, per configuration, fastest first."""
     _ask("compare_hardware", (model,), f"{model} across hardware", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
 
 
 def compare_models(
@@ -133,11 +138,11 @@ def compare_models(
     model: ModelOpt = None, batch_size: BatchOpt = None, precision: PrecisionOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Every model on one hardware type, per configuration, fastest first."""
     _ask("compare_models", (hardware,), f"models on {hardware}", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
 
 
 def trend(
@@ -147,33 +152,33 @@ def trend(
     batch_size: BatchOpt = None, precision: PrecisionOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """A metric over time for one model on one hardware type, one series per configuration."""
     _ask("trend", (model, hardware, metric), f"{metric} of {model} on {hardware}", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
 
 
 def matrix(
     model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
     precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Compatibility, model x hardware: the newest evidence (fact or result) and its date."""
     _ask("matrix", (), "compatibility", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
 
 
 def runs(
     model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
     precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Runs with matching results or compatibility facts, newest first, with counts."""
     _ask("runs", (), "runs", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
 
 
 def sql(
@@ -182,14 +187,14 @@ def sql(
         "--dialect", help="The statement's SQL dialect (duckdb, postgres, sqlite, mysql, ...); "
         "it is translated to DuckDB.")] = "duckdb",
     fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Run one read-only SQL query on the warehouse (anything else is refused)."""
     from benchwh.warehouse.sqlguard import run_sql
 
     fmt = _format(fmt, as_json)
     df = run_sql(location(db, data_path), statement, dialect, limit=limit)
-    _show(df, fmt, None)
+    _show(df, fmt, None, wide)
 
 
 def register(app: typer.Typer) -> None:
