@@ -168,6 +168,12 @@ def test_filters_narrow_the_charts(browser, small_report):
         assert narrowed and len(narrowed) < len(with_sim) and not [n for n in narrowed if "cpu" in n]
         assert len(all_tiny) > 0
         o.shot("report_filtered.png")
+        # The same series on a commit axis.
+        trend = o.section(TINY).locator(".trend")
+        assert trend.evaluate("gd => gd.layout.xaxis.type") == "date"
+        o.after(TINY, lambda: o.page.select_option("#f-axis", "commit"))
+        assert trend.evaluate("gd => gd.layout.xaxis.type") == "category"
+        assert o.traces(TINY) == narrowed
     finally:
         o.page.close()
 
