@@ -124,7 +124,7 @@ def _print_summary(report, paths=()) -> None:
             total = [a + b for a, b in zip(total, vals)]
             table.add_row(fmt, *map(str, vals))
         table.add_row("total", *map(str, total), style="bold")
-        Console(width=120).print(table)
+        Console().print(table)  # the terminal's width: rich wraps the format names to fit
     out(summary_line(report, paths))
     for f in report.files:
         if f["status"] == "quarantined":
