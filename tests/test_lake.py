@@ -180,7 +180,7 @@ def test_missing_extra_is_one_line_with_the_install_command(tmp_path):
         assert r.returncode == 1
         assert r.stderr.splitlines() == [r.stderr.strip()] and r.stderr.startswith("Error: ")
         assert "pip install 'benchwh[lake]'" in r.stderr
-    assert res.returncode == 0 and "does not exist yet" in res.stdout  # status needs no extension
+    assert res.returncode == 1 and "does not exist yet" in res.stdout  # status needs no extension; none there: exit 1
     assert not (tmp_path / "x.ducklake").exists()
 
 
