@@ -6,6 +6,7 @@ only result files."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,19 @@ def test_quickstart_imports_only_result_files():
     assert golden and files
     assert not [f for f in files if f.endswith(".expected.json")]
     assert len(files) == len(every) - len(golden)
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_regressions_table_fits_the_terminal(cli, wh, width):
+    res = cli("regressions", "--db", wh, "--all", env={"COLUMNS": str(width)})
+    assert res.code == 0, res.stderr
+    lines = _lines(res.stdout)
+    assert max(len(line) for line in lines) <= width, max(lines, key=len)
+    # Wrapped, not cut: each series label's characters all appear, in order, in its row's lines.
+    rows = json.loads(cli("regressions", "--db", wh, "--all", "--format", "json").stdout)["findings"]
+    text = "".join("".join(line.split()) for line in lines[2:])
+    pos = 0
+    for f in rows:
+        for ch in "".join(f["series"].split()):
+            pos = text.index(ch, pos) + 1
+    assert re.search(r"[+-]\d+\.\d%", res.stdout)  # changes as signed percents
