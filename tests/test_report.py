@@ -250,3 +250,11 @@ def test_report_on_an_empty_warehouse(warehouse_db, cli, tmp_path):
     html = (tmp_path / "empty.html").read_text()
     header, cols = embedded(html)
     assert header["results"] == 0 and len(cols["t"]) == 0 and "No compatibility facts" in html
+
+
+def test_summary_newest_run_is_measured(written, report_db):
+    _, out = written
+    header, _ = embedded((out / "report.html").read_text())
+    want = sql(report_db, """SELECT run_id FROM results WHERE NOT is_simulated AND status = 'completed'
+        ORDER BY measured_at DESC, result_id DESC LIMIT 1""")[0][0]
+    assert header["newest"]["run"] == want and header["newest"]["simulated"] is False

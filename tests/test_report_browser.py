@@ -104,7 +104,7 @@ def test_opens_offline_with_a_summary(browser, small_report):
     try:
         assert "ready" in o.page.inner_text("#progress")
         summary = o.page.inner_text("#summary")
-        assert "regressions" in summary and "newest run" in summary and "series" in summary
+        assert "regressions" in summary and "newest measured run" in summary and "series" in summary
         o.show(TINY)
         assert o.page.locator(f'section.model[data-model="{TINY}"] .trend .main-svg').count() > 0
         o.shot("report_top.png")
@@ -199,6 +199,8 @@ def test_every_bert_base_configuration_is_reachable(browser, corpus, tmp_path):
     assert len(want) > 8  # more than the old report's cap of 8 per panel
     o = Opened(browser, page)
     try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        o.page.screenshot(path=str(ARTIFACTS / "report_corpus_top.png"))  # what one sees first
         o.page.select_option("#f-model", label="bert-base-uncased")
         o.page.check("#f-sim")
         o.show("bert-base-uncased")

@@ -143,9 +143,11 @@ def build_payload(data, settings) -> str:
            for c in data.change_points]
     newest = None
     if pts.height:
-        row = pts.sort(["measured_at", "result_id"]).row(-1, named=True)
+        # The newest measured run (a simulated one only when nothing was measured).
+        measured = pts.filter(~pl.col("is_simulated"))
+        row = (measured if measured.height else pts).sort(["measured_at", "result_id"]).row(-1, named=True)
         newest = {"run": row["run_id"], "at": row["measured_at"].isoformat(sep=" ", timespec="seconds"),
-                  "commit": row["git_commit"], "model": row["model_name"]}
+                  "commit": row["git_commit"], "model": row["model_name"], "simulated": bool(row["is_simulated"])}
     header = {
         "location": data.location, "t0": t0, "results": pts.height, "simulated": data.simulated_results,
         "failed": data.failed_results, "newest": newest, "dicts": dicts, "keys": kcols,

@@ -83,7 +83,7 @@
   $("summary").append(
     card(measured.regression || 0, "regressions (newest vs previous, measured)", "reg"),
     card(measured.improvement || 0, "improvements (measured)", "imp"),
-    card(newest ? newest.at : "–", newest ? `newest run ${newest.run.slice(0, 12)}${newest.commit ? " @ " + newest.commit.slice(0, 10) : ""} (${newest.model})` : "no results"),
+    card(newest ? newest.at : "–", newest ? `newest ${newest.simulated ? "(simulated) " : "measured "}run ${newest.run.slice(0, 12)}${newest.commit ? " @ " + newest.commit.slice(0, 10) : ""} (${newest.model})` : "no results"),
     card(modelIds.length.toLocaleString("en"), `models; ${hwSet.size} hardware types measured; ${cells.size} model × hardware pairs measured`),
     card(NK.toLocaleString("en"), `series (${nsim.toLocaleString("en")} simulated, hidden until shown)`),
     card(H.results.toLocaleString("en"), `completed results (${H.simulated.toLocaleString("en")} simulated); ${H.failed.toLocaleString("en")} failed attempts`),
