@@ -21,8 +21,18 @@ CONFIG_COLUMNS = ("mode", "scenario", "batch_size", "sequence_length", "input_sh
 
 
 def plotly_js() -> str:
-    """plotly.js as shipped inside the plotly Python package (no network)."""
-    return (resources.files("plotly") / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
+    """plotly.js as shipped inside the plotly Python package (no network). Found without
+    importing the package (its import costs more than reading the file)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    from benchwh.errors import BenchwhError
+
+    spec = find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise BenchwhError("the report needs the plotly package (pip install 'plotly>=6,<8')")
+    path = Path(list(spec.submodule_search_locations)[0]) / "package_data" / "plotly.min.js"
+    return path.read_text(encoding="utf-8")
 
 
 def config_label(row: dict[str, Any]) -> str:
