@@ -15,13 +15,17 @@ fi
 
 DB=${BENCHWH_DB:-benchwh.duckdb}
 SRC=${1:-../shared/legacy_corpus}
-if [ ! -d "$SRC" ]; then
-    echo "legacy corpus not found at $SRC; importing the bundled golden fixtures instead" >&2
-    SRC=tests/fixtures/legacy
+if [ -d "$SRC" ]; then
+    FILES=("$SRC")
+else
+    echo "legacy corpus not found at $SRC; importing the bundled test fixtures instead" >&2
+    # Only the fixtures' input files: each *.expected.json beside them is the golden output
+    # a test compares with, not a result file.
+    mapfile -t FILES < <(find tests/fixtures/legacy -name '*.json' ! -name '*.expected.json' | sort)
 fi
 
 .venv/bin/benchwh migrate --db "$DB"
-.venv/bin/benchwh import "$SRC" --db "$DB" --report import-report.json
+.venv/bin/benchwh import "${FILES[@]}" --db "$DB" --report import-report.json
 .venv/bin/benchwh check --db "$DB"
 .venv/bin/benchwh status --db "$DB"
 .venv/bin/benchwh query compare-hardware --model bert-base-uncased --db "$DB"

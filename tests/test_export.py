@@ -331,11 +331,36 @@ def test_cli_export(wh, tmp_path, cli):
     assert (tmp_path / "p" / "hardware_type=cpu" / "precision=__HIVE_DEFAULT_PARTITION__").is_dir()
 
 
+@pytest.mark.parametrize("name,fmt", [("x.csv", "csv"), ("x.jsonl", "jsonl"), ("x.arrow", "arrow"), ("x.parquet", "parquet")])
+def test_cli_export_format_from_extension(wh, tmp_path, cli, name, fmt):
+    db, info = wh
+    res = cli("export", "--db", db, "--out", str(tmp_path / name), "--json")
+    assert res.code == 0, res.stderr
+    assert json.loads(res.stdout)["format"] == fmt
+    head = (tmp_path / name).read_bytes()[:6]
+    assert head.startswith(b"PAR1") == (fmt == "parquet") and head.startswith(b"ARROW1") == (fmt == "arrow")
+    if fmt == "csv":
+        assert pl.read_csv(tmp_path / name).height == len(info["results"])
+
+
+def test_cli_export_refuses_a_contradiction(wh, tmp_path, cli):
+    db, _ = wh
+    res = cli("export", "--db", db, "--out", str(tmp_path / "x.csv"), "--format", "parquet")
+    assert res.code == 1 and "says csv but --format says parquet" in res.stderr, res.stderr
+    res = cli("export", "--db", db, "--out", str(tmp_path / "x.txt"))
+    assert res.code == 1 and "cannot tell the format from '.txt'" in res.stderr, res.stderr
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
 def test_target_path_with_quotes_and_semicolons_is_a_parameter(wh, tmp_path, cli, fmt):
     db, info = wh
     path = tmp_path / f"it's; DROP TABLE results; --.{fmt}"
+    # A model name that looks like SQL is just a name nobody stored: refused, nothing written.
     res = cli("export", "--db", db, "--out", str(path), "--format", fmt, "--model", "x'; --")
+    assert res.code == 1 and "no such model 'x'; --'" in res.stderr, res.stderr
+    assert not path.exists()
+    res = cli("export", "--db", db, "--out", str(path), "--format", fmt, "--hardware", "cpu")
     assert res.code == 0, res.stderr
     assert path.is_file() and sorted(p.name for p in tmp_path.iterdir()) == [path.name]
     res = cli("export", "--db", db, "--out", str(path.with_name("all.parquet")))

@@ -85,7 +85,7 @@ def test_cli_on_a_postgres_lake(pg_cluster, tmp_path, cli):
     db = "ducklake:postgres:" + pg_cluster.conninfo(pg_cluster.create_database())
     data = tmp_path / "shared-data"
     before = cli("status", "--db", db, "--data-path", str(data))
-    assert before.code == 0 and "does not exist yet" in before.stdout
+    assert before.code == 1 and "does not exist yet" in before.stdout
     assert cli("migrate", "--db", db, "--data-path", str(data)).code == 0
     write_records(resolve(db, str(data)), results("cli", 20))
     with lake.connect(resolve(db, str(data)), read_only=True) as con:
@@ -104,7 +104,7 @@ def test_local_lake_file(tmp_path, cli):
     path = tmp_path / "bench.ducklake"
     db = f"ducklake:{path}"
     missing = cli("status", "--db", db)
-    assert missing.code == 0 and "does not exist yet" in missing.stdout
+    assert missing.code == 1 and "does not exist yet" in missing.stdout
     assert cli("migrate", "--db", db).code == 0
     assert write_records(db, results("local", 30))["results"] == 30
     assert rows(db, "SELECT count(*), count(DISTINCT result_id) FROM results") == [(30, 30)]
@@ -180,7 +180,7 @@ def test_missing_extra_is_one_line_with_the_install_command(tmp_path):
         assert r.returncode == 1
         assert r.stderr.splitlines() == [r.stderr.strip()] and r.stderr.startswith("Error: ")
         assert "pip install 'benchwh[lake]'" in r.stderr
-    assert res.returncode == 0 and "does not exist yet" in res.stdout  # status needs no extension
+    assert res.returncode == 1 and "does not exist yet" in res.stdout  # status needs no extension; none there: exit 1
     assert not (tmp_path / "x.ducklake").exists()
 
 

@@ -4,20 +4,22 @@ each backend (a DuckDB file and DuckLake on PostgreSQL).
 The data: F8 direct-benchmark files (``benchwh.testing.f8_direct``) for two models, one of
 which ends with a run twice as slow (a regression); F12 web results that say they are
 simulated; an F3 functionality report with compatibility facts, one of them on mock hardware.
+The page's embedded data is decoded here as the page decodes it and checked against the
+warehouse; the page in a browser is tests/test_report_browser.py.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from benchwh.testing import f8_direct, f12_web
 
-from conftest import BACKENDS, run_cli
+from conftest import BACKENDS, run_cli, sql
 
 TINY, OTHER = "acme/tiny", "acme/other"
 
@@ -27,6 +29,9 @@ F3 = {
     "detailed_results": [{"model": TINY, "hardware": "cuda", "success": False, "return_code": 1,
                           "stdout": "", "stderr": "RuntimeError: CUDA driver not found"}],
 }
+SERIES_SQL = """SELECT DISTINCT m.model_name, h.hardware_type, r.batch_size, r.is_simulated
+    FROM results r JOIN models m USING (model_id) JOIN hardware h USING (hardware_id)
+    WHERE r.status = 'completed' AND r.measured_at IS NOT NULL"""
 
 
 def build_report_warehouse(root: Path, db: str, run_cli, *db_args: str) -> None:
@@ -69,10 +74,20 @@ def written(report_wh, tmp_path_factory):
     return json.loads(res.stdout), out
 
 
-def _images(html: str) -> list[tuple[str, str]]:
-    """(figure id, decoded SVG text) of every chart in the page."""
-    found = re.findall(r'<figure id="([^"]+)"><img class="chart" alt="[^"]*" src="data:image/svg\+xml;base64,([^"]+)"', html)
-    return [(key, base64.b64decode(data).decode("utf-8")) for key, data in found]
+def embedded(html: str):
+    """The page's data, decoded as the page decodes it: (header, columns)."""
+    from benchwh.report.payload import decode
+
+    m = re.search(r'<script type="application/octet-stream" id="payload">([^<]*)</script>', html)
+    assert m, "no embedded data"
+    return decode(m.group(1))
+
+
+def series_of(header) -> list[tuple]:
+    """(model, hardware, configuration label, simulated) of every embedded series."""
+    d, k = header["dicts"], header["keys"]
+    return [(d["model"][k["model"][i]], d["hw"][k["hw"][i]], d["cfg"][k["cfg"][i]], bool(k["sim"][i]))
+            for i in range(len(k["model"]))]
 
 
 def _nonblank_png(path: Path) -> tuple[int, int]:
@@ -86,58 +101,122 @@ def _nonblank_png(path: Path) -> tuple[int, int]:
 
 
 def test_page_is_self_contained(written):
-    info, out = written
+    _, out = written
     html = (out / "report.html").read_text()
     assert html.startswith("<!DOCTYPE html>")
-    # No script, no stylesheet link, nothing fetched from anywhere.
-    for needle in ("<script", "<link", "<iframe", "@import", 'src="http', "src='http", 'href="http', "url(http"):
-        assert needle not in html.lower(), needle
-    charts = _images(html)
-    assert info["charts"] == len(charts) == 5  # 2 hardware, 2 trends, 1 compatibility
-    for key, svg in charts:
-        assert svg.lstrip().startswith("<?xml") and "<svg" in svg, key
-        # The only URLs inside are XML namespace names and same-document references.
-        urls = set(re.findall(r'(?:href|src)="([^"#][^"]*)"', svg))
-        assert not urls, (key, urls)
+    lower = html.lower()
+    for needle in ("<link", "<iframe", "@import", '<script src', "<script src", 'src="http', "src='http"):
+        assert needle not in lower, needle
+    # Three inline scripts: the data, plotly.js, the page's own code. None loads anything.
+    scripts = re.findall(r"<script([^>]*)>", html)
+    assert scripts == [' type="application/octet-stream" id="payload"', "", ""], scripts
+    assert "plotly.js v" in html
 
 
-def test_sections_and_regression_marked(written):
+def test_every_series_and_point_is_embedded(written, report_db):
     _, out = written
-    html = (out / "report.html").read_text()
-    for section in ('id="changes"', 'id="hardware"', 'id="trends"', 'id="compatibility"'):
-        assert section in html
-    # The latest run of acme/tiny is twice as slow: listed and marked in its trend chart.
-    rows = re.findall(r"<tr><td>(acme/tiny[^<]*)</td>.*?<td class=\"(regression|improvement)\">", html)
-    assert ("acme/tiny | cpu | mode=inference batch=1 | latency_ms_mean", "regression") in rows
-    assert ("acme/tiny | cpu | mode=inference batch=1 | throughput_items_per_s", "regression") in rows
-    assert not [r for r in rows if r[0].startswith(OTHER)]
-    trend = dict(_images(html))["trend_acme_tiny"]
-    assert ">regression<" in trend
-    assert ">regression<" not in dict(_images(html))["trend_acme_other"]
+    header, cols = embedded((out / "report.html").read_text())
+    want = {(m, hw, f"b{b}", bool(s)) for m, hw, b, s in sql(report_db, SERIES_SQL) if b is not None}
+    got = set(series_of(header))
+    assert want <= got, want - got
+    assert len(got) == len(series_of(header))  # one entry per series
+    completed = sql(report_db, "SELECT count(*) FROM results WHERE status = 'completed' AND measured_at IS NOT NULL")[0][0]
+    assert header["results"] == int(cols["koff"][-1]) == len(cols["t"]) == completed
+    assert header["simulated"] == 3  # the three F12 web results
+    # Each series' rows are its own, oldest first.
+    koff, t = cols["koff"], cols["t"]
+    for k in range(len(koff) - 1):
+        assert list(t[koff[k]:koff[k + 1]]) == sorted(t[koff[k]:koff[k + 1]])
 
 
-def test_simulated_data_visibly_marked(written):
+def test_newest_regression_listed_with_signed_percent(written):
     _, out = written
-    html = (out / "report.html").read_text()
-    assert 'class="simnote"' in html and "3 of " in html  # three simulated F12 results
-    charts = dict(_images(html))
-    assert ">webgpu (simulated)<" in charts["hardware_acme_tiny"]
-    assert "(simulated)" not in charts["hardware_acme_other"]
-    # Compatibility: rocm was only seen on mock hardware; cuda failed with its error.
-    assert re.search(r'<td class="matrix ok simonly"[^>]*>ran<span class="sim">simulated</span></td>', html)
-    assert re.search(r'<td class="matrix bad" title="RuntimeError: CUDA driver not found">failed</td>', html)
+    header, _ = embedded((out / "report.html").read_text())
+    series = series_of(header)
+    found = {(series[c["k"]][0], series[c["k"]][1], series[c["k"]][2], c["m"], c["v"]) for c in header["changes"]}
+    assert (TINY, "cpu", "b1", "latency_ms_mean", "regression") in found
+    assert (TINY, "cpu", "b1", "throughput_items_per_s", "regression") in found
+    assert not [f for f in found if f[0] == OTHER]
+    lat = next(c for c in header["changes"] if series[c["k"]][:3] == (TINY, "cpu", "b1") and c["m"] == "latency_ms_mean")
+    assert lat["c"] == pytest.approx((lat["cur"] - lat["b"]) / lat["b"] * 100, rel=1e-3) and lat["c"] > 50
+    assert header["verdicts"]["measured"]["regression"] >= 2
+    assert header["changepoints"] == []  # no detector wired in: none, never guessed
 
 
-def test_png_dir_has_the_same_charts(written):
+def test_samples_embedded_for_distributions(written, report_db):
+    _, out = written
+    header, cols = embedded((out / "report.html").read_text())
+    series = series_of(header)
+    k = series.index((OTHER, "cpu", "b4", False))
+    newest = sql(report_db, """SELECT r.latency_samples_ms FROM results r JOIN models m USING (model_id)
+        WHERE m.model_name = ? AND r.batch_size = 4 ORDER BY r.measured_at DESC LIMIT 1""", [OTHER])[0][0]
+    got = cols["sval"][cols["soff"][k]:cols["soff"][k + 1]]
+    assert len(got) == len(newest) == 20
+    assert list(got) == pytest.approx(newest, rel=1e-6)
+
+
+def test_png_dir_has_the_charts(written):
     info, out = written
-    html = (out / "report.html").read_text()
-    keys = {k for k, _ in _images(html)}
     pngs = sorted((out / "png").glob("*.png"))
-    assert {p.stem for p in pngs} == keys
+    stems = {p.stem for p in pngs}
+    assert stems == {"hardware_acme_tiny", "hardware_acme_other", "trend_acme_tiny", "trend_acme_other", "compatibility"}
     assert sorted(map(str, pngs)) == sorted(info["pngs"])
     for p in pngs:
         w, h = _nonblank_png(p)
         assert w > 300 and h > 150
+
+
+def test_compat_matrix_marks_simulated(written):
+    _, out = written
+    html = (out / "report.html").read_text()
+    assert re.search(r'<td class="matrix ok simonly"[^>]*><span class="cell">ran<span class="sim">simulated</span>', html)
+    assert re.search(r'<td class="matrix bad" title="RuntimeError: CUDA driver not found"><span class="cell">failed</span></td>', html)
+
+
+def test_change_points_come_through_the_seam(report_db, tmp_path):
+    from benchwh.report import write_report
+    from benchwh.report.changepoints import ChangePoint
+
+    seen = {}
+
+    def detector(data):
+        seen["points"] = data.points.height
+        rows = data.keys.with_row_index("k").filter(data.keys["model_name"] == TINY).to_dicts()
+        k = next(r["k"] for r in rows if r["hardware_type"] == "cpu" and r["batch_size"] == 1)
+        return [ChangePoint(k, "latency_ms_mean", datetime(2025, 3, 1, 12, 6), "+100% (test)")]
+
+    files = write_report(report_db, tmp_path / "r.html", change_points=detector)
+    header, _ = embedded(files.html.read_text())
+    assert seen["points"] == header["results"]
+    assert len(header["changepoints"]) == 1 and header["changepoints"][0]["note"] == "+100% (test)"
+
+
+def test_forty_configurations_of_one_model_none_dropped(tmp_path, cli):
+    """40 batch sizes of one model on two hardware types: 80 series in the page, 40 bar groups
+    in the PNG."""
+    from benchwh.report import charts
+    from benchwh.report.data import gather
+
+    root, db = tmp_path / "legacy", str(tmp_path / "wh.duckdb")
+    root.mkdir()
+    sizes = tuple(range(1, 41))
+    for i in range(3):
+        for hw in ("cpu", "cuda"):
+            name, doc = f8_direct(i, model="acme/wide", hardware=hw, batch_sizes=sizes, samples=6, seed=i)
+            (root / name).write_text(json.dumps(doc))
+    assert cli("migrate", "--db", db).code == 0
+    assert cli("import", str(root), "--db", db).code == 0
+    res = cli("report", "--db", db, "--out", str(tmp_path / "r.html"), "--png", str(tmp_path / "png"))
+    assert res.code == 0, res.stderr
+    assert "80 series" in res.stdout
+    header, cols = embedded((tmp_path / "r.html").read_text())
+    got = set(series_of(header))
+    assert got == {("acme/wide", hw, f"b{b}", False) for hw in ("cpu", "cuda") for b in sizes}
+    assert all(cols["koff"][k + 1] - cols["koff"][k] == 3 for k in range(80))
+    data = gather(db)
+    configs, variants, _ = charts._latest_by_hardware(data.points, "latency_ms_mean")
+    assert len(configs) == 40 and len(variants) == 2
+    _nonblank_png(tmp_path / "png" / "hardware_acme_wide.png")
 
 
 def test_visualize_for_runners(report_db, tmp_path):
@@ -158,9 +237,24 @@ def test_report_needs_an_output(report_db, cli):
     assert res.code == 1 and "--out" in res.stderr
 
 
+def test_report_shows_progress(report_db, cli, tmp_path):
+    res = cli("report", "--db", report_db, "--out", str(tmp_path / "r.html"))
+    assert res.code == 0, res.stderr
+    steps = [line for line in res.stderr.splitlines() if line.startswith("report [")]
+    assert any("reading results" in s for s in steps) and any("wrote" in s and "MB" in s for s in steps)
+
+
 def test_report_on_an_empty_warehouse(warehouse_db, cli, tmp_path):
     res = cli("report", "--db", warehouse_db, "--out", str(tmp_path / "empty.html"))
     assert res.code == 0, res.stderr
     html = (tmp_path / "empty.html").read_text()
-    assert "0 completed results" in html and "No compatibility facts" in html
-    assert not _images(html)
+    header, cols = embedded(html)
+    assert header["results"] == 0 and len(cols["t"]) == 0 and "No compatibility facts" in html
+
+
+def test_summary_newest_run_is_measured(written, report_db):
+    _, out = written
+    header, _ = embedded((out / "report.html").read_text())
+    want = sql(report_db, """SELECT run_id FROM results WHERE NOT is_simulated AND status = 'completed'
+        ORDER BY measured_at DESC, result_id DESC LIMIT 1""")[0][0]
+    assert header["newest"]["run"] == want and header["newest"]["simulated"] is False

@@ -1,204 +1,221 @@
-"""The report page in headless Chromium: it renders its charts, logs no console error and
-fetches nothing from the network. The full-page screenshot is kept under test-artifacts/.
-
-Chromium is driven through the DevTools protocol over ``--remote-debugging-pipe`` (fd 3
-carries commands in, fd 4 answers out, NUL-separated JSON), so only Debian's ``chromium`` and
-the standard library are needed. Skipped when Chromium is not installed.
+"""The report page in Debian's Chromium, driven by Playwright (no browser download): it opens
+offline, hovering a point shows its value and run, the simulated toggle shows and hides the
+simulated series, a filter narrows the charts, and every configuration of bert-base-uncased
+in the corpus is reachable. Screenshots are kept under test-artifacts/.
 """
 
 from __future__ import annotations
 
-import base64
-import fcntl
-import io
-import json
-import os
-import select
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from test_report import build_report_warehouse
+from test_report import OTHER, TINY, build_report_warehouse
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--remote-debugging-pipe"]
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = [
     pytest.mark.chromium,
-    pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (apt-get install -y chromium)"),
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install -y chromium)"),
 ]
 
 
-class PipeBrowser:
-    """A minimal DevTools-protocol client over Chromium's debugging pipe."""
-
-    def __init__(self, user_data_dir: Path, timeout_s: float = 60.0):
-        self.timeout_s = timeout_s
-        cmd_r, self._cmd_w = os.pipe()
-        self._out_r, out_w = os.pipe()
-        # Park the child's ends above any fd the test process holds, so placing them at 3
-        # and 4 in the child cannot overwrite one with the other.
-        hi_r = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 100)
-        hi_w = fcntl.fcntl(out_w, fcntl.F_DUPFD, 100)
-        for fd in (cmd_r, out_w):
-            os.close(fd)
-
-        def child_fds() -> None:
-            os.dup2(hi_r, 3)
-            os.dup2(hi_w, 4)
-
-        self.log = user_data_dir.with_name(user_data_dir.name + ".stderr.txt")
-        with open(self.log, "wb") as err:
-            self.proc = subprocess.Popen(
-                [CHROMIUM, *FLAGS, f"--user-data-dir={user_data_dir}", "about:blank"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                preexec_fn=child_fds, pass_fds=(3, 4), close_fds=True,
-            )
-        os.close(hi_r)
-        os.close(hi_w)
-        self._buf = b""
-        self._next_id = 0
-        self.events: list[dict] = []
-
-    def _read_message(self, deadline: float) -> dict:
-        while b"\0" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no answer from Chromium")
-            ready, _, _ = select.select([self._out_r], [], [], left)
-            if ready:
-                chunk = os.read(self._out_r, 1 << 20)
-                if not chunk:
-                    raise RuntimeError(f"Chromium closed the pipe: {self.stderr_tail()}")
-                self._buf += chunk
-        raw, self._buf = self._buf.split(b"\0", 1)
-        return json.loads(raw)
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        """Send one command and wait for its answer; events read meanwhile are kept."""
-        self._next_id += 1
-        msg = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        os.write(self._cmd_w, json.dumps(msg).encode() + b"\0")
-        deadline = time.monotonic() + self.timeout_s
-        while True:
-            m = self._read_message(deadline)
-            if m.get("id") == self._next_id:
-                if "error" in m:
-                    raise RuntimeError(f"{method}: {m['error']}")
-                return m.get("result", {})
-            self.events.append(m)
-
-    def wait_event(self, method: str, session: str | None = None) -> dict:
-        for i, e in enumerate(self.events):
-            if e.get("method") == method and e.get("sessionId") == session:
-                return self.events.pop(i)
-        deadline = time.monotonic() + self.timeout_s
-        while True:
-            m = self._read_message(deadline)
-            if m.get("method") == method and m.get("sessionId") == session:
-                return m
-            self.events.append(m)
-
-    def stderr_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close")
-        except (RuntimeError, TimeoutError, OSError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        for fd in (self._cmd_w, self._out_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+@pytest.fixture(scope="module")
+def browser():
+    sync = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install '.[dev]')")
+    with sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
 
 
-def _problems(events: list[dict]) -> list[str]:
-    """Console errors, uncaught exceptions, failed loads and any non-local request."""
-    out = []
-    for e in events:
-        method, p = e.get("method"), e.get("params", {})
-        if method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-            out.append(f"console.{p['type']}: {p.get('args')}")
-        elif method == "Runtime.exceptionThrown":
-            out.append(f"exception: {p.get('exceptionDetails', {}).get('text')}")
-        elif method == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
-            out.append(f"log error: {p['entry'].get('text')} {p['entry'].get('url', '')}")
-        elif method == "Network.requestWillBeSent":
-            url = p.get("request", {}).get("url", "")
-            if not url.startswith(("file:", "data:", "about:")):
-                out.append(f"network request: {url}")
-        elif method == "Network.loadingFailed":
-            out.append(f"failed load: {p.get('errorText')}")
-    return out
-
-
-def test_report_renders_in_headless_chromium(tmp_path):
-    from PIL import Image
-
+@pytest.fixture(scope="module")
+def small_report(tmp_path_factory):
     from conftest import run_cli
 
-    db = str(tmp_path / "wh.duckdb")
-    build_report_warehouse(tmp_path / "legacy", db, run_cli)
-    page = tmp_path / "report.html"
+    base = tmp_path_factory.mktemp("browser")
+    db = str(base / "wh.duckdb")
+    build_report_warehouse(base / "legacy", db, run_cli)
+    page = base / "report.html"
     res = run_cli("report", "--db", db, "--out", str(page))
     assert res.code == 0, res.stderr
+    return page
 
-    browser = PipeBrowser(tmp_path / "chromium-profile")
+
+class Opened:
+    """A page of the report with every request and console problem recorded; anything not
+    from the file itself is refused (the page must not need a network)."""
+
+    def __init__(self, browser, path: Path, width: int = 1400):
+        self.page = browser.new_page(viewport={"width": width, "height": 1000})
+        self.requests: list[str] = []
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type in ("error", "assert") and self.problems.append(m.text))
+        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
+
+        def route(r):
+            url = r.request.url
+            if url.startswith(("file:", "data:", "blob:", "about:")):
+                return r.continue_()
+            self.requests.append(url)
+            return r.abort()
+
+        self.page.route("**/*", route)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("window.benchwhReport && window.benchwhReport.ready", timeout=60_000)
+
+    def section(self, model: str):
+        return self.page.locator(f'section.model[data-model="{model}"]')
+
+    def rendered(self, model: str) -> int:
+        return int(self.section(model).get_attribute("data-rendered") or 0)
+
+    def show(self, model: str) -> None:
+        """Scroll a model's section into view and wait until its charts are drawn."""
+        before = self.rendered(model)
+        self.section(model).scroll_into_view_if_needed()
+        if before == 0:
+            self.page.wait_for_function(
+                f"Number(document.querySelector('section.model[data-model=\"{model}\"]').dataset.rendered || 0) > 0")
+
+    def after(self, model: str, action) -> None:
+        """Run ``action`` (a filter change) and wait until the model's charts are redrawn."""
+        before = self.rendered(model)
+        action()
+        self.page.wait_for_function(
+            f"Number(document.querySelector('section.model[data-model=\"{model}\"]').dataset.rendered || 0) > {before}")
+
+    def traces(self, model: str, chart: str = "trend") -> list[str]:
+        return self.section(model).locator(f".{chart}").evaluate("gd => (gd.data || []).map(t => t.name)")
+
+    def shot(self, name: str, locator=None) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / name
+        (locator or self.page).screenshot(path=str(path), **({} if locator else {"full_page": True}))
+        return path
+
+
+def test_opens_offline_with_a_summary(browser, small_report):
+    o = Opened(browser, small_report)
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            browser.send(f"{domain}.enable", session=session)
-        browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session)
-        browser.send("Page.navigate", {"url": page.as_uri()}, session)
-        browser.wait_event("Page.loadEventFired", session)
-        images = browser.send("Runtime.evaluate", {
-            "expression": "Promise.all(Array.from(document.images).map(i => i.decode().then(() => i)))"
-                          ".then(imgs => imgs.map(i => { const r = i.getBoundingClientRect();"
-                          " return {alt: i.alt, w: i.naturalWidth, h: i.naturalHeight,"
-                          " x: r.left + scrollX, y: r.top + scrollY, cw: r.width, ch: r.height}; }))",
-            "awaitPromise": True, "returnByValue": True,
-        }, session)["result"]["value"]
-        size = browser.send("Page.getLayoutMetrics", session=session)["cssContentSize"]
-        shot = browser.send("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
-        }, session)
-        problems = _problems(browser.events)
+        assert "ready" in o.page.inner_text("#progress")
+        summary = o.page.inner_text("#summary")
+        assert "regressions" in summary and "newest measured run" in summary and "series" in summary
+        o.show(TINY)
+        assert o.page.locator(f'section.model[data-model="{TINY}"] .trend .main-svg').count() > 0
+        o.shot("report_top.png")
+        assert not o.requests, o.requests
+        assert not o.problems, o.problems
     finally:
-        browser.close()
+        o.page.close()
 
-    png = base64.b64decode(shot["data"])
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "report_chromium.png").write_bytes(png)
 
-    assert not problems, problems
-    assert len(images) == 5, images  # 2 hardware comparisons, 2 trends, 1 compatibility grid
-    for im in images:
-        assert im["w"] > 200 and im["h"] > 100 and im["cw"] > 200, im  # decoded and laid out
-    with Image.open(io.BytesIO(png)) as full:
-        full = full.convert("RGB")
-        lo, hi = full.convert("L").getextrema()
-        assert hi - lo > 100, "blank screenshot"
-        for im in images:
-            # Each chart's area of the screenshot holds a drawing, not an empty box.
-            box = full.crop((int(im["x"]), int(im["y"]), int(im["x"] + im["cw"]), int(im["y"] + im["ch"])))
-            colours = box.getcolors(maxcolors=1 << 16)
-            assert colours is None or len(colours) > 20, (im["alt"], len(colours or []))
+def test_hover_shows_value_and_run(browser, small_report):
+    o = Opened(browser, small_report)
+    try:
+        o.show(TINY)
+        trend = o.section(TINY).locator(".trend")
+        first = trend.evaluate("gd => ({y: gd.data[0].y[0], run: gd.data[0].customdata[0][0], name: gd.data[0].name})")
+        point = trend.locator(".scatterlayer .trace").first.locator(".points path").first
+        point.hover(force=True)
+        hover = o.page.locator(".hoverlayer .hovertext").first
+        hover.wait_for(timeout=10_000)
+        text = hover.text_content()
+        assert first["run"] in text, text
+        assert f"{first['y']:.4g}".rstrip("0").rstrip(".") in text, (first, text)
+        assert "samples:" in text and "commit:" in text and "file:" in text and "ms" in text
+        o.shot("report_hover.png", o.section(TINY))
+    finally:
+        o.page.close()
+
+
+def test_simulated_toggle_shows_and_hides_simulated_series(browser, small_report):
+    o = Opened(browser, small_report)
+    try:
+        o.show(TINY)
+        sim = lambda: [n for n in o.traces(TINY) if "(simulated)" in n]  # noqa: E731
+        assert sim() == []
+        assert o.page.locator("tr.simrow").first.is_hidden()
+        o.after(TINY, lambda: o.page.check("#f-sim"))
+        assert sim() and all("webgpu" in n for n in sim()), o.traces(TINY)
+        o.shot("report_simulated.png", o.section(TINY))
+        o.after(TINY, lambda: o.page.uncheck("#f-sim"))
+        assert sim() == []
+    finally:
+        o.page.close()
+
+
+def test_filters_narrow_the_charts(browser, small_report):
+    o = Opened(browser, small_report)
+    try:
+        o.show(TINY)
+        all_tiny = o.traces(TINY)
+        assert o.section(OTHER).is_visible()
+        # Model filter: only acme/tiny's section is left.
+        o.after(TINY, lambda: o.page.select_option("#f-model", label=TINY))
+        assert o.section(OTHER).is_hidden() and o.section(TINY).is_visible()
+        assert "1 of 2 models" in o.page.inner_text("#shown")
+        # Hardware filter: with cpu off, acme/tiny's measured cpu lines go.
+        o.page.check("#f-sim")
+        o.page.wait_for_timeout(300)
+        with_sim = o.traces(TINY)
+        o.after(TINY, lambda: o.page.locator("#f-hw label", has_text="cpu").locator("input").uncheck())
+        narrowed = o.traces(TINY)
+        assert narrowed and len(narrowed) < len(with_sim) and not [n for n in narrowed if "cpu" in n]
+        assert len(all_tiny) > 0
+        o.shot("report_filtered.png")
+        # The same series on a commit axis.
+        trend = o.section(TINY).locator(".trend")
+        assert trend.evaluate("gd => gd.layout.xaxis.type") == "date"
+        o.after(TINY, lambda: o.page.select_option("#f-axis", "commit"))
+        assert trend.evaluate("gd => gd.layout.xaxis.type") == "category"
+        assert o.traces(TINY) == narrowed
+    finally:
+        o.page.close()
+
+
+def test_every_bert_base_configuration_is_reachable(browser, corpus, tmp_path):
+    """Each (configuration, hardware, simulated) series of bert-base-uncased in the corpus
+    has a row in its series table and a line in its trend chart."""
+    from benchwh.report.html import config_label
+    from conftest import run_cli, sql
+
+    db = str(tmp_path / "corpus.duckdb")
+    assert run_cli("migrate", "--db", db).code == 0
+    assert run_cli("import", str(corpus), "--db", db).code == 0
+    page = tmp_path / "report.html"
+    assert run_cli("report", "--db", db, "--out", str(page)).code == 0
+    rows = sql(db, """SELECT DISTINCT r.mode, r.scenario, r.batch_size, r.sequence_length, r.input_shape,
+            r.precision, h.hardware_type, h.device_name, r.is_simulated, r.latency_ms_mean IS NOT NULL
+        FROM results r JOIN models m USING (model_id) JOIN hardware h USING (hardware_id)
+        WHERE m.model_name = 'bert-base-uncased' AND r.status = 'completed' AND r.measured_at IS NOT NULL""")
+    cols = ("mode", "scenario", "batch_size", "sequence_length", "input_shape", "precision")
+    want = {(config_label(dict(zip(cols, r[:6]))), r[6], bool(r[8])) for r in rows}
+    with_latency = {(config_label(dict(zip(cols, r[:6]))), r[6], bool(r[8])) for r in rows if r[9]}
+    assert len(want) > 8  # more than the old report's cap of 8 per panel
+    o = Opened(browser, page)
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        o.page.screenshot(path=str(ARTIFACTS / "report_corpus_top.png"))  # what one sees first
+        o.page.select_option("#f-model", label="bert-base-uncased")
+        o.page.check("#f-sim")
+        o.show("bert-base-uncased")
+        o.page.wait_for_timeout(300)
+        sec = o.section("bert-base-uncased")
+        sec.locator("details.series summary").click()
+        got = set()
+        for tr in sec.locator("table.series-table tbody tr").all():
+            cells = tr.locator("td").all_text_contents()
+            sim = tr.locator(".sim").count() > 0
+            got.add((cells[0], cells[1].replace("simulated", "").split(" ")[0], sim))
+        assert got == want, (want - got, got - want)
+        lines = {n for n in o.traces("bert-base-uncased") if " · " in n}
+        assert {f"{c} · {hw}{' (simulated)' if s else ''}" for c, hw, s in with_latency} <= lines
+        o.shot("report_bert_base_uncased.png", sec)
+        assert not o.problems, o.problems
+    finally:
+        o.page.close()

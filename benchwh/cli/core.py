@@ -37,7 +37,8 @@ def status(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = F
     """Location, backend, current and head revision, pending revisions, rows per table."""
     from benchwh.cli.quick import show_status
 
-    show_status(db, data_path, as_json)
+    if not show_status(db, data_path, as_json)["exists"]:
+        raise typer.Exit(1)  # no warehouse: the same exit as every other command
 
 
 def check(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False) -> None:

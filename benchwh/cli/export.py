@@ -10,9 +10,40 @@ from typing_extensions import Annotated
 from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json
 
 
+# File extensions -> the format they mean.
+EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+              ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow"}
+
+
+def infer_format(out_path: str, fmt: str | None, folder: bool) -> str:
+    """The export format: ``--format`` if given, else the one ``--out``'s extension names
+    (parquet for a folder output without one). Refuses a ``--format`` the extension
+    contradicts, and a file whose extension names no format."""
+    from pathlib import PurePath
+
+    from benchwh.errors import QueryError
+
+    ext = PurePath(out_path).suffix.lower()
+    implied = EXTENSIONS.get(ext)
+    if fmt is not None:
+        chosen = fmt.strip().lower()
+        if implied is not None and implied != chosen:
+            raise QueryError(f"--out {out_path} says {implied} but --format says {chosen}: "
+                             f"rename the file or drop --format")
+        return chosen
+    if implied is not None:
+        return implied
+    if folder or not ext:
+        return "parquet"
+    raise QueryError(f"--out {out_path}: cannot tell the format from '{ext}'; pass --format "
+                     "parquet, csv, jsonl or arrow (or use .parquet/.csv/.jsonl/.arrow)")
+
+
 def export(
     out_path: Annotated[str, typer.Option("--out", help="File to write; a folder with --partition-by or --incremental.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv, jsonl or arrow (Arrow IPC file).")] = "parquet",
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", help="parquet, csv, jsonl or arrow (Arrow IPC file); default: from the --out extension "
+        "(.parquet, .csv, .jsonl, .arrow), else parquet for a folder.", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Only this model.", show_default=False)] = None,
     hardware: Annotated[Optional[str], typer.Option("--hardware", help="Only this hardware type.", show_default=False)] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only results measured on or after this date/time.",
@@ -34,7 +65,14 @@ def export(
     from benchwh.warehouse.export import export as run_export
 
     parts = [c for c in (partition_by or "").split(",") if c.strip()]
-    result = run_export(location(db, data_path), out_path, fmt, model=model, hardware=hardware,
+    fmt = infer_format(out_path, fmt, folder=bool(parts) or incremental)
+    loc = location(db, data_path)
+    if model is not None or hardware is not None:
+        from benchwh.warehouse.queries import resolved
+
+        names = resolved(loc, model=model, hardware=hardware)[1]
+        model, hardware = names["model"], names["hardware"]
+    result = run_export(loc, out_path, fmt, model=model, hardware=hardware,
                         since=since, partition_by=parts, incremental=incremental, overwrite=overwrite)
     if as_json:
         out_json(result.as_dict())

@@ -61,7 +61,7 @@ def import_(
             report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs,
                                 max_file_size=max_file_size, source_tz=source_tz, sink=sink)
             sink.finish(report)
-    _print_summary(report)
+    _print_summary(report, paths)
     if report_file:
         say(f"report written to {report_file}")
     if strict and report.quarantined:
@@ -69,28 +69,74 @@ def import_(
         raise typer.Exit(1)
 
 
-def _print_summary(report) -> None:
+def _other_files(paths) -> int:
+    """Files under ``paths`` that are not ``*.json`` (what import does not look at)."""
+    import os
+
+    n = 0
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_file():
+            n += not p.name.lower().endswith(".json")
+            continue
+        for _, _, names in os.walk(p):
+            n += sum(1 for name in names if not name.lower().endswith(".json"))
+    return n
+
+
+def summary_line(report, paths) -> str:
+    """One line saying what the import did, from its counts: files found, added, already
+    imported (only files the ledger had), quarantined (and how many are not valid JSON),
+    skipped, not read."""
+    st = report.statuses
+    n_read = sum(v for k, v in st.items() if k != "not read")
+    where = ", ".join(map(str, paths))
+    if not n_read:
+        others = st.get("not read", 0)
+        return (f"no result files found in {where}" + (f" ({others} other file(s): not read)" if others else "")
+                + "; nothing imported")
+    imported = st.get("imported", 0) + st.get("imported (nothing new)", 0)
+    quarantined = st.get("quarantined", 0)
+    bad_json = sum(1 for f in report.quarantined_files if str(f.get("reason") or "").startswith("malformed JSON"))
+    if st.get("already imported", 0) == n_read:
+        return f"nothing new: all {n_read} file(s) already imported"
+    if quarantined == n_read:
+        return (f"nothing imported: all {n_read} file(s) quarantined" + (f" ({bad_json} not valid JSON)" if bad_json else "")
+                + "; reasons below")
+    verb = "would add" if report.dry_run else "added"
+    a = report.added
+    parts = [f"{verb} {a.get('results', 0)} results, {a.get('compatibility', 0)} compatibility facts, "
+             f"{a.get('test_results', 0)} test outcomes from {imported} of {n_read} file(s)"]
+    if st.get("already imported"):
+        parts.append(f"{st['already imported']} already imported")
+    if st.get("same content as another file"):
+        parts.append(f"{st['same content as another file']} the same content as another file of this import")
+    if st.get("skipped"):
+        parts.append(f"{st['skipped']} skipped (no results in them)")
+    if quarantined:
+        parts.append(f"{quarantined} quarantined" + (f", {bad_json} of them not valid JSON" if bad_json else ""))
+    if imported and not sum(a.get(t, 0) for t in ("results", "compatibility", "test_results")):
+        parts.append("their contents were all in the warehouse already")
+    return "; ".join(parts)
+
+
+def _print_summary(report, paths=()) -> None:
     from rich.console import Console
     from rich.table import Table
 
     title = "import (dry run: nothing written)" if report.dry_run else "import"
-    table = Table(title=title)
-    for col in ("format", "files", "results", "compat", "tests", "skipped", "quarantined", "duplicate"):
-        table.add_column(col, justify="left" if col == "format" else "right")
-    total = [0] * 7
-    for fmt, s in sorted(report.by_format.items()):
-        vals = [s.files, s.results, s.compat, s.tests, s.skipped, s.quarantined, s.duplicate]
-        total = [a + b for a, b in zip(total, vals)]
-        table.add_row(fmt, *map(str, vals))
-    table.add_row("total", *map(str, total), style="bold")
-    Console(width=120).print(table)
-    added = sum(report.added.get(t, 0) for t in ("results", "compatibility", "test_results"))
-    verb = "would add" if report.dry_run else "added"
-    out(f"{verb} {report.added.get('results', 0)} results, {report.added.get('compatibility', 0)} "
-        f"compatibility facts, {report.added.get('test_results', 0)} test outcomes"
-        + _nothing_new(report, added))
-    if report.statuses:
-        out("files: " + ", ".join(f"{n} {what}" for what, n in sorted(report.statuses.items())))
+    if report.by_format:
+        table = Table(title=title)
+        for col in ("format", "files", "results", "compat", "tests", "skipped", "quarantined", "duplicate"):
+            table.add_column(col, justify="left" if col == "format" else "right")
+        total = [0] * 7
+        for fmt, s in sorted(report.by_format.items()):
+            vals = [s.files, s.results, s.compat, s.tests, s.skipped, s.quarantined, s.duplicate]
+            total = [a + b for a, b in zip(total, vals)]
+            table.add_row(fmt, *map(str, vals))
+        table.add_row("total", *map(str, total), style="bold")
+        Console().print(table)  # the terminal's width: rich wraps the format names to fit
+    out(summary_line(report, paths))
     if report.not_read:
         out(f"not read: {sum(report.not_read.values())} file(s) no importer reads ("
             + ", ".join(f"{ext} {n}" for ext, n in sorted(report.not_read.items()))
@@ -133,19 +179,6 @@ class _ReportWriter:
         if self.f is not None:  # the import failed: no half report
             self.f.close()
             self.tmp.unlink(missing_ok=True)
-
-
-def _nothing_new(report, added: int) -> str:
-    """Why an import added nothing, from what happened to its files: "already imported" only
-    when every file read was one the ledger already had."""
-    if added or report.dry_run:
-        return ""
-    read = {k: v for k, v in report.statuses.items() if k != "not read"}
-    if read and set(read) == {"already imported"}:
-        return " (nothing new: already imported)"
-    if not read:
-        return " (no file an importer reads)"
-    return " (nothing new)"
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ app = typer.Typer(
     help="benchwh: one warehouse for ML benchmark results (latency, throughput, memory).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode=None,  # plain help: `--help` need not load rich (a third of a second)
     context_settings={"help_option_names": ["-h", "--help"]},
 )

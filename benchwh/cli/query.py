@@ -13,7 +13,9 @@ from typing_extensions import Annotated
 
 from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, say
 
-ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Only this model (exact name).", show_default=False)]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", help="Only this model (stored name, or the short name it was run under, e.g. bert-tiny).",
+    show_default=False)]
 HardwareOpt = Annotated[Optional[str], typer.Option(
     "--hardware", help="Only this hardware type (cpu, cuda, rocm, mps, openvino, qnn, webnn, webgpu...).",
     show_default=False)]
@@ -34,6 +36,7 @@ ParamOpt = Annotated[Optional[list[str]], typer.Option(
     "--param", help="Only results whose benchmark parameter KEY has this value: KEY=VALUE (repeatable).",
     show_default=False)]
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", help="At most this many rows.", show_default=False)]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Table: every column, even wider than the terminal.")]
 
 query_app = typer.Typer(
     name="query",
@@ -64,8 +67,10 @@ def _filters(model, hardware, batch_size, precision, since, until, include_simul
                    benchmark, parse_params(params))
 
 
-def _show(df, fmt: str, title: str) -> None:
-    """Print ``df``; notes (row count, simulated rows) go to stderr in the table view."""
+def _show(df, fmt: str, title: str, wide: bool = False) -> None:
+    """Print ``df``; notes (row count, simulated rows, columns left out) go to stderr in the
+    table view. The table fits the terminal (columns that do not fit are left out and named;
+    ``--wide`` shows them all, wider than the terminal if need be)."""
     if fmt != "table":
         out(_render(df, fmt))
         return
@@ -73,31 +78,38 @@ def _show(df, fmt: str, title: str) -> None:
 
     from benchwh.query.render import to_rich
 
-    table = to_rich(df, title)
     console = Console()
-    # Never squeeze columns below their natural width (folded numbers and names are
-    # unreadable): a wide table overflows the terminal instead (`less -S` scrolls it).
-    from rich.measure import Measurement
+    table = to_rich(df, title, width=None if wide else console.width)
+    if wide:
+        from rich.measure import Measurement
 
-    natural = Measurement.get(console, console.options.update(max_width=1000), table).maximum
-    if natural > console.width:
-        console = Console(width=min(natural, 1000))
+        natural = Measurement.get(console, console.options.update(max_width=1000), table).maximum
+        if natural > console.width:
+            console = Console(width=min(natural, 1000))
     console.print(table)
     sims = int(df["is_simulated"].sum()) if "is_simulated" in df.columns and df.height else 0
     note = f"{df.height} row(s)"
     if sims:
         note += f", {sims} simulated (dimmed; is_simulated = yes)"
+    hidden = getattr(table, "hidden_columns", [])
+    if hidden:
+        note += f"; {len(hidden)} column(s) left out to fit {console.width} columns: {', '.join(hidden)} (--wide shows all)"
     say(note)
 
 
 def _ask(queries_fn: str, lead: tuple, title: str, fmt: str, as_json: bool, limit, db, data_path,
-         filters: tuple) -> None:
+         filters: tuple, wide: bool = False) -> None:
     """What every query command does: one library call, then print its DataFrame."""
     from benchwh.warehouse import queries
 
     fmt = _format(fmt, as_json)
-    df = getattr(queries, queries_fn)(location(db, data_path), *lead, _filters(*filters), limit=limit)
-    _show(df, fmt, title)
+    loc = location(db, data_path)
+    # Names as the user typed them (a runner's `bert-tiny`, `CUDA`) -> the stored ones.
+    f, _ = queries.resolved(loc, _filters(*filters))
+    lead = {"compare_hardware": (f.model,), "compare_models": (f.hardware,),
+            "trend": (f.model, f.hardware, *lead[2:])}.get(queries_fn, lead)
+    df = getattr(queries, queries_fn)(loc, *lead, f, limit=limit)
+    _show(df, fmt, title, wide)
 
 
 def _render(df, fmt: str) -> str:
@@ -111,11 +123,11 @@ def latest(
     precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     include_simulated: SimOpt = False, benchmark: BenchmarkOpt = None, param: ParamOpt = None,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """The newest result per model (or benchmark + parameters) x hardware x configuration."""
     _ask("latest", (), "latest results", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
+         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param), wide)
 
 
 def compare_hardware(
@@ -125,11 +137,11 @@ def compare_hardware(
     since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
     benchmark: BenchmarkOpt = None, param: ParamOpt = None,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """One model (or generic benchmark) on every hardware type, per configuration, fastest first."""
     _ask("compare_hardware", (model,), f"{model or benchmark} across hardware", fmt, as_json, limit, db,
-         data_path, (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
+         data_path, (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param), wide)
 
 
 def compare_models(
@@ -138,11 +150,11 @@ def compare_models(
     since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
     benchmark: BenchmarkOpt = None, param: ParamOpt = None,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Every model (and generic benchmark) on one hardware type, per configuration, fastest first."""
     _ask("compare_models", (hardware,), f"models on {hardware}", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
+         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param), wide)
 
 
 def trend(
@@ -154,35 +166,35 @@ def trend(
     since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
     benchmark: BenchmarkOpt = None, param: ParamOpt = None,
     fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """A metric over time for one model (or benchmark) on one hardware type, one series per
     configuration (and benchmark parameters)."""
     _ask("trend", (model, hardware, metric), f"{metric} of {model or benchmark} on {hardware}", fmt, as_json,
          limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
+         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param), wide)
 
 
 def matrix(
     model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
     precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Compatibility, model x hardware: the newest evidence (fact or result) and its date."""
     _ask("matrix", (), "compatibility", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
 
 
 def runs(
     model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
     precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Runs with matching results or compatibility facts, newest first, with counts."""
     _ask("runs", (), "runs", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated))
+         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
 
 
 def sql(
@@ -191,14 +203,14 @@ def sql(
         "--dialect", help="The statement's SQL dialect (duckdb, postgres, sqlite, mysql, ...); "
         "it is translated to DuckDB.")] = "duckdb",
     fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Run one read-only SQL query on the warehouse (anything else is refused)."""
     from benchwh.warehouse.sqlguard import run_sql
 
     fmt = _format(fmt, as_json)
     df = run_sql(location(db, data_path), statement, dialect, limit=limit)
-    _show(df, fmt, None)
+    _show(df, fmt, None, wide)
 
 
 def register(app: typer.Typer) -> None:

@@ -50,9 +50,22 @@ def _rows(findings: list[dict]) -> list[list[str]]:
 HEADER = ["series", "baseline", "current", "change", "p / z", "method", "verdict"]
 
 
-def _table(rows: list[list[str]]) -> str:
+def _table(rows: list[list[str]], width: int | None = None) -> str:
+    """Aligned columns; when wider than the terminal (``width``), the first column (the
+    series) wraps onto more lines so the table fits, nothing cut."""
+    import shutil
+    import textwrap
+
+    width = width or shutil.get_terminal_size().columns
     widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [HEADER, *rows]]
+    rest = sum(widths[1:]) + 2 * (len(widths) - 1)
+    if widths[0] + rest > width:
+        widths[0] = max(12, width - rest)
+    lines = []
+    for r in [HEADER, *rows]:
+        first, *more = textwrap.wrap(r[0], widths[0], break_on_hyphens=False) or [""]
+        lines.append("  ".join(c.ljust(w) for c, w in zip([first, *r[1:]], widths)).rstrip())
+        lines.extend("  " + m for m in more)
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -115,6 +128,11 @@ def regressions(
     hw = None
     if hardware is not None:
         hw = nz.hardware_type(hardware) or hardware
+    if model is not None or hw is not None:
+        from benchwh.warehouse.queries import resolved
+
+        _, names = resolved(location(db, data_path), model=model, hardware=hw)
+        model, hw = names["model"], names["hardware"]
     settings = Settings(method=method, threshold_pct=parse_threshold(threshold), alpha=alpha,
                         min_samples=min_samples, window=window, z=z)
     report = find_regressions(location(db, data_path), settings, baseline=baseline, metrics=metric,

@@ -19,19 +19,35 @@ def report(
     data_path: DataPathOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Hardware comparison per model, trends with regressions marked, the compatibility
-    matrix; simulated data marked. Opens without a network (everything inline)."""
+    """One interactive page: a summary, every series of every model over time (hover,
+    zoom, filters by model, hardware, precision), raw-sample distributions beside the means,
+    the compatibility matrix; simulated data hidden until shown. Opens without a network."""
     from benchwh.errors import QueryError
     from benchwh.report import write_report
 
     if out_html is None and png is None:
         raise QueryError("nothing to write: pass `--out report.html` and/or `--png DIR`")
-    files = write_report(location(db, data_path), out_html, png, models=model)
+    import sys
+    import time
+
+    t0 = time.perf_counter()
+
+    def progress(msg: str) -> None:
+        if not as_json:
+            print(f"report [{time.perf_counter() - t0:5.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    loc = location(db, data_path)
+    if model:
+        from benchwh.warehouse.queries import resolved
+
+        model = resolved(loc, model=list(model))[1]["model"]
+    files = write_report(loc, out_html, png, models=model, progress=progress)
     if as_json:
-        out_json({"html": files.html, "pngs": files.pngs, "models": files.models, "charts": files.charts})
+        out_json({"html": files.html, "pngs": files.pngs, "models": files.models, "series": files.series,
+                  "charts": files.charts})
         return
     if files.html:
-        out(f"wrote {files.html} ({files.models} models, {files.charts} charts)")
+        out(f"wrote {files.html} ({files.models} models, {files.series} series, {files.charts} charts)")
     if png is not None:
         out(f"wrote {len(files.pngs)} PNG files to {png}")
 

@@ -106,8 +106,8 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def _markdown_cell(value: Any) -> str:
-    text = cell(value) if not isinstance(value, (list, tuple)) else json.dumps(list(value))
+def _markdown_cell(value: Any, column: str = "") -> str:
+    text = table_cell(value, column) if not isinstance(value, (list, tuple)) else json.dumps(list(value))
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
@@ -115,7 +115,7 @@ def to_markdown(df) -> str:
     cols = df.columns
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in df.iter_rows():
-        lines.append("| " + " | ".join(_markdown_cell(v) for v in row) + " |")
+        lines.append("| " + " | ".join(_markdown_cell(v, c) for v, c in zip(row, cols)) + " |")
     return "\n".join(lines)
 
 
@@ -133,19 +133,110 @@ def shown_columns(df) -> list[str]:
     return [c for c in cols if nulls[c] < df.height]
 
 
-def to_rich(df, title: str | None = None):
-    """A rich Table of ``df``; simulated rows are dimmed and marked in a ``simulated`` column."""
+# The table view's headers: the unit beside the name (csv/json keep the contract's names).
+HEADERS = {
+    "latency_ms_mean": "latency_mean (ms)", "latency_ms_p50": "latency_p50 (ms)",
+    "latency_ms_p90": "latency_p90 (ms)", "latency_ms_p95": "latency_p95 (ms)",
+    "latency_ms_p99": "latency_p99 (ms)", "latency_ms_min": "latency_min (ms)",
+    "latency_ms_max": "latency_max (ms)", "latency_ms_std": "latency_std (ms)",
+    "throughput_items_per_s": "throughput (items/s)", "throughput_tokens_per_s": "throughput (tokens/s)",
+    "memory_peak_mb": "memory_peak (MiB)", "load_time_ms": "load_time (ms)",
+    "change_vs_previous": "change_vs_previous (%)", "latency_vs_fastest": "latency_vs_fastest (×)",
+}
+# Columns whose values are changes (ratio - 1): shown as signed percents; ratios: as "1.52×".
+PERCENT = frozenset({"change_vs_previous"})
+RATIO = frozenset({"latency_vs_fastest"})
+# What goes first when a table is too wide for the terminal (then the rightmost columns).
+LOW_PRIORITY = ("source", "simulation_reason", "device_name", "scenario", "mode", "input_shape",
+                "git_branch", "host", "error", "latency_ms_p50", "throughput_tokens_per_s", "status")
+# What stays longest: what a row is (model, hardware, configuration) and its main numbers.
+HIGH_PRIORITY = ("model_name", "hardware_type", "batch_size", "latency_ms_mean", "change_vs_previous",
+                 "latency_vs_fastest", "throughput_items_per_s", "sequence_length", "precision",
+                 "compatible", "measured_at", "is_simulated", "memory_peak_mb")
+MAX_TEXT = 40  # a text column is folded at this width in a fitted table
+
+
+def table_cell(value: Any, column: str) -> str:
+    """``cell`` with the table view's formats for changes (+12.3%) and ratios (1.52×)."""
+    if isinstance(value, float) and math.isfinite(value):
+        if column in PERCENT:
+            return f"{value * 100:+.1f}%"
+        if column in RATIO:
+            return f"{value:.2f}×"
+    return cell(value)
+
+
+def _widths(df, cols: list[str], text_cap: int | None) -> dict[str, int]:
+    """Each column's display width: its header or its longest cell (text capped)."""
+    out = {}
+    for c in cols:
+        cells = [table_cell(v, c) for v in df[c].to_list()] if df.height else []
+        w = max([len(HEADERS.get(c, c))] + [len(x) for x in cells])
+        numeric = df.schema[c].is_numeric()
+        out[c] = w if numeric or text_cap is None else min(w, max(text_cap, len(HEADERS.get(c, c)) // 2))
+    return out
+
+
+def fit_columns(df, cols: list[str], width: int) -> tuple[list[str], list[str]]:
+    """The columns that fit in ``width`` terminal columns (in their order) and those left
+    out: low-priority ones go first, then from the right, as the DuckDB CLI elides."""
+    widths = _widths(df, cols, MAX_TEXT)
+    cost = lambda c: widths[c] + 3  # noqa: E731  (padding and the border)
+    if sum(cost(c) for c in cols) + 1 <= width:
+        return cols, []
+    def rank_of(c: str) -> tuple:
+        if c in HIGH_PRIORITY:
+            return (0, HIGH_PRIORITY.index(c))
+        if c in LOW_PRIORITY:
+            return (2, LOW_PRIORITY.index(c))
+        return (1, cols.index(c))
+
+    rank = sorted(cols, key=rank_of)
+    keep: list[str] = []
+    room = width - 1 - 4  # the outer border and the "…" column
+    for c in rank:
+        if cost(c) <= room:
+            keep.append(c)
+            room -= cost(c)
+        elif not keep:
+            keep.append(c)  # at least one column, folded
+            room = 0
+    shown = [c for c in cols if c in keep]
+    return shown, [c for c in cols if c not in keep]
+
+
+def to_rich(df, title: str | None = None, width: int | None = None):
+    """A rich Table of ``df``; simulated rows are dimmed and marked in a ``simulated`` column.
+    With ``width``, only the columns that fit are shown, with a ``…`` column where the others
+    were; ``table.hidden_columns`` names them."""
     from rich.table import Table
 
     cols = shown_columns(df)
-    table = Table(title=title, show_lines=False, header_style="bold")
+    hidden: list[str] = []
+    caption = None
+    if width is not None:
+        full, _ = fit_columns(df, cols, width)
+        if full != cols and df.height > 1:
+            # Too wide: a column with one value in every row says it once, under the table.
+            same = [c for c in cols if df[c].null_count() == 0 and df[c].n_unique() == 1]
+            if same:
+                caption = "; ".join(f"{HEADERS.get(c, c)} = {table_cell(df[c][0], c)}" for c in same) + " (every row)"
+                cols = [c for c in cols if c not in same]
+        cols, hidden = fit_columns(df, cols, width)
+    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     for c in cols:
         numeric = df.schema[c].is_numeric()
-        table.add_column(c, justify="right" if numeric else "left", overflow="fold", max_width=None if numeric else 60)
+        cap = 60 if width is None else MAX_TEXT
+        table.add_column(HEADERS.get(c, c), justify="right" if numeric else "left", overflow="fold",
+                         max_width=None if numeric else cap)
+    if hidden:
+        table.add_column("…", justify="center")
     sim = "is_simulated" in df.columns
     for row in df.select(cols).iter_rows(named=True):
         marked = sim and bool(row.get("is_simulated"))
-        table.add_row(*(cell(row[c]) for c in cols), style="dim" if marked else None)
+        cells = [table_cell(row[c], c) for c in cols] + (["…"] if hidden else [])
+        table.add_row(*cells, style="dim" if marked else None)
+    table.hidden_columns = hidden
     return table
 
 

@@ -1,8 +1,9 @@
-"""Reports: one self-contained HTML page and the same charts as PNG files.
+"""Reports: one self-contained interactive HTML page and the same charts as PNG files.
 
 ``write_report(db, out_html, png_dir)`` is ``benchwh report``; ``visualize(db, model_names,
 out_png)`` draws the hardware comparison of some models into one PNG (what the runners'
-``--visualize-from-db`` calls). Charts use matplotlib's Agg canvas, imported inside functions.
+``--visualize-from-db`` calls). The page draws with plotly.js (inlined); PNGs use
+matplotlib's Agg canvas, imported inside functions.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from benchwh.errors import QueryError
 from benchwh.regress import Settings
@@ -25,6 +26,7 @@ class ReportFiles:
     pngs: list[Path] = field(default_factory=list)
     models: int = 0
     charts: int = 0
+    series: int = 0
 
 
 def _slug(text: str) -> str:
@@ -49,63 +51,63 @@ def compat_cells(compat) -> tuple[dict, list[str], list[str]]:
 
 def write_report(db, out_html: Path | str | None, png_dir: Path | str | None = None,
                  models: Iterable[str] | None = None, settings: Settings = Settings(),
-                 timeout_s: float | None = None) -> ReportFiles:
-    """Read warehouse ``db`` and write the HTML page to ``out_html`` (if given) and every
-    chart as ``png_dir/<chart>.png`` (if given). Returns what was written."""
-    from benchwh.report import charts, html
+                 timeout_s: float | None = None, progress: Callable[[str], None] | None = None,
+                 change_points: Callable | None = None) -> ReportFiles:
+    """Read warehouse ``db`` and write the interactive HTML page to ``out_html`` (if given)
+    and the charts as ``png_dir/<chart>.png`` (if given). ``progress`` gets one line per step;
+    ``change_points`` replaces :func:`benchwh.report.changepoints.change_points`. Returns what
+    was written."""
+    from benchwh.report import html
     from benchwh.report.data import gather
 
-    data = gather(db, models, settings, timeout_s)
-    files = ReportFiles(models=len(data.models))
-    figures: list[tuple[str, str, str, object]] = []  # (section, key, caption, figure)
-    for model in data.models:
-        rows = data.results.filter(data.results["model_name"] == model)
-        fig = charts.hardware_figure(rows, model)
-        if fig is not None:
-            figures.append(("hardware", f"hardware_{_slug(model)}",
-                            f"{model}: latest mean latency and throughput per hardware and configuration", fig))
-        model_series = [s for s in data.series if s.key["model_name"] == model]
-        fig = charts.trend_figure(model_series, data.history, model)
-        if fig is not None:
-            figures.append(("trends", f"trend_{_slug(model)}",
-                            f"{model}: results over time, regressions marked", fig))
-    for name in data.benchmarks:  # generic benchmarks: one chart pair per benchmark name
-        import polars as pl
-
-        rows = data.results.filter(pl.col("model_name").is_null() & (pl.col("benchmark") == name))
-        # names differing only in punctuation must not share a chart key
-        tag = f"{_slug(name)}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-        fig = charts.hardware_figure(rows, name)
-        if fig is not None:
-            figures.append(("hardware", f"benchmark_hardware_{tag}",
-                            f"{name}: latest result per hardware and parameters", fig))
-        bench_series = [s for s in data.series if s.key["model_name"] is None and s.key["benchmark"] == name]
-        fig = charts.trend_figure(bench_series, data.history, name)
-        if fig is not None:
-            figures.append(("trends", f"benchmark_trend_{tag}",
-                            f"{name}: results over time, regressions marked", fig))
+    say = progress or (lambda _msg: None)
+    data = gather(db, models, settings, timeout_s, progress=say, change_points=change_points)
+    files = ReportFiles(models=len(data.models), series=data.keys.height)
     cells, cmodels, chw = compat_cells(data.compat)
-    cfig = charts.compat_figure(cells, cmodels, chw)
-    if cfig is not None:
-        figures.append(("compat", "compatibility", "compatibility of each model on each hardware", cfig))
-    files.charts = len(figures)
-    rendered: dict[str, html.Chart] = {}
-    for _, key, cap, fig in figures:
-        png = Path(png_dir) / f"{key}.png" if png_dir is not None else None
-        svg = charts.render(fig, png, svg=out_html is not None)
-        if png is not None:
-            files.pngs.append(png)
-        if svg is not None:
-            rendered[key] = html.Chart(key, cap, svg)
     if out_html is not None:
-        pick = lambda sec: [rendered[k] for s, k, _, _ in figures if s == sec]  # noqa: E731
-        compat = pick("compat")
-        text = html.page(data, pick("hardware"), pick("trends"),
-                         html.compat_table(cells, cmodels, chw), compat[0] if compat else None)
+        say("encoding the data")
+        payload = html.build_payload(data, settings)
+        text = html.page(data, payload, html.compat_table(cells, cmodels, chw))
         files.html = Path(out_html)
         files.html.parent.mkdir(parents=True, exist_ok=True)
         files.html.write_text(text, encoding="utf-8")
+        files.charts = 2 * len(data.models) + (1 if cells else 0)
+        say(f"wrote {files.html} ({len(text) / 1e6:.1f} MB)")
+    if png_dir is not None:
+        files.pngs = _write_pngs(data, Path(png_dir), cells, cmodels, chw, say)
     return files
+
+
+def _write_pngs(data, folder: Path, cells, cmodels, chw, say) -> list[Path]:
+    """The same charts as PNG files: per model the newest result per hardware and
+    configuration, and every series over time (newest-point verdicts marked); the
+    compatibility grid."""
+    import polars as pl
+
+    from benchwh.regress import SERIES_KEY, build_series, select_metrics
+    from benchwh.report import charts
+
+    pts = data.points.with_columns(pl.lit(None, pl.List(pl.Float64)).alias("latency_samples_ms"))
+    marks: dict[tuple, list] = {}
+    for f in data.latest:
+        marks.setdefault((tuple(f.series.key[c] for c in SERIES_KEY), f.series.metric.name), []).append(f)
+    out: list[Path] = []
+    metrics = select_metrics(list(charts.TITLES))
+    for n, model in enumerate(data.models, 1):
+        say(f"PNG {n}/{len(data.models)}: {model}")
+        rows = pts.filter(pl.col("model_name") == model)
+        fig = charts.hardware_figure(rows, model)
+        if fig is not None:
+            out.append(charts.save_png(fig, folder / f"hardware_{_slug(model)}.png"))
+        series = build_series(rows, metrics, data.annotations)
+        history = {id(s): marks.get((tuple(s.key[c] for c in SERIES_KEY), s.metric.name), []) for s in series}
+        fig = charts.trend_figure(series, history, model)
+        if fig is not None:
+            out.append(charts.save_png(fig, folder / f"trend_{_slug(model)}.png"))
+    cfig = charts.compat_figure(cells, cmodels, chw)
+    if cfig is not None:
+        out.append(charts.save_png(cfig, folder / "compatibility.png"))
+    return out
 
 
 def visualize(db, model_names: Iterable[str] | None, out_png: Path | str) -> Path:
@@ -121,11 +123,11 @@ def visualize(db, model_names: Iterable[str] | None, out_png: Path | str) -> Pat
         which = ", ".join(names) if names else "any model"
         raise QueryError(f"no completed results for {which} in {data.location}: run a benchmark "
                          "or `benchwh import` first")
-    metrics = [m for m in charts.TITLES if data.results[m].is_not_null().any()]
+    metrics = [m for m in charts.TITLES if data.points[m].is_not_null().any()]
     fig = charts.new_figure(5.5 * len(metrics), 3.4 * len(data.models))
     axes = fig.subplots(len(data.models), len(metrics), squeeze=False)
     for row, model in zip(axes, data.models):
-        rows = data.results.filter(data.results["model_name"] == model)
+        rows = data.points.filter(data.points["model_name"] == model)
         for ax, m in zip(row, metrics):
             if not charts.draw_hardware_bars(ax, rows, m, f"{model}: {charts.TITLES[m]}"):
                 ax.set_axis_off()

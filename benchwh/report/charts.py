@@ -14,8 +14,6 @@ from typing import Any
 
 from benchwh.regress import IMPROVEMENT, REGRESSION, Finding, Series
 
-MAX_CONFIGS = 8  # bar groups per comparison panel
-MAX_LINES = 8  # series per trend panel
 HATCH = "///"
 TITLES = {"latency_ms_mean": "mean latency (ms, lower is better)",
           "throughput_items_per_s": "throughput (items/s, higher is better)"}
@@ -87,8 +85,8 @@ def _latest_by_hardware(rows, metric: str):
         order[cfg] = tuple(-1 if r[c] is None else r[c] for c in ("batch_size", "sequence_length"))
     # Configurations measured on the most hardware first (those are the comparisons), then
     # by batch size and sequence length.
-    configs = sorted(coverage, key=lambda c: (-len(coverage[c]), order[c], c))[:MAX_CONFIGS]
-    configs.sort(key=lambda c: (order[c], c))
+    # Every configuration, by batch size and sequence length: none is left out.
+    configs = sorted(coverage, key=lambda c: (order[c], c))
     variants = sorted({v for c in configs for v in coverage[c]}, key=lambda v: (v[2], v[0], v[1] or ""))
     return configs, variants, values
 
@@ -116,7 +114,9 @@ def draw_hardware_bars(ax, rows, metric: str, title: str | None = None) -> bool:
                hatch=HATCH if sim else None, edgecolor="black" if sim else "none", linewidth=0.6,
                label=hardware_label(hw, dev, sim))
         shown.extend(ys)
-    ax.set_xticks(range(len(configs)), configs, rotation=30 if len(configs) > 4 else 0, ha="right" if len(configs) > 4 else "center")
+    tilt = len(configs) > 3 or max(len(c) for c in configs) > 12
+    ax.set_xticks(range(len(configs)), configs, rotation=35 if tilt else 0, ha="right" if tilt else "center",
+                  fontsize=8 if len(configs) > 12 else 9)
     positive = [v for v in shown if v > 0]
     if positive and max(positive) / min(positive) > 20:
         ax.set_yscale("log")
@@ -131,8 +131,12 @@ def hardware_figure(rows, model: str):
     metrics = [m for m in TITLES if m in rows.columns and rows[m].is_not_null().any()]
     if not metrics:
         return None
-    fig = new_figure(5.5 * len(metrics), 3.6)
-    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    configs = len({config_label(r) for r in rows.iter_rows(named=True)})
+    # Wide enough for every configuration's bars and label: one panel per row when many.
+    width = max(5.5, 0.45 * configs + 3)
+    per_row = 1 if width > 9 else len(metrics)
+    fig = new_figure(width * per_row, 3.8 * (len(metrics) // per_row))
+    axes = fig.subplots(len(metrics) // per_row, per_row, squeeze=False).ravel()
     for ax, m in zip(axes, metrics):
         draw_hardware_bars(ax, rows, m)
     fig.suptitle(f"{model}: latest result per hardware", fontsize=11)
@@ -140,10 +144,8 @@ def hardware_figure(rows, model: str):
 
 
 def _pick_lines(series: list[Series], history: dict[int, list[Finding]]) -> list[Series]:
-    """Series worth a line (2+ points): those with a regression first, then the longest."""
-    long = [s for s in series if len(s.points) >= 2]
-    flagged = lambda s: any(f.verdict == REGRESSION for f in history.get(id(s), []))  # noqa: E731
-    return sorted(long, key=lambda s: (not flagged(s), -len(s.points), s.label))[:MAX_LINES]
+    """Every series with 2+ points, in configuration order."""
+    return sorted((s for s in series if len(s.points) >= 2), key=lambda s: s.label)
 
 
 def draw_trend(ax, series: list[Series], history: dict[int, list[Finding]], annotations=()) -> bool:
@@ -188,7 +190,8 @@ def draw_trend(ax, series: list[Series], history: dict[int, list[Finding]], anno
     ax.set_title(TITLES.get(metric, metric), fontsize=10)
     ax.grid(alpha=0.3)
     # Below the plot: a trend's lines fill the whole area, a legend inside would hide them.
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2 if len(lines) < 20 else 3,
+              frameon=False)
     return True
 
 
@@ -198,7 +201,9 @@ def trend_figure(series: list[Series], history: dict[int, list[Finding]], model:
     panels = [m for m, ss in by_metric.items() if ss]
     if not panels:
         return None
-    fig = new_figure(5.5 * len(panels), 4.6)
+    lines = max(len(by_metric[m]) for m in panels)
+    # The legend below grows with the lines: the figure grows with it.
+    fig = new_figure(6.5 * len(panels), 4.2 + 0.13 * lines)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, m in zip(axes, panels):
         draw_trend(ax, by_metric[m], history)

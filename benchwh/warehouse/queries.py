@@ -280,3 +280,22 @@ QUERIES = {
     "matrix": matrix,
     "runs": runs,
 }
+
+
+def resolved(source: Any, filters: Filters | None = None, **names: Any):
+    """``filters`` with model, hardware and precision resolved to the stored names (aliases
+    such as a runner's ``bert-tiny`` for ``prajjwal1/bert-tiny``, any case), and ``names``
+    (``model=``, ``hardware=``, ...) resolved the same way: ``(filters, names)``. An unknown
+    name raises ``no such model 'x'; did you mean ...`` (``benchwh.warehouse.names``)."""
+    from dataclasses import replace
+
+    from benchwh.warehouse.names import resolve_all
+
+    f = filters or Filters()
+    wanted = {k: getattr(f, k) for k in ("model", "hardware", "precision") if getattr(f, k) is not None}
+    if not wanted and not any(v is not None for v in names.values()):
+        return f, names
+    with reading(source) as con:
+        fixed = resolve_all(con, **wanted)
+        other = resolve_all(con, **names)
+    return replace(f, **fixed), other
