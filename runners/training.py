@@ -21,7 +21,7 @@ from benchwh.runners.common import (
 )
 from benchwh.runners.deps import require
 from benchwh.runners.environment import utc_now
-from benchwh.runners.loading import Device, LoadedModel, load, make_inputs, resolve_device
+from benchwh.runners.loading import Device, LoadedModel, load, make_inputs, resolve_device, set_threads
 from benchwh.runners.models import ModelSpec, resolve_model
 from benchwh.runners.stats import latency_stats, per_second
 from benchwh.runners.timing import MemoryProbe, current_rss_bytes, release, time_calls
@@ -137,6 +137,7 @@ def run_training(spec: SweepSpec, run: RunInfo, say: Say = quiet) -> Iterator[Re
     """Every configuration of the sweep as a training Result of ``run`` (mode 'training')."""
     spec.validate()
     torch, transformers = require("benchwh run training")
+    set_threads(spec.threads, torch)
     device = resolve_device(spec.hardware, torch)
     models = [resolve_model(m) for m in spec.models]
     say(f"training on {device.hardware_type} ({device.device_name or 'unknown device'})")

@@ -32,6 +32,8 @@ ItersOpt = Annotated[int, typer.Option("--iterations", help="Timed iterations pe
 WarmupOpt = Annotated[int, typer.Option("--warmup", help="Untimed warm-up iterations per configuration.")]
 NoStoreOpt = Annotated[bool, typer.Option("--no-db-store", help="Do not touch the warehouse; write --output only (works without duckdb/polars installed).")]
 OutputOpt = Annotated[Optional[str], typer.Option("--output", help="Write the run to this benchwh interchange JSON file (`benchwh import` reads it).", show_default=False)]
+ThreadsOpt = Annotated[Optional[int], typer.Option("--threads", help="torch intra-op threads (torch.set_num_threads); recorded in the run's environment. Default: torch's.", show_default=False)]
+BackendOpt = Annotated[str, typer.Option("--backend", help="eager, compile (torch.compile), cudagraphs (cuda only), onnxruntime or openvino; outputs are checked against eager before timing.")]
 VisOpt = Annotated[Optional[str], typer.Option("--visualize-from-db", help="After the run, chart what the warehouse holds for these models into this PNG.", show_default=False)]
 
 
@@ -90,8 +92,9 @@ def _sweep(kind: str, models, hardware, batch_sizes, seq_lens, precision, iterat
 def inference(
     models: ModelsOpt, hardware: HardwareOpt = "auto", batch_sizes: BatchOpt = "1", seq_lens: SeqOpt = "128",
     precision: PrecOpt = "fp32", iterations: ItersOpt = 10, warmup: WarmupOpt = 3,
-    scenario: Annotated[str, typer.Option("--scenario", help="forward (one forward pass) or generate (greedy generation, tokens/s).")] = "forward",
-    new_tokens: Annotated[int, typer.Option("--new-tokens", help="With --scenario generate: tokens generated per item.")] = 16,
+    scenario: Annotated[str, typer.Option("--scenario", help="forward (one forward pass) or generate (greedy generation: prefill, per-token decode and end-to-end results, tokens/s).")] = "forward",
+    new_tokens: Annotated[int, typer.Option("--new-tokens", help="With --scenario generate: tokens generated per item (>= 2).")] = 16,
+    backend: BackendOpt = "eager", threads: ThreadsOpt = None,
     db: DbOpt = None, data_path: DataPathOpt = None, no_db_store: NoStoreOpt = False,
     output: OutputOpt = None, visualize_from_db: VisOpt = None, as_json: JsonOpt = False,
 ) -> None:
@@ -102,9 +105,13 @@ def inference(
     Also recorded: throughput, peak memory, load time, the run's environment.
 
     A configuration that fails is recorded as failed, with its error; the run goes on.
+
+    A non-eager --backend is prepared per configuration (its compile time kept apart) and its
+    outputs must match eager's within the precision's tolerance, or the configuration fails.
     """
     _sweep("inference", models, hardware, batch_sizes, seq_lens, precision, iterations, warmup, db,
-           data_path, no_db_store, output, visualize_from_db, as_json, scenario=scenario, new_tokens=new_tokens)
+           data_path, no_db_store, output, visualize_from_db, as_json, scenario=scenario, new_tokens=new_tokens,
+           backend=backend, threads=threads)
 
 
 @run_app.command("training")
@@ -155,7 +162,12 @@ def models_cmd(as_json: JsonOpt = False) -> None:
         out_json(rows)
         return
     for r in rows:
-        out(f"{r['key']:<14} {r['model_name']:<30} {r['modality']:<7} seq = {r['sequence_length']}")
+        can = "" if r["buildable"] else (
+            f"  [CANNOT BE BUILT: {r['not_buildable_because']}]" if r["buildable"] is False
+            else f"  [unknown: {r['not_buildable_because']}]")
+        gen = " generate" if r["can_generate"] else ""
+        out(f"{r['key']:<22} {r['family']:<10} {r['size']:<9} {r['model_name']:<34} {r['modality']:<10}"
+            f" seq = {r['sequence_length']}{gen and ';'}{gen}{can}")
     out("Any local Hugging Face folder (with config.json) works too; its own weights are used.")
 
 
