@@ -34,6 +34,8 @@ class SweepSpec:
     learning_rate: float = 1e-4  # training only
     backend: str = "eager"     # inference: eager | compile | cudagraphs | onnxruntime | openvino
     threads: int | None = None  # torch intra-op threads (torch.set_num_threads); None: torch's default
+    distributed: str | None = None  # training only: ddp | fsdp
+    nproc: int = 1              # training --distributed: processes (ranks)
 
     def validate(self) -> None:
         if not self.models:

@@ -159,12 +159,13 @@ def _image_tokens(lm: "LoadedModel", x: dict, torch: ModuleType) -> int:
 
 
 def make_inputs(lm: LoadedModel, batch: int, seq: int | None, device: Device, torch: ModuleType,
-                float_dtype: Any, labels: bool = False, generate: bool = False) -> tuple[dict, str]:
+                float_dtype: Any, labels: bool = False, generate: bool = False,
+                seed: int = SEED) -> tuple[dict, str]:
     """Random inputs of the model's modality, seeded, on the device; and their shapes as text
     (``input_ids=4x128``). ``labels`` adds training targets; ``generate`` leaves out what
-    ``generate()`` builds itself (decoder inputs)."""
+    ``generate()`` builds itself (decoder inputs); ``seed``: each data-parallel rank its own."""
     spec, config = lm.spec, lm.config
-    g = torch.Generator().manual_seed(SEED)
+    g = torch.Generator().manual_seed(seed)
     text_cfg = _sub(config, "text_config")
     vocab = int(_cfg(text_cfg, "vocab_size", default=1000))
     dev = device.torch_device

@@ -109,6 +109,7 @@ def summary_rows(records: list[Record]) -> list[dict[str, Any]]:
         if isinstance(r, Result):
             rows.append({
                 "model": r.model_name, "hardware": r.hardware_type, "mode": r.mode,
+                "scenario": r.scenario, "backend": (r.metrics or {}).get("backend"),
                 "precision": r.precision, "batch": r.batch_size, "seq": r.sequence_length,
                 "status": r.status, "mean_ms": r.latency_ms_mean, "p50_ms": r.latency_ms_p50,
                 "p99_ms": r.latency_ms_p99, "items_per_s": r.throughput_items_per_s,

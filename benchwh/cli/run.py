@@ -67,11 +67,12 @@ def _report(records, as_json: bool) -> None:
             verdict = {True: "yes", False: "NO", None: "unknown"}[r["compatible"]]
             out(f"{r['model']:<32} {r['hardware']:<6} compatible: {verdict}" + (f"  ({r['error']})" if r["error"] else ""))
             continue
-        cfg = f"{r['model']:<32} {r['hardware']:<5} {r['precision']:<5} b={r['batch']:<4} s={r['seq'] if r['seq'] is not None else '-':<5}"
+        cfg = f"{r['model']:<32} {r['hardware']:<5} {r['backend'] or '-':<11} {r['scenario'] or '-':<8} {r['precision']:<5} b={r['batch']:<4} s={r['seq'] if r['seq'] is not None else '-':<5}"
         if r["status"] != "completed":
             out(f"{cfg} FAILED: {r['error']}")
             continue
-        rate = f"{r['items_per_s']:.1f} items/s" + (f", {r['tokens_per_s']:.1f} tokens/s" if r["tokens_per_s"] else "")
+        rate = ", ".join(([f"{r['items_per_s']:.1f} items/s"] if r["items_per_s"] is not None else [])
+                         + ([f"{r['tokens_per_s']:.1f} tokens/s"] if r["tokens_per_s"] else []))
         mem = f", peak {r['peak_mib']:.0f} MiB" if r["peak_mib"] is not None else ""
         out(f"{cfg} mean {r['mean_ms']:.3f} ms  p50 {r['p50_ms']:.3f}  p99 {r['p99_ms']:.3f}  {rate}{mem}")
 
@@ -119,6 +120,9 @@ def training(
     models: ModelsOpt, hardware: HardwareOpt = "auto", batch_sizes: BatchOpt = "1", seq_lens: SeqOpt = "128",
     precision: PrecOpt = "fp32", iterations: ItersOpt = 5, warmup: WarmupOpt = 2,
     learning_rate: Annotated[float, typer.Option("--learning-rate", help="AdamW learning rate.")] = 1e-4,
+    distributed: Annotated[Optional[str], typer.Option("--distributed", help="ddp or fsdp: data-parallel on --nproc processes (gloo on cpu, nccl on cuda); per-rank and aggregate results, scaling efficiency against one process.", show_default=False)] = None,
+    nproc: Annotated[int, typer.Option("--nproc", help="With --distributed: number of processes (one GPU each on cuda).")] = 2,
+    threads: ThreadsOpt = None,
     db: DbOpt = None, data_path: DataPathOpt = None, no_db_store: NoStoreOpt = False,
     output: OutputOpt = None, visualize_from_db: VisOpt = None, as_json: JsonOpt = False,
 ) -> None:
@@ -127,9 +131,12 @@ def training(
     Step times are the latency samples and samples/s the throughput.
 
     The loss of every timed step is kept in the result's metrics.
+
+    With --distributed: one row per rank and one aggregate row per configuration.
     """
     _sweep("training", models, hardware, batch_sizes, seq_lens, precision, iterations, warmup, db,
-           data_path, no_db_store, output, visualize_from_db, as_json, learning_rate=learning_rate)
+           data_path, no_db_store, output, visualize_from_db, as_json, learning_rate=learning_rate,
+           distributed=distributed, nproc=nproc if distributed else 1, threads=threads)
 
 
 @run_app.command("compatibility")
