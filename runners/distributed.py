@@ -1,7 +1,7 @@
 """``benchwh run training --distributed ddp|fsdp --nproc N``: data-parallel training steps on N
 processes of this machine (gloo on cpu, nccl on cuda, one GPU per rank).
 
-One launch per world size runs every configuration: each rank builds the model (same seed),
+One launch per world size runs every configuration (one process: this one): each rank builds the model (same seed),
 wraps it (``DistributedDataParallel``, or FSDP2 ``fully_shard`` of the whole model), feeds it
 its own random batch and times its own steps. For N > 1 the same configurations are first run
 with one process, so each N-process row carries its scaling efficiency
@@ -126,8 +126,15 @@ def _launch(world: int, job: dict, torch: ModuleType) -> list[list[dict]] | str:
 
     with tempfile.TemporaryDirectory(prefix="benchwh-dist-") as tmp:
         try:
-            mp.start_processes(worker, args=(world, _free_port(), job, tmp), nprocs=world,
-                               start_method="spawn", join=True)
+            if world == 1:  # one rank: this process (a spawn costs a second torch import)
+                threads = torch.get_num_threads()
+                try:
+                    worker(0, 1, _free_port(), job, tmp)
+                finally:
+                    torch.set_num_threads(threads)
+            else:
+                mp.start_processes(worker, args=(world, _free_port(), job, tmp), nprocs=world,
+                                   start_method="spawn", join=True)
         except Exception as e:  # a rank died: no results of this world size
             return f"{world}-process launch failed: {error_text(e)}"
         ranks = []
