@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 OUTDIR="${1:-${OUT:-./gpu_check_out}}"
 mkdir -p "$OUTDIR"
-PY="${PYTHON:-python}"
+PY="${PYTHON:-$(command -v python || command -v python3)}"
 ITER="${GPU_CHECK_ITERATIONS:-30}"
 WARMUP="${GPU_CHECK_WARMUP:-5}"
 

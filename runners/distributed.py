@@ -30,7 +30,7 @@ from benchwh.runners.common import Say, SweepSpec, base_metrics, configurations,
 from benchwh.runners.deps import require
 from benchwh.runners.environment import utc_now
 from benchwh.runners.models import RunnerError, resolve_model
-from benchwh.runners.stats import per_second, result_fields
+from benchwh.runners.stats import result_fields
 
 MODES = ("ddp", "fsdp")
 

@@ -74,12 +74,12 @@ def measure_config(lm: LoadedModel, device: Device, batch: int, seq: int | None,
              "backend": spec.backend}
     try:
         inputs, shape = make_inputs(lm, batch, seq, device, torch, lm.dtype)
-        probe = MemoryProbe(device, torch, baseline_rss)
-        probe.start()
         prepared, notes = prepare_backend(lm, inputs, device, precision, spec.backend, torch)
         extra.update(notes)
         fn = prepared.call
+        probe = MemoryProbe(device, torch, baseline_rss)  # the timed calls', not the export's
         with torch.inference_mode():
+            probe.start()
             for _ in range(spec.warmup):
                 fn()
             samples, _ = time_calls(fn, spec.iterations, device, torch, sync=prepared.sync)

@@ -183,3 +183,42 @@ def test_distributed_two_processes_on_cpu(mode):
     assert r0.metrics["rank"] == 0 and r1.metrics["rank"] == 1
     assert r0.input_shape == r1.input_shape == "input_ids=2x4;labels=2x4"
     assert len({r.result_id for r in rows}) == 5
+
+
+# What the backends import (onnx itself is probed by torch/transformers' own availability checks).
+BACKEND_LIBS = ("onnxruntime", "openvino")
+
+
+def test_backend_libraries_imported_only_when_used(tmp_path):
+    from tests.test_runners_isolation import attempts, run_blocked
+
+    out = tmp_path / "eager.json"
+    proc = run_blocked(BACKEND_LIBS, ["run", "inference", "-m", "bert-tiny", "--hardware", "cpu", "--seq-lens", "4",
+                                      "--iterations", "1", "--warmup", "0", "--no-db-store", "--output", str(out)],
+                       tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert attempts(proc) == [] and out.is_file()
+    proc = run_blocked(BACKEND_LIBS, ["run", "inference", "-m", "bert-tiny", "--hardware", "cpu", "--backend", "openvino",
+                                      "--no-db-store", "--output", str(tmp_path / "ov.json")], tmp_path)
+    assert proc.returncode == 1 and "pip install 'benchwh[openvino]'" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "ov.json").exists()
+
+
+# Parameter counts of the published checkpoints the realistic presets copy.
+PUBLISHED = {"llama-3.2-1b": 1_235_814_400, "qwen2.5-0.5b": 494_032_768,
+             "clip-vit-base-patch32": 151_277_313, "llava-1.5-7b": 7_063_427_072,
+             "wav2vec2-base": 94_396_320}
+
+
+def test_realistic_presets_build_at_published_sizes():
+    """Built on the meta device (shapes only, no memory): every realistic preset is a valid
+    config of its class; the ones with well-known counts match them exactly."""
+    from benchwh.runners.loading import _config
+
+    for key, spec in MODELS.items():
+        if spec.size != "realistic" or key in ("bert-base", "t5-small", "gpt2", "vit-base", "whisper-tiny"):
+            continue  # those five are built for real in test_runners_models
+        with torch.device("meta"):
+            model = getattr(transformers, spec.inference_class)(_config(spec, transformers))
+        n = model.num_parameters()
+        assert n == PUBLISHED.get(key, n) and n > 10_000_000, (key, n)

@@ -54,8 +54,8 @@ def prepare(lm, inputs: dict, device, torch, precision: str) -> Prepared:
                "compile_time_method": "torch.onnx.export + InferenceSession creation"}
     if device.hardware_type == "cuda":
         binding = session.io_binding()
-        for n in feeds_names:
-            t = inputs[n].contiguous()
+        bound = {n: inputs[n].contiguous() for n in feeds_names}
+        for n, t in bound.items():
             binding.bind_input(n, "cuda", device.torch_device.index or 0, _np_dtype(t, torch), tuple(t.shape), t.data_ptr())
         for o in session.get_outputs():
             binding.bind_output(o.name, "cuda", device.torch_device.index or 0)
@@ -63,6 +63,8 @@ def prepare(lm, inputs: dict, device, torch, precision: str) -> Prepared:
         def call():
             session.run_with_iobinding(binding)
             return binding
+
+        call.bound_inputs = bound  # ORT reads these pointers: they live as long as the call
 
         prepared = Prepared(call=call, outputs=lambda b: b.copy_outputs_to_cpu(),
                             sync=binding.synchronize_outputs, details=details)
