@@ -113,8 +113,19 @@ def missing_classes(spec: ModelSpec, transformers: Any) -> list[str]:
     """The transformers classes this spec needs that the installed transformers lacks (looked
     up by name in its lazy namespace: no model module is imported)."""
     names = [n for n in (spec.config_class, spec.inference_class, spec.training_class) if n]
-    have = set(dir(transformers))
+    have = _names_of(transformers)
     return [n for n in dict.fromkeys(names) if n not in have]
+
+
+_NAMES: dict[int, frozenset] = {}
+
+
+def _names_of(module: Any) -> frozenset:
+    # dir() of transformers' lazy module builds a list of ~5,000 names each call: once is enough
+    key = id(module)
+    if key not in _NAMES:
+        _NAMES[key] = frozenset(dir(module))
+    return _NAMES[key]
 
 
 def buildability(spec: ModelSpec) -> tuple[bool | None, str | None]:
