@@ -32,6 +32,10 @@ class SweepSpec:
     scenario: str = "forward"  # inference only: forward | generate
     new_tokens: int = 16       # inference generate: tokens generated per item
     learning_rate: float = 1e-4  # training only
+    backend: str = "eager"     # inference: eager | compile | cudagraphs | onnxruntime | openvino
+    threads: int | None = None  # torch intra-op threads (torch.set_num_threads); None: torch's default
+    distributed: str | None = None  # training only: ddp | fsdp
+    nproc: int = 1              # training --distributed: processes (ranks)
 
     def validate(self) -> None:
         if not self.models:
@@ -46,8 +50,17 @@ class SweepSpec:
             raise RunnerError("--iterations must be >= 1 and --warmup >= 0")
         if self.scenario not in ("forward", "generate"):
             raise RunnerError(f"--scenario {self.scenario}: use forward or generate")
-        if self.new_tokens < 1:
-            raise RunnerError("--new-tokens must be >= 1")
+        if self.scenario == "generate" and self.new_tokens < 2:
+            raise RunnerError("--new-tokens must be >= 2 (the first token is the prefill, the rest are decode steps)")
+        from benchwh.runners.backends import BACKENDS
+
+        if self.backend not in BACKENDS:
+            raise RunnerError(f"--backend {self.backend}: use {', '.join(BACKENDS)}")
+        if self.scenario == "generate" and self.backend != "eager":
+            raise RunnerError(f"--scenario generate runs on the eager backend; --backend {self.backend} "
+                              "times forward passes (--scenario forward)")
+        if self.threads is not None and self.threads < 1:
+            raise RunnerError("--threads must be >= 1")
 
 
 def configurations(spec: SweepSpec, model: ModelSpec, scenario: str = "forward") -> Iterator[tuple[int, int | None]]:

@@ -23,7 +23,8 @@ from typing import Any
 from benchwh.records import RunInfo, content_id
 
 # Versions recorded for every run (from package metadata: no import needed).
-PACKAGES = ("benchwh", "torch", "transformers", "numpy", "duckdb", "psutil", "accelerate")
+PACKAGES = ("benchwh", "torch", "transformers", "numpy", "duckdb", "psutil", "accelerate",
+            "onnxruntime", "onnxruntime-gpu", "onnx", "openvino")
 
 
 def utc_now() -> datetime:
@@ -145,6 +146,7 @@ def accelerators(torch: ModuleType | None) -> dict[str, Any]:
     mps = getattr(torch.backends, "mps", None)
     info["mps_available"] = bool(mps and mps.is_available())
     info["torch_num_threads"] = torch.get_num_threads()
+    info["torch_num_interop_threads"] = torch.get_num_interop_threads()
     return info
 
 
@@ -166,7 +168,8 @@ def command_line(argv: list[str] | None = None) -> str:
 
 
 def capture(origin: str, torch: ModuleType | None = None, argv: list[str] | None = None,
-            metadata_: dict[str, Any] | None = None, cwd: str | None = None) -> RunInfo:
+            metadata_: dict[str, Any] | None = None, cwd: str | None = None,
+            extra_environment: dict[str, Any] | None = None) -> RunInfo:
     """A RunInfo for a run starting now: ``run_key`` a fresh uuid, ``started_at`` now (UTC).
 
     Reads the machine (/proc, platform), ``git`` in ``cwd`` (default: the current folder) and
@@ -179,8 +182,10 @@ def capture(origin: str, torch: ModuleType | None = None, argv: list[str] | None
         "driver_version": nvidia_driver_version() if torch is not None and torch.cuda.is_available() else None,
         "time_zone": "UTC",  # started_at and every measured_at of this run
         "cwd": os.getcwd(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
     }
     env.update(accelerators(torch))
+    env.update(extra_environment or {})
     git = git_info(cwd)
     if git:
         env["git_dirty"] = git["dirty"]

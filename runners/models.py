@@ -8,6 +8,7 @@ Nothing here imports torch: ``benchwh run models`` lists these without the runne
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,11 @@ CAUSAL = "causal"        # decoder-only LM: input_ids + attention_mask
 TEXT2TEXT = "text2text"  # encoder-decoder: input_ids + attention_mask + decoder_input_ids
 VISION = "vision"        # pixel_values
 AUDIO = "audio"          # input_features (log-mel frames) + decoder_input_ids
+WAVEFORM = "waveform"    # input_values (raw 16 kHz samples)
+TEXT_IMAGE = "text_image"  # input_ids + attention_mask + pixel_values (contrastive)
+TEXT_AUDIO = "text_audio"  # input_ids + attention_mask + input_features (contrastive)
+TEXT_VIDEO = "text_video"  # input_ids + attention_mask + pixel_values of frames (contrastive)
+IMAGE_CAUSAL = "image_causal"  # image tokens + prompt tokens + pixel_values: a multimodal LM
 
 SEQ_MEANING = {
     TEXT: "input tokens",
@@ -28,7 +34,14 @@ SEQ_MEANING = {
     TEXT2TEXT: "encoder and decoder tokens (generate: encoder tokens)",
     VISION: "not used (fixed image size)",
     AUDIO: "decoder tokens; the encoder always sees 30 s of log-mel frames (generate: not used)",
+    WAVEFORM: "not used (fixed waveform length)",
+    TEXT_IMAGE: "text tokens (the image has the model's fixed size)",
+    TEXT_AUDIO: "text tokens (the audio has a fixed number of log-mel frames)",
+    TEXT_VIDEO: "text tokens (the video has the model's fixed frames and size)",
+    IMAGE_CAUSAL: "prompt tokens after the image's tokens (image at the vision tower's size)",
 }
+FIXED_SIZE = (VISION, WAVEFORM)
+GENERATING = (CAUSAL, TEXT2TEXT, AUDIO, IMAGE_CAUSAL)
 
 
 class RunnerError(BenchwhError):
@@ -49,6 +62,8 @@ class ModelSpec:
     inference_class: str = "AutoModel"
     training_class: str | None = None    # a class whose forward returns a loss from labels
     folder: str | None = None            # local Hugging Face folder (weights as saved)
+    size: str | None = None              # preset: tiny (smoke/CI) | realistic (published sizes)
+    input_args: dict[str, Any] = field(default_factory=dict)  # fixed input sizes (frames, samples)
 
     @property
     def random_weights(self) -> bool:
@@ -56,11 +71,11 @@ class ModelSpec:
 
     @property
     def can_generate(self) -> bool:
-        return self.inputs in (CAUSAL, TEXT2TEXT, AUDIO)
+        return self.inputs in GENERATING
 
     def uses_seq(self, scenario: str = "forward") -> bool:
         """Whether sequence length is a dimension of this model's configurations."""
-        if self.inputs == VISION:
+        if self.inputs in FIXED_SIZE:
             return False
         if scenario == "generate" and self.inputs == AUDIO:
             return False
@@ -73,55 +88,69 @@ class ModelSpec:
             "sequence_length": SEQ_MEANING[self.inputs],
             "weights": "random (built from config)" if self.random_weights else f"from {self.folder}",
             "inference_class": self.inference_class, "training_class": self.training_class,
-            "can_generate": self.can_generate,
+            "can_generate": self.can_generate, "size": self.size,
         }
 
 
-_BERT_BASE = dict(vocab_size=30522, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-                  intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2)
+@functools.cache
+def registry() -> dict[str, ModelSpec]:
+    """Every named model by key (``benchwh.runners.families``, which imports this module)."""
+    from benchwh.runners.families import SPECS
 
-MODELS: dict[str, ModelSpec] = {s.key: s for s in (
-    ModelSpec(
-        "bert-tiny", "prajjwal1/bert-tiny", "bert", "text", TEXT, "BertConfig",
-        dict(_BERT_BASE, hidden_size=128, num_hidden_layers=2, num_attention_heads=2,
-             intermediate_size=512),
-        "BertModel", "BertForMaskedLM"),
-    ModelSpec("bert-base", "bert-base-uncased", "bert", "text", TEXT, "BertConfig",
-              dict(_BERT_BASE), "BertModel", "BertForMaskedLM"),
-    ModelSpec(
-        "t5-small", "t5-small", "t5", "text", TEXT2TEXT, "T5Config",
-        dict(vocab_size=32128, d_model=512, d_kv=64, d_ff=2048, num_layers=6,
-             num_decoder_layers=6, num_heads=8, relative_attention_num_buckets=32,
-             feed_forward_proj="relu", is_encoder_decoder=True, decoder_start_token_id=0,
-             pad_token_id=0, eos_token_id=1),
-        "T5ForConditionalGeneration", "T5ForConditionalGeneration"),
-    ModelSpec(
-        "gpt2", "gpt2", "gpt2", "text", CAUSAL, "GPT2Config",
-        dict(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12,
-             bos_token_id=50256, eos_token_id=50256),
-        "GPT2LMHeadModel", "GPT2LMHeadModel"),
-    ModelSpec(
-        "vit-base", "google/vit-base-patch16-224", "vit", "vision", VISION, "ViTConfig",
-        dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-             intermediate_size=3072, image_size=224, patch_size=16, num_channels=3,
-             num_labels=1000),
-        "ViTForImageClassification", "ViTForImageClassification"),
-    ModelSpec(
-        "whisper-tiny", "openai/whisper-tiny", "whisper", "audio", AUDIO, "WhisperConfig",
-        dict(vocab_size=51865, num_mel_bins=80, encoder_layers=4, encoder_attention_heads=6,
-             decoder_layers=4, decoder_attention_heads=6, d_model=384, encoder_ffn_dim=1536,
-             decoder_ffn_dim=1536, max_source_positions=1500, max_target_positions=448,
-             decoder_start_token_id=50258, pad_token_id=50257, bos_token_id=50257,
-             eos_token_id=50257),
-        "WhisperForConditionalGeneration", "WhisperForConditionalGeneration"),
-)}
+    return {s.key: s for s in SPECS}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MODELS":  # the registry, read on first use
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _VISION_TYPES = {"vit", "deit", "beit", "swin", "convnext", "resnet", "dinov2", "mobilevit", "efficientnet"}
 _AUDIO_TYPES = {"whisper"}
 
 
+def missing_classes(spec: ModelSpec, transformers: Any) -> list[str]:
+    """The transformers classes this spec needs that the installed transformers lacks (looked
+    up by name in its lazy namespace: no model module is imported)."""
+    names = [n for n in (spec.config_class, spec.inference_class, spec.training_class) if n]
+    have = _names_of(transformers)
+    return [n for n in dict.fromkeys(names) if n not in have]
+
+
+_NAMES: dict[int, frozenset] = {}
+
+
+def _names_of(module: Any) -> frozenset:
+    # dir() of transformers' lazy module builds a list of ~5,000 names each call: once is enough
+    key = id(module)
+    if key not in _NAMES:
+        _NAMES[key] = frozenset(dir(module))
+    return _NAMES[key]
+
+
+def buildability(spec: ModelSpec) -> tuple[bool | None, str | None]:
+    """(True, None) when the installed transformers has every class the spec needs;
+    (False, why) when it lacks one; (None, why) without transformers at all."""
+    if spec.folder:
+        return None, "a local folder: its config decides"
+    try:
+        import transformers
+    except ImportError:
+        return None, "transformers is not installed (pip install 'benchwh[runners]')"
+    missing = missing_classes(spec, transformers)
+    if missing:
+        return False, f"transformers {transformers.__version__} has no {', '.join(missing)}"
+    return True, None
+
+
 def list_models() -> list[dict[str, Any]]:
-    return [s.describe() for s in MODELS.values()]
+    """Every named model, with whether the installed transformers can build it."""
+    rows = []
+    for s in registry().values():
+        row = s.describe()
+        row["buildable"], row["not_buildable_because"] = buildability(s)
+        rows.append(row)
+    return rows
 
 
 def _folder_spec(path: Path) -> ModelSpec:
@@ -150,9 +179,9 @@ def resolve_model(name: str) -> ModelSpec:
     """A registry key (``bert-tiny``), its hub id (``prajjwal1/bert-tiny``), or a local folder
     holding ``config.json``. RunnerError names close matches for anything else."""
     text = name.strip()
-    if text in MODELS:
-        return MODELS[text]
-    for spec in MODELS.values():
+    if text in registry():
+        return registry()[text]
+    for spec in registry().values():
         if spec.model_name == text:
             return spec
     path = Path(text).expanduser()
@@ -160,7 +189,7 @@ def resolve_model(name: str) -> ModelSpec:
         return _folder_spec(path.resolve())
     from difflib import get_close_matches
 
-    close = get_close_matches(text, list(MODELS) + [s.model_name for s in MODELS.values()], n=3)
+    close = get_close_matches(text, list(registry()) + [s.model_name for s in registry().values()], n=3)
     hint = f" did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
     raise RunnerError(
         f"unknown model '{text}':{hint} `benchwh run models` lists the named models; "

@@ -29,12 +29,32 @@ class Destination:
             raise RunnerError("--no-db-store needs --output FILE.json: results must go somewhere")
 
 
-def _recorder(origin: str, dest: Destination, torch: Any, metadata: dict, say: Say):
+def _recorder(origin: str, dest: Destination, torch: Any, metadata: dict, say: Say,
+              environment: dict | None = None):
+    from benchwh.runners.environment import capture
     from benchwh.runners.recorder import Recorder
 
+    run = capture(origin, torch=torch, metadata_=metadata, extra_environment=environment)
     return Recorder(dest.db, origin=origin, store=dest.store, output=dest.output,
-                    data_path=dest.data_path, torch=torch, metadata=metadata,
-                    visualize=dest.visualize, say=say)
+                    data_path=dest.data_path, run=run, visualize=dest.visualize, say=say)
+
+
+def backend_environment(spec: SweepSpec, device: Any) -> dict[str, Any]:
+    """What the run's environment records of its backend and threads (the backend's library
+    is imported here, once: it also refuses a backend this device cannot run)."""
+    from benchwh.runners.backends import backend
+
+    be = backend(spec.backend)
+    be.check(device)
+    env: dict[str, Any] = {"backend": spec.backend, "backend_version": be.version(),
+                           "threads_requested": spec.threads}
+    if spec.backend == "openvino":
+        env["openvino_devices"] = be.devices()
+    if spec.backend == "onnxruntime":
+        import onnxruntime
+
+        env["onnxruntime_providers"] = onnxruntime.get_available_providers()
+    return env
 
 
 def run_sweep(kind: str, spec: SweepSpec, dest: Destination, say: Say) -> list[Record]:
@@ -48,13 +68,17 @@ def run_sweep(kind: str, spec: SweepSpec, dest: Destination, say: Say) -> list[R
     dest.check()
     spec.validate()
     torch, _ = require(f"benchwh run {kind}")
-    resolve_device(spec.hardware, torch)
+    from benchwh.runners.loading import set_threads
+
+    set_threads(spec.threads, torch)  # before the environment is captured: it records them
+    device = resolve_device(spec.hardware, torch)
     for m in spec.models:
         resolve_model(m)
+    env = backend_environment(spec, device)
     mod: Callable = {"inference": inference.run_inference, "training": training.run_training}[kind]
     origin = {"inference": inference.ORIGIN, "training": training.ORIGIN}[kind]
     meta = {"runner": kind, "sweep": dataclasses.asdict(spec)}
-    with _recorder(origin, dest, torch, meta, say) as rec:
+    with _recorder(origin, dest, torch, meta, say, env) as rec:
         for result in mod(spec, rec.run, say):
             rec.add(result)
     return rec.records
@@ -85,6 +109,7 @@ def summary_rows(records: list[Record]) -> list[dict[str, Any]]:
         if isinstance(r, Result):
             rows.append({
                 "model": r.model_name, "hardware": r.hardware_type, "mode": r.mode,
+                "scenario": r.scenario, "backend": (r.metrics or {}).get("backend"),
                 "precision": r.precision, "batch": r.batch_size, "seq": r.sequence_length,
                 "status": r.status, "mean_ms": r.latency_ms_mean, "p50_ms": r.latency_ms_p50,
                 "p99_ms": r.latency_ms_p99, "items_per_s": r.throughput_items_per_s,

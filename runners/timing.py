@@ -21,11 +21,25 @@ MIB = 1024.0 * 1024.0
 
 
 def time_calls(fn: Callable[[], Any], iterations: int, device: Device, torch: ModuleType,
-               keep: bool = False) -> tuple[list[float], list[Any]]:
+               keep: bool = False, sync: Callable[[], None] | None = None) -> tuple[list[float], list[Any]]:
     """Call ``fn`` ``iterations`` times; each call's latency in ms, and (``keep``) its
-    return values. Nothing but the call sits between the two clock readings."""
+    return values. Nothing but the call sits between the two clock readings. ``sync``: for
+    work outside torch's streams (ONNX Runtime on CUDA), waited for after each call and timed
+    with the wall clock instead of CUDA events."""
     samples: list[float] = []
     kept: list[Any] = []
+    if sync is not None:
+        synchronize(device, torch)
+        sync()
+        clock = time.perf_counter_ns
+        for _ in range(iterations):
+            t0 = clock()
+            out = fn()
+            sync()
+            samples.append((clock() - t0) / 1e6)
+            if keep:
+                kept.append(out)
+        return samples, kept
     if device.hardware_type == "cuda":
         with torch.cuda.device(device.torch_device):
             torch.cuda.synchronize()

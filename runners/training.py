@@ -21,8 +21,8 @@ from benchwh.runners.common import (
 )
 from benchwh.runners.deps import require
 from benchwh.runners.environment import utc_now
-from benchwh.runners.loading import Device, LoadedModel, load, make_inputs, resolve_device
-from benchwh.runners.models import ModelSpec, resolve_model
+from benchwh.runners.loading import Device, LoadedModel, load, make_inputs, resolve_device, set_threads
+from benchwh.runners.models import ModelSpec, RunnerError, resolve_model
 from benchwh.runners.stats import latency_stats, per_second
 from benchwh.runners.timing import MemoryProbe, current_rss_bytes, release, time_calls
 
@@ -136,7 +136,15 @@ def _one_precision(model: ModelSpec, precision: str, spec: SweepSpec, device: De
 def run_training(spec: SweepSpec, run: RunInfo, say: Say = quiet) -> Iterator[Result]:
     """Every configuration of the sweep as a training Result of ``run`` (mode 'training')."""
     spec.validate()
+    if spec.backend != "eager":
+        raise RunnerError(f"--backend {spec.backend} is for inference; training runs eager PyTorch")
+    if spec.distributed:
+        from benchwh.runners.distributed import run_distributed
+
+        yield from run_distributed(spec, run, spec.distributed, spec.nproc, say)
+        return
     torch, transformers = require("benchwh run training")
+    set_threads(spec.threads, torch)
     device = resolve_device(spec.hardware, torch)
     models = [resolve_model(m) for m in spec.models]
     say(f"training on {device.hardware_type} ({device.device_name or 'unknown device'})")

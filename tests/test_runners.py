@@ -154,12 +154,18 @@ def test_local_folder_and_generation(tmp_path):
     run = _run()
     spec = SweepSpec(models=[str(folder)], hardware="cpu", batch_sizes=[2], seq_lens=[4],
                      iterations=2, warmup=1, scenario="generate", new_tokens=3)
-    (r,) = run_inference(spec, run)
+    prefill, decode, r = run_inference(spec, run)
+    assert [x.scenario for x in (prefill, decode, r)] == ["prefill", "decode", "generate"]
     assert r.status == "completed", r.error
     assert r.model_name == "tiny-gpt2" and r.model_family == "gpt2" and r.metrics["weights"] == "pretrained"
-    assert r.scenario == "generate" and r.metrics["new_tokens_per_item"] == 3
+    assert r.metrics["new_tokens_per_item"] == 3
     check_stats(r)
     assert r.throughput_tokens_per_s == pytest.approx(2 * 3 * 1000.0 / r.latency_ms_mean, rel=1e-9)
+    assert len(decode.latency_samples_ms) == 2 * (3 - 1)  # iterations x decode steps
+    assert decode.throughput_tokens_per_s == pytest.approx(2 * 1000.0 / decode.latency_ms_mean, rel=1e-9)
+    # each iteration: prefill + its decode steps fit inside the whole call
+    for i, total in enumerate(r.latency_samples_ms):
+        assert prefill.latency_samples_ms[i] + sum(decode.latency_samples_ms[2 * i:2 * i + 2]) <= total * 1.0001
 
 
 def _cli(args: list[str]) -> int:
@@ -237,6 +243,7 @@ def test_models_listing(capsys):
     assert _cli(["run", "models", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     names = {r["key"]: r["model_name"] for r in rows}
-    assert names == {"bert-tiny": "prajjwal1/bert-tiny", "bert-base": "bert-base-uncased",
-                     "t5-small": "t5-small", "gpt2": "gpt2", "vit-base": "google/vit-base-patch16-224",
-                     "whisper-tiny": "openai/whisper-tiny"}
+    assert {"bert-tiny": "prajjwal1/bert-tiny", "bert-base": "bert-base-uncased",
+            "t5-small": "t5-small", "gpt2": "gpt2", "vit-base": "google/vit-base-patch16-224",
+            "whisper-tiny": "openai/whisper-tiny"}.items() <= names.items()
+    assert all(r["buildable"] is True for r in rows)

@@ -68,8 +68,8 @@ def test_generation_of_each_generating_kind(key):
     lm = load(spec, device, "fp32", torch, transformers)
     sweep = SweepSpec(models=[key], iterations=2, warmup=0, scenario="generate", new_tokens=3)
     seq = 4 if spec.uses_seq("generate") else None
-    r = inference.measure_config(lm, device, 2, seq, "fp32", sweep, run, torch, None)
-    assert r.status == "completed", r.error
+    *_, r = inference.measure_generation(lm, device, 2, seq, "fp32", sweep, run, torch, None)
+    assert r.status == "completed" and r.scenario == "generate", r.error
     assert r.throughput_tokens_per_s == pytest.approx(2 * 3 * 1000.0 / r.latency_ms_mean)
     assert "decoder_input_ids" not in r.input_shape  # generate() builds the decoder side itself
 

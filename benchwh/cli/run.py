@@ -32,6 +32,8 @@ ItersOpt = Annotated[int, typer.Option("--iterations", help="Timed iterations pe
 WarmupOpt = Annotated[int, typer.Option("--warmup", help="Untimed warm-up iterations per configuration.")]
 NoStoreOpt = Annotated[bool, typer.Option("--no-db-store", help="Do not touch the warehouse; write --output only (works without duckdb/polars installed).")]
 OutputOpt = Annotated[Optional[str], typer.Option("--output", help="Write the run to this benchwh interchange JSON file (`benchwh import` reads it).", show_default=False)]
+ThreadsOpt = Annotated[Optional[int], typer.Option("--threads", help="torch intra-op threads (torch.set_num_threads); recorded in the run's environment. Default: torch's.", show_default=False)]
+BackendOpt = Annotated[str, typer.Option("--backend", help="eager, compile (torch.compile), cudagraphs (cuda only), onnxruntime or openvino; outputs are checked against eager before timing.")]
 VisOpt = Annotated[Optional[str], typer.Option("--visualize-from-db", help="After the run, chart what the warehouse holds for these models into this PNG.", show_default=False)]
 
 
@@ -65,11 +67,12 @@ def _report(records, as_json: bool) -> None:
             verdict = {True: "yes", False: "NO", None: "unknown"}[r["compatible"]]
             out(f"{r['model']:<32} {r['hardware']:<6} compatible: {verdict}" + (f"  ({r['error']})" if r["error"] else ""))
             continue
-        cfg = f"{r['model']:<32} {r['hardware']:<5} {r['precision']:<5} b={r['batch']:<4} s={r['seq'] if r['seq'] is not None else '-':<5}"
+        cfg = f"{r['model']:<32} {r['hardware']:<5} {r['backend'] or '-':<11} {r['scenario'] or '-':<8} {r['precision']:<5} b={r['batch']:<4} s={r['seq'] if r['seq'] is not None else '-':<5}"
         if r["status"] != "completed":
             out(f"{cfg} FAILED: {r['error']}")
             continue
-        rate = f"{r['items_per_s']:.1f} items/s" + (f", {r['tokens_per_s']:.1f} tokens/s" if r["tokens_per_s"] else "")
+        rate = ", ".join(([f"{r['items_per_s']:.1f} items/s"] if r["items_per_s"] is not None else [])
+                         + ([f"{r['tokens_per_s']:.1f} tokens/s"] if r["tokens_per_s"] else []))
         mem = f", peak {r['peak_mib']:.0f} MiB" if r["peak_mib"] is not None else ""
         out(f"{cfg} mean {r['mean_ms']:.3f} ms  p50 {r['p50_ms']:.3f}  p99 {r['p99_ms']:.3f}  {rate}{mem}")
 
@@ -90,8 +93,9 @@ def _sweep(kind: str, models, hardware, batch_sizes, seq_lens, precision, iterat
 def inference(
     models: ModelsOpt, hardware: HardwareOpt = "auto", batch_sizes: BatchOpt = "1", seq_lens: SeqOpt = "128",
     precision: PrecOpt = "fp32", iterations: ItersOpt = 10, warmup: WarmupOpt = 3,
-    scenario: Annotated[str, typer.Option("--scenario", help="forward (one forward pass) or generate (greedy generation, tokens/s).")] = "forward",
-    new_tokens: Annotated[int, typer.Option("--new-tokens", help="With --scenario generate: tokens generated per item.")] = 16,
+    scenario: Annotated[str, typer.Option("--scenario", help="forward (one forward pass) or generate (greedy generation: prefill, per-token decode and end-to-end results, tokens/s).")] = "forward",
+    new_tokens: Annotated[int, typer.Option("--new-tokens", help="With --scenario generate: tokens generated per item (>= 2).")] = 16,
+    backend: BackendOpt = "eager", threads: ThreadsOpt = None,
     db: DbOpt = None, data_path: DataPathOpt = None, no_db_store: NoStoreOpt = False,
     output: OutputOpt = None, visualize_from_db: VisOpt = None, as_json: JsonOpt = False,
 ) -> None:
@@ -102,9 +106,13 @@ def inference(
     Also recorded: throughput, peak memory, load time, the run's environment.
 
     A configuration that fails is recorded as failed, with its error; the run goes on.
+
+    A non-eager --backend is prepared per configuration (its compile time kept apart) and its
+    outputs must match eager's within the precision's tolerance, or the configuration fails.
     """
     _sweep("inference", models, hardware, batch_sizes, seq_lens, precision, iterations, warmup, db,
-           data_path, no_db_store, output, visualize_from_db, as_json, scenario=scenario, new_tokens=new_tokens)
+           data_path, no_db_store, output, visualize_from_db, as_json, scenario=scenario, new_tokens=new_tokens,
+           backend=backend, threads=threads)
 
 
 @run_app.command("training")
@@ -112,6 +120,9 @@ def training(
     models: ModelsOpt, hardware: HardwareOpt = "auto", batch_sizes: BatchOpt = "1", seq_lens: SeqOpt = "128",
     precision: PrecOpt = "fp32", iterations: ItersOpt = 5, warmup: WarmupOpt = 2,
     learning_rate: Annotated[float, typer.Option("--learning-rate", help="AdamW learning rate.")] = 1e-4,
+    distributed: Annotated[Optional[str], typer.Option("--distributed", help="ddp or fsdp: data-parallel on --nproc processes (gloo on cpu, nccl on cuda); per-rank and aggregate results, scaling efficiency against one process.", show_default=False)] = None,
+    nproc: Annotated[int, typer.Option("--nproc", help="With --distributed: number of processes (one GPU each on cuda).")] = 2,
+    threads: ThreadsOpt = None,
     db: DbOpt = None, data_path: DataPathOpt = None, no_db_store: NoStoreOpt = False,
     output: OutputOpt = None, visualize_from_db: VisOpt = None, as_json: JsonOpt = False,
 ) -> None:
@@ -120,9 +131,12 @@ def training(
     Step times are the latency samples and samples/s the throughput.
 
     The loss of every timed step is kept in the result's metrics.
+
+    With --distributed: one row per rank and one aggregate row per configuration.
     """
     _sweep("training", models, hardware, batch_sizes, seq_lens, precision, iterations, warmup, db,
-           data_path, no_db_store, output, visualize_from_db, as_json, learning_rate=learning_rate)
+           data_path, no_db_store, output, visualize_from_db, as_json, learning_rate=learning_rate,
+           distributed=distributed, nproc=nproc if distributed else 1, threads=threads)
 
 
 @run_app.command("compatibility")
@@ -155,7 +169,12 @@ def models_cmd(as_json: JsonOpt = False) -> None:
         out_json(rows)
         return
     for r in rows:
-        out(f"{r['key']:<14} {r['model_name']:<30} {r['modality']:<7} seq = {r['sequence_length']}")
+        can = "" if r["buildable"] else (
+            f"  [CANNOT BE BUILT: {r['not_buildable_because']}]" if r["buildable"] is False
+            else f"  [unknown: {r['not_buildable_because']}]")
+        gen = " generate" if r["can_generate"] else ""
+        out(f"{r['key']:<22} {r['family']:<10} {r['size']:<9} {r['model_name']:<34} {r['modality']:<10}"
+            f" seq = {r['sequence_length']}{gen and ';'}{gen}{can}")
     out("Any local Hugging Face folder (with config.json) works too; its own weights are used.")
 
 
