@@ -13,6 +13,18 @@ fi
 # torch 2.13.0 (CPU) is pinned by the runners extra; everything for the tests comes along.
 .venv/bin/python -m pip install -q -e '.[runners,lake,dev,spark]'
 
+# onnxruntime-web for `benchwh run web`, from the npm registry into a cache (never fetched at run
+# time). Skipped with a note where npm is absent: only the web runner needs it.
+ORT_WEB_CACHE=${BENCHWH_WEB_CACHE:-$HOME/.cache/benchwh/web}
+if command -v npm >/dev/null 2>&1; then
+    if [ ! -f "$ORT_WEB_CACHE/node_modules/onnxruntime-web/dist/ort.all.min.js" ]; then
+        mkdir -p "$ORT_WEB_CACHE"
+        npm install --prefix "$ORT_WEB_CACHE" --no-save --no-audit --no-fund --loglevel=error onnxruntime-web@1.30.0 >/dev/null
+    fi
+else
+    echo "npm not found: skipping onnxruntime-web (only \`benchwh run web\` needs it)" >&2
+fi
+
 DB=${BENCHWH_DB:-benchwh.duckdb}
 SRC=${1:-../shared/legacy_corpus}
 if [ -d "$SRC" ]; then

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 HARDWARE_TYPES = (
-    "cpu", "cuda", "rocm", "mps", "openvino", "qnn", "webnn", "webgpu", "tpu", "xla", "unknown",
+    "cpu", "cuda", "rocm", "mps", "openvino", "qnn", "webnn", "webgpu", "wasm", "tpu", "xla", "unknown",
 )
 
 _HW_SPELLINGS = {
@@ -25,6 +25,7 @@ _HW_SPELLINGS = {
     "qnn": "qnn", "qualcomm": "qnn", "qualcomm qnn": "qnn", "qualcomm ai engine": "qnn",
     "webnn": "webnn", "real_webnn": "webnn",
     "webgpu": "webgpu", "real_webgpu": "webgpu", "real_webgpu_transformers_js": "webgpu",
+    "wasm": "wasm", "webassembly": "wasm",
     "tpu": "tpu", "xla": "xla",
     "unknown": "unknown",
 }

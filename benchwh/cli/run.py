@@ -204,5 +204,7 @@ def ingest(
 
 
 def register(app: typer.Typer) -> None:
+    import benchwh.cli.run_web  # noqa: F401  (adds `run web` to run_app)
+
     app.add_typer(run_app, name="run")
     app.command("ingest")(ingest)
