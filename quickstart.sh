@@ -11,7 +11,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 # torch 2.13.0 (CPU) is pinned by the runners extra; everything for the tests comes along.
-.venv/bin/python -m pip install -q -e '.[runners,lake,dev,spark]'
+.venv/bin/python -m pip install -q -e '.[runners,lake,dev,spark,web,onnxruntime,openvino]'
+# Apache Otava, the change-point reference of benchmarks/changes_accuracy.py and one test: its
+# metadata pins older numpy/scipy and cloud clients its analysis module never imports.
+.venv/bin/python -m pip install -q --no-deps 'apache-otava==0.8.0'
 
 # onnxruntime-web for `benchwh run web`, from the npm registry into a cache (never fetched at run
 # time). Skipped with a note where npm is absent: only the web runner needs it.

@@ -16,7 +16,7 @@ from typing import Any
 
 from benchwh.errors import ImportFormatError
 from benchwh.legacy_import.base import ImportContext, Quarantine, SkipFile
-from benchwh.legacy_import.decode import NotReadable, decode
+from benchwh.legacy_import.decode import NotReadable, decode, loads
 from benchwh.legacy_import.registry import identify
 from benchwh import normalize as nz
 from benchwh.normalize import time_from_path
@@ -63,41 +63,6 @@ def path_time(path: str) -> datetime | None:
         return time_from_path(path)
     found = time_from_path(path[cut + 1:])
     return found if found is not None else _folder_time(path[:cut])
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _unique_keys(pairs: list) -> dict:
-    """object_pairs_hook: a JSON object that names a key twice is ambiguous (json.loads keeps
-    the last silently). dict() of the pairs is C-fast; only a duplicate pays for the search."""
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        seen: set = set()
-        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise _DuplicateKey(dup)
-    return d
-def _path_naive(path: str) -> bool:
-    """Whether the time ``path_time`` finds is ``YYYYMMDD_HHMMSS`` text (naive), not epoch."""
-    return nz.path_time_is_naive(path)
-
-
-def parse_json(data: bytes) -> Any:
-    """json.loads with a message that carries line and column (json's own wording); an object
-    with a duplicate key quarantines the file (which of its values is meant is unknowable)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise Quarantine(f"not UTF-8 text: {e}") from None
-    try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
-    except _DuplicateKey as e:
-        raise Quarantine(f"duplicate key {str(e)!r} in one JSON object: ambiguous, fix the file") from None
-    except json.JSONDecodeError as e:
-        raise Quarantine(f"malformed JSON: {e.msg}: line {e.lineno} column {e.colno} (char {e.pos})") from None
-    except RecursionError:
-        raise Quarantine("malformed JSON: nested too deeply") from None
 
 
 @lru_cache(maxsize=16)

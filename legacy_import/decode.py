@@ -28,6 +28,30 @@ READ_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson
 GZIP_MAX = 256 << 20  # a gzip member inflating past this is not a result file
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list) -> dict:
+    """object_pairs_hook: a JSON object that names a key twice is ambiguous (json.loads keeps
+    the last silently). dict() of the pairs is C-fast; only a duplicate pays for the search."""
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen: set = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _DuplicateKey(dup)
+    return d
+
+
+def loads(text: str) -> Any:
+    """json.loads that refuses an object naming a key twice: the file is quarantined (which of
+    its values is meant is unknowable)."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as e:
+        raise Quarantine(f"duplicate key {str(e)!r} in one JSON object: ambiguous, fix the file") from None
+
+
 class NotReadable(Exception):
     """A file with a readable name whose content is of no type benchwh reads (the message says
     which); counted as "not read", never quarantined."""
@@ -123,7 +147,7 @@ def _json_lines(text: str) -> JsonLines | None:
         if not line.strip():
             continue
         try:
-            docs.append(json.loads(line))
+            docs.append(loads(line))
         except (json.JSONDecodeError, RecursionError):
             return None
     return JsonLines(docs)
@@ -160,7 +184,7 @@ def _loadgen_detail(text: str) -> LoadgenDetail:
         if not line.startswith(":::MLLOG "):
             continue
         try:
-            ev = json.loads(line[len(":::MLLOG "):])
+            ev = loads(line[len(":::MLLOG "):])
         except json.JSONDecodeError as e:
             raise Quarantine(f"malformed :::MLLOG event on line {n}: {e.msg}") from None
         if isinstance(ev, dict):
@@ -189,12 +213,12 @@ def decode(raw: bytes, name: str) -> Any:
             for n, line in enumerate(text.splitlines(), 1):
                 try:
                     if line.strip():
-                        json.loads(line)
+                        loads(line)
                 except json.JSONDecodeError as e:
                     raise Quarantine(f"malformed JSON Lines: line {n}: {e.msg} (column {e.colno})") from None
         return lines
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as e:
         if e.msg == "Extra data":  # more than one value: JSON Lines under a .json name
             lines = _json_lines(text)
