@@ -7,7 +7,6 @@ the fuzz tests all go through exactly this function.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
