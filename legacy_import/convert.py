@@ -64,6 +64,11 @@ def path_time(path: str) -> datetime | None:
     return found if found is not None else _folder_time(path[:cut])
 
 
+def _path_naive(path: str) -> bool:
+    """Whether the time ``path_time`` finds is ``YYYYMMDD_HHMMSS`` text (naive), not epoch."""
+    return nz.path_time_is_naive(path)
+
+
 @lru_cache(maxsize=16)
 def source_zone(name: str | None):
     """The zone ``--source-tz`` names (None for None); ValueError for an unknown name."""

@@ -15,7 +15,7 @@ from benchwh.warehouse.read import read_frame
 
 POINT_COLUMNS = (
     "result_id", "run_id", "git_commit", "measured_at", "source_file",
-    "model_name", "hardware_type", "device_name", "mode", "scenario", "batch_size",
+    "model_name", "benchmark", "benchmark_params", "hardware_type", "device_name", "mode", "scenario", "batch_size",
     "sequence_length", "input_shape", "precision", "is_simulated",
     "latency_ms_mean", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95", "latency_ms_p99",
     "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb",
@@ -24,8 +24,11 @@ POINT_COLUMNS = (
 
 def report_points(con, models: Sequence[str] | None = None):
     """Completed results with a measurement time, oldest first (Polars), for ``models``
-    (all if None), with ``n_samples`` (raw latency samples stored, 0 when none)."""
-    sql = (f"SELECT {', '.join(POINT_COLUMNS)}, coalesce(len(latency_samples_ms), 0)::INTEGER AS n_samples "
+    (all if None), with ``n_samples`` (raw latency samples stored, 0 when none). A generic
+    benchmark (no model) is shown under its benchmark name, its parameters in the series key."""
+    cols = ", ".join("coalesce(model_name, benchmark) AS model_name" if c == "model_name" else c
+                     for c in POINT_COLUMNS)
+    sql = (f"SELECT {cols}, coalesce(len(latency_samples_ms), 0)::INTEGER AS n_samples "
            f"FROM ({FLAT_SELECT}) flat WHERE status = 'completed' AND measured_at IS NOT NULL")
     params: list[Any] = []
     if models:
