@@ -327,7 +327,8 @@ def record_to_dict(rec: Record) -> dict[str, Any]:
 # The one place that maps a warehouse row to the ids its content gives (merge and check
 # recompute every id through it). A row of a fact table comes with the natural-key columns of
 # the rows it links to, joined under these names (see ``benchwh.warehouse.verify``):
-JOINED_KEYS = ("_origin", "_started_at", "_run_key", "_model_name", "_hardware_type", "_device_name")
+JOINED_KEYS = ("_origin", "_started_at", "_recorded_start", "_run_key", "_model_name", "_hardware_type",
+               "_device_name")
 
 
 def _params(value: Any) -> Any:
@@ -345,7 +346,8 @@ def expected_ids(table: str, row: dict[str, Any]) -> dict[str, str]:
     result) are read with ``row.get`` and so take part as soon as the warehouse has them; a new
     identity field of a record is added here and nowhere else."""
     if table == "runs":
-        return {"run_id": _run_id(row["origin"], row["started_at"], row["run_key"])}
+        start = row.get("recorded_start") or row["started_at"]  # the start identity uses
+        return {"run_id": _run_id(row["origin"], start, row["run_key"])}
     if table == "models":
         return {"model_id": model_id(row["model_name"])}
     if table == "hardware":
@@ -362,24 +364,27 @@ def expected_ids(table: str, row: dict[str, Any]) -> dict[str, str]:
                          batch_size=row["batch_size"], sequence_length=row["sequence_length"],
                          precision=row["precision"], metric=row["metric"], kind=row["kind"])
         return {"annotation_id": ann.annotation_id}
-    run = RunInfo(origin=row["_origin"], started_at=row["_started_at"], run_key=row["_run_key"])
+    run = RunInfo(origin=row["_origin"], started_at=row["_started_at"], run_key=row["_run_key"],
+                  recorded_start=row.get("_recorded_start"))
     out = {"run_id": run.run_id}
     if table == "results":
         rec = Result(run=run, model_name=row["_model_name"], hardware_type=row["_hardware_type"],
                      device_name=row["_device_name"], mode=row["mode"], scenario=row["scenario"],
                      batch_size=row["batch_size"], sequence_length=row["sequence_length"],
                      input_shape=row["input_shape"], precision=row["precision"],
-                     measured_at=row["measured_at"], benchmark=row.get("benchmark"),
+                     measured_at=row["measured_at"], recorded_at=row.get("recorded_at"),
+                     benchmark=row.get("benchmark"),
                      benchmark_params=_params(row.get("benchmark_params")))
         out["result_id"] = rec.result_id
     elif table == "compatibility":
         fact = CompatFact(run=run, model_name=row["_model_name"], hardware_type=row["_hardware_type"],
-                          compatible=None, device_name=row["_device_name"], measured_at=row["measured_at"])
+                          compatible=None, device_name=row["_device_name"], measured_at=row["measured_at"],
+                          recorded_at=row.get("recorded_at"))
         out["compat_id"] = fact.compat_id
     elif table == "test_results":
         test = TestOutcome(run=run, module=row["module"], test_name=row["test_name"], status=row["status"],
                            model_name=row["model_name"], hardware_type=row["hardware_type"],
-                           measured_at=row["measured_at"])
+                           measured_at=row["measured_at"], recorded_at=row.get("recorded_at"))
         return {**out, "test_id": test.test_id}
     else:
         raise KeyError(f"no natural key for table {table!r}")

@@ -136,7 +136,8 @@ def _import_fixture(db: str, cli) -> int:
 
 
 # Columns revision 0004 adds (a downgrade below it drops them).
-_REV4_COLUMNS = {"time_basis", "metadata_sources", "suspected_placeholder", "placeholder_evidence"}
+_REV4_COLUMNS = {"time_basis", "metadata_sources", "suspected_placeholder", "placeholder_evidence",
+                 "recorded_start", "recorded_at"}
 
 
 def every_row(db: str) -> dict[str, list[tuple]]:

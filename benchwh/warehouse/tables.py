@@ -24,7 +24,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("library_versions", S), ("environment", S), ("hardware_fingerprint", S), ("metadata", S),
         ("inserted_at", TS),
         # revision 0004: how started_at was obtained; values sources disagree on, with sources
-        ("time_basis", S), ("metadata_sources", S),
+        ("time_basis", S), ("metadata_sources", S), ("recorded_start", TS),
     ]),
     "models": pa.schema([
         ("model_id", S), ("model_name", S), ("model_family", S), ("modality", S), ("metadata", S),
@@ -45,21 +45,21 @@ SCHEMAS: dict[str, pa.Schema] = {
         # revision 3: a generic benchmark's identity (GENERIC_COLUMNS)
         ("benchmark", S), ("benchmark_params", S), ("reported_unit", S),
         # revision 0004: how measured_at was obtained; suspected placeholder and its evidence
-        ("time_basis", S), ("suspected_placeholder", B), ("placeholder_evidence", S),
+        ("time_basis", S), ("suspected_placeholder", B), ("placeholder_evidence", S), ("recorded_at", TS),
     ]),
     "compatibility": pa.schema([
         ("compat_id", S), ("run_id", S), ("model_id", S), ("hardware_id", S), ("compatible", B),
         ("status", S), ("error", S), ("details", S), ("is_simulated", B), ("simulation_reason", S),
         ("measured_at", TS), ("source_file", S), ("source_sha256", S), ("source_pointer", S),
         ("inserted_at", TS),
-        ("time_basis", S),  # revision 0004
+        ("time_basis", S), ("recorded_at", TS),  # revision 0004
     ]),
     "test_results": pa.schema([
         ("test_id", S), ("run_id", S), ("module", S), ("test_name", S), ("model_name", S),
         ("hardware_type", S), ("status", S), ("duration_s", D), ("error", S), ("details", S),
         ("is_simulated", B), ("simulation_reason", S), ("measured_at", TS), ("source_file", S),
         ("source_sha256", S), ("source_pointer", S), ("inserted_at", TS),
-        ("time_basis", S),  # revision 0004
+        ("time_basis", S), ("recorded_at", TS),  # revision 0004
     ]),
     "import_ledger": pa.schema([
         ("ledger_id", S), ("file_sha256", S), ("path", S), ("size_bytes", pa.int64()), ("format", S),

@@ -18,7 +18,8 @@ CHUNK_ROWS = 100_000
 
 # The natural-key columns of the rows a fact links to, joined under the names expected_ids reads.
 _RUN_JOIN = ("LEFT JOIN runs _r ON _r.run_id = x.run_id",
-             '_r.origin AS "_origin", _r.started_at AS "_started_at", _r.run_key AS "_run_key"')
+             '_r.origin AS "_origin", _r.started_at AS "_started_at", _r.recorded_start AS "_recorded_start", '
+             '_r.run_key AS "_run_key"')
 _DIM_JOIN = ("LEFT JOIN models _m ON _m.model_id = x.model_id "
              "LEFT JOIN hardware _h ON _h.hardware_id = x.hardware_id",
              '_m.model_name AS "_model_name", _h.hardware_type AS "_hardware_type", '

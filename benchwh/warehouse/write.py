@@ -103,14 +103,15 @@ _RESULT_FIELDS = (
     "latency_samples_ms", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb",
     "load_time_ms", "iterations", "warmup_iterations", "simulation_reason", "measured_at",
     "benchmark", "reported_unit",
-    "time_basis", "placeholder_evidence",
+    "time_basis", "placeholder_evidence", "recorded_at",
 )
 _PROV_FIELDS = ("source_file", "source_sha256", "source_pointer")
 _FACT_FIELDS = {
     "results": _RESULT_FIELDS,
-    "compatibility": ("compatible", "status", "error", "simulation_reason", "measured_at", "time_basis"),
+    "compatibility": ("compatible", "status", "error", "simulation_reason", "measured_at", "time_basis",
+                      "recorded_at"),
     "test_results": ("module", "test_name", "model_name", "hardware_type", "status", "duration_s",
-                     "error", "simulation_reason", "measured_at", "time_basis"),
+                     "error", "simulation_reason", "measured_at", "time_basis", "recorded_at"),
 }
 _FACT_JSON = {"results": "metrics", "compatibility": "details", "test_results": "details"}
 # One C-level call per record fetches every plain field (then one zip turns rows into columns).
@@ -305,7 +306,8 @@ _RUN_SCALARS = ("git_commit", "git_branch", "command_line", "host", "python_vers
 _RUN_MAPS = ("library_versions", "environment", "metadata")
 _BASIS_RANK = {"explicit": 0, "inferred": 1, "assumed": 2, "unknown": 3, None: 4}
 _MERGED_COLS = {
-    "runs": ("origin", "started_at", "run_key", *_RUN_SCALARS, *_RUN_MAPS, "time_basis", "metadata_sources"),
+    "runs": ("origin", "started_at", "run_key", *_RUN_SCALARS, *_RUN_MAPS, "time_basis", "metadata_sources",
+             "recorded_start"),
     "models": ("model_name", "model_family", "modality", "metadata", "metadata_sources"),
 }
 
@@ -314,7 +316,9 @@ def _sources_of(name: str, x: Any) -> dict[str, Any]:
     """One description (a RunInfo, or a model tuple) -> identity fields and field entries."""
     fields: dict[str, Any] = {}
     if name == "runs":
-        ident = {"origin": x.origin, "run_key": x.run_key}
+        # the start identity uses (the source's own text where the stored start was moved)
+        ident = {"origin": x.origin, "run_key": x.run_key,
+                 "recorded_start": x.started_at if x.recorded_start is None else x.recorded_start}
         src = x.source_sha256
         if x.started_at is not None:
             fields["start"] = [x.started_at.isoformat(timespec="microseconds"), x.time_basis]
@@ -370,6 +374,8 @@ def _row_of(name: str, rid: str, merged: dict[str, Any]) -> dict[str, Any]:
         start = pick.get("start")
         row["started_at"] = datetime.fromisoformat(start[0]) if start else None
         row["time_basis"] = start[1] if start else None
+        if row["recorded_start"] == row["started_at"]:
+            row["recorded_start"] = None  # stored only where it differs from the stored start
         for f in _RUN_SCALARS:
             row[f] = pick.get(f)
         for f in _RUN_MAPS:
@@ -385,7 +391,8 @@ def _row_of(name: str, rid: str, merged: dict[str, Any]) -> dict[str, Any]:
 def _stored_sources(name: str, row: dict[str, Any]) -> dict[str, Any]:
     """A stored run or model row -> field entries: its ``metadata_sources`` when it has them,
     else its columns (a row written before revision 0004: sources unknown)."""
-    ident = ({"origin": row["origin"], "run_key": row["run_key"]} if name == "runs"
+    ident = ({"origin": row["origin"], "run_key": row["run_key"],
+              "recorded_start": row.get("recorded_start") or row["started_at"]} if name == "runs"
              else {"model_name": row["model_name"]})
     if row.get("metadata_sources"):
         fields = json.loads(row["metadata_sources"])

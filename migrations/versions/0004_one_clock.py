@@ -13,6 +13,9 @@ source wrote them). New columns:
   days is flagged, with the evidence, beside ``is_simulated``.
 - ``runs.metadata_sources`` and ``models.metadata_sources``: JSON text of the values that
   the files mentioning a run or model disagree on, each with its source.
+- ``runs.recorded_start`` and ``recorded_at`` on the facts: the time as the source wrote it,
+  where the stored time was moved onto UTC (NULL otherwise). Identity uses it, so an id can be
+  recomputed from the stored row (``benchwh check``, ``merge``).
 
 Existing rows: earlier imports stored epoch times as UTC and naive text as written, so one run
 could sit on two clocks. Where a run's facts lie a whole number of hours H (1..14) from its
@@ -42,12 +45,12 @@ depends_on = None
 
 _FACTS = ("results", "compatibility", "test_results")
 _NEW = {
-    "runs": (("time_basis", sa.String), ("metadata_sources", sa.String)),
+    "runs": (("time_basis", sa.String), ("metadata_sources", sa.String), ("recorded_start", sa.DateTime)),
     "models": (("metadata_sources", sa.String),),
     "results": (("time_basis", sa.String), ("suspected_placeholder", sa.Boolean),
-                ("placeholder_evidence", sa.String)),
-    "compatibility": (("time_basis", sa.String),),
-    "test_results": (("time_basis", sa.String),),
+                ("placeholder_evidence", sa.String), ("recorded_at", sa.DateTime)),
+    "compatibility": (("time_basis", sa.String), ("recorded_at", sa.DateTime)),
+    "test_results": (("time_basis", sa.String), ("recorded_at", sa.DateTime)),
 }
 
 # Runs whose facts sit a whole number of hours from the start, all agreeing: run_id -> hours.
@@ -76,7 +79,7 @@ def upgrade() -> None:
         # the naive facts of a two-clock run: near its start; they move onto the facts' clock
         op.execute(
             f"UPDATE {table} SET measured_at = {table}.measured_at + to_hours(CAST(s.h AS BIGINT)), "
-            f"time_basis = 'inferred' FROM ({_SHIFTED_RUNS}) s, runs r "
+            f"recorded_at = {table}.measured_at, time_basis = 'inferred' FROM ({_SHIFTED_RUNS}) s, runs r "
             f"WHERE {table}.run_id = s.run_id AND r.run_id = s.run_id AND {table}.measured_at IS NOT NULL "
             f"AND abs(epoch({table}.measured_at) - epoch(r.started_at)) < 1800")
         op.execute(
@@ -85,7 +88,8 @@ def upgrade() -> None:
             f"AND abs(epoch({table}.measured_at) - epoch(r.started_at) - s.h * 3600) < 300")
         op.execute(f"UPDATE {table} SET time_basis = 'unknown' WHERE time_basis IS NULL AND measured_at IS NOT NULL")
     op.execute(
-        f"UPDATE runs SET started_at = runs.started_at + to_hours(CAST(s.h AS BIGINT)), time_basis = 'inferred' "
+        f"UPDATE runs SET started_at = runs.started_at + to_hours(CAST(s.h AS BIGINT)), "
+        f"recorded_start = runs.started_at, time_basis = 'inferred' "
         f"FROM ({_SHIFTED_RUNS}) s WHERE runs.run_id = s.run_id")
     op.execute("UPDATE runs SET time_basis = 'unknown' WHERE time_basis IS NULL AND started_at IS NOT NULL")
 
