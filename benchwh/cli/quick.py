@@ -16,15 +16,22 @@ import sys
 import traceback
 
 
-def show_status(db: str | None, data_path: str | None, as_json: bool) -> None:
-    """What ``benchwh status`` prints (the typer command calls this too)."""
+def show_status(db: str | None, data_path: str | None, as_json: bool) -> dict:
+    """What ``benchwh status`` prints (the typer command calls this too); returns the status."""
+    import duckdb
+
+    from benchwh.warehouse.connect import damaged
     from benchwh.warehouse.location import resolve
     from benchwh.warehouse.status import status as get_status
 
-    info = get_status(resolve(db, data_path))
+    loc = resolve(db, data_path)
+    try:
+        info = get_status(loc)
+    except duckdb.Error as e:  # a truncated or foreign file: one line naming it
+        raise damaged(loc, e) from None
     if as_json:
         print(json.dumps(info, indent=2, sort_keys=False, default=str))
-        return
+        return info
     lines = [f"location:  {info['location']}", f"backend:   {info['backend']}"]
     if not info["exists"]:
         lines.append("warehouse: does not exist yet (run `benchwh migrate` to create it)")
@@ -35,6 +42,7 @@ def show_status(db: str | None, data_path: str | None, as_json: bool) -> None:
         lines.append(f"pending:   {', '.join(info['pending']) if info['pending'] else 'none'}")
     lines.extend(f"  {table:<15} {n:>10,}" for table, n in info["tables"].items())
     print("\n".join(lines))
+    return info
 
 
 def status_options(argv: list[str]) -> dict | None:
@@ -64,7 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     from benchwh.errors import BenchwhError
 
     try:
-        show_status(**opts)
+        if not show_status(**opts)["exists"]:
+            sys.exit(1)  # no warehouse: the same exit as every other command
     except BenchwhError as e:  # as benchwh.cli.main does: one line, exit 1
         if os.environ.get("BENCHWH_DEBUG"):
             traceback.print_exc()
