@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 # torch 2.13.0 (CPU) is pinned by the runners extra; everything for the tests comes along.
-.venv/bin/python -m pip install -q -e '.[runners,lake,dev,spark]'
+.venv/bin/python -m pip install -q -e '.[runners,lake,dev,spark,serve]'
 
 DB=${BENCHWH_DB:-benchwh.duckdb}
 SRC=${1:-../shared/legacy_corpus}
