@@ -411,6 +411,7 @@ def create_app(config: Config):
         Route("/", guarded(overview)), Route("/model", guarded(model_page)), Route("/compare", guarded(compare)),
         Route("/matrix", guarded(matrix)), Route("/runs", guarded(runs)), Route("/sql", guarded(sql_page)),
         Route("/api/progress", api_progress), Route("/static/{name}", static), Route("/healthz", health),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
     return Starlette(routes=routes, middleware=[Middleware(Guard)])
 
