@@ -131,6 +131,16 @@ def test_token_is_required_when_set(small_db):
     assert "content-security-policy" in c.get("/").headers
 
 
+def test_loopback_app_refuses_foreign_host_headers(small_db):
+    from benchwh.serve.app import LOOPBACK_NAMES
+
+    c = client(small_db, allowed_hosts=LOOPBACK_NAMES)
+    assert c.get("/", headers={"host": "evil.example:8765"}).status_code == 400
+    assert c.get("/runs", headers={"host": "127.0.0.1:8765"}).status_code == 200
+    assert c.get("/runs", headers={"host": "localhost"}).status_code == 200
+    assert c.get("/runs", headers={"host": "[::1]:8765"}).status_code == 200
+
+
 def test_non_loopback_host_needs_a_token(small_db, monkeypatch):
     from benchwh.serve.app import is_loopback
 

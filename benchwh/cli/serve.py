@@ -25,7 +25,7 @@ def serve(
     latest results), model pages with the report's charts, run comparison with significance,
     compatibility matrix, runs with live progress, guarded read-only SQL."""
     from benchwh.errors import QueryError
-    from benchwh.serve.app import ENV_TOKEN, Config
+    from benchwh.serve.app import ENV_TOKEN, LOOPBACK_NAMES, Config, is_loopback
     from benchwh.serve.app import serve as run_server
     from benchwh.warehouse.location import MEMORY
 
@@ -34,8 +34,10 @@ def serve(
         raise QueryError("--db :memory: cannot be served: each request opens the warehouse afresh; pass a file or a lake")
     if sql_rows < 1 or sql_timeout <= 0 or stale_after <= 0:
         raise QueryError("--sql-rows, --sql-timeout and --stale-after must be positive")
-    cfg = Config(db=loc, token=token or os.environ.get(ENV_TOKEN) or None, stale_after_s=stale_after,
-                 sql_row_limit=sql_rows, sql_timeout_s=sql_timeout)
+    token = token or os.environ.get(ENV_TOKEN) or None
+    hosts = (*LOOPBACK_NAMES, host.lower()) if is_loopback(host) and not token else None
+    cfg = Config(db=loc, token=token, stale_after_s=stale_after, sql_row_limit=sql_rows,
+                 sql_timeout_s=sql_timeout, allowed_hosts=hosts)
     say(f"serving {loc} read-only on http://{host}:{port}/")
     run_server(cfg, host=host, port=port)
 

@@ -36,6 +36,13 @@ class Config:
     sql_timeout_s: float = 5.0
     lock_timeout_s: float = 5.0  # how long a request waits for a writer before answering 503
     poll_ms: int = 1000
+    # Host headers accepted (None: any). The CLI sets the loopback names when it binds
+    # loopback without a token, so a page on another site cannot reach the app through a
+    # DNS name rebound to 127.0.0.1.
+    allowed_hosts: tuple[str, ...] | None = None
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 def is_loopback(host: str) -> bool:
@@ -373,6 +380,12 @@ def create_app(config: Config):
                 return await self.app(scope, receive, send)
             request = Request(scope)
             set_cookie = False
+            if config.allowed_hosts is not None:
+                host = (request.headers.get("host") or "").lower()
+                name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+                if name not in config.allowed_hosts:
+                    resp = PlainTextResponse(f"unexpected Host header {host!r}: open the app by its bound address", 400)
+                    return await self._secured(resp)(scope, receive, send)
             if config.token:
                 given = [request.headers.get("x-benchwh-token"), request.cookies.get(TOKEN_COOKIE)]
                 auth = request.headers.get("authorization") or ""
