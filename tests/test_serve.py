@@ -319,3 +319,25 @@ def test_progress_endpoint_counts_stored_results(small_db, tmp_path):
     Progress(progress_dir(resolve(db)), run_id, total=n).start()
     doc = client(db).get("/api/progress").json()
     assert doc["runs"][0]["run_id"] == run_id and doc["runs"][0]["results"] == n and doc["warehouse_note"] is None
+
+
+def test_a_runner_sweep_publishes_its_progress(fresh_db):
+    """`benchwh run inference` (the sweep loop in benchwh.runners.session) leaves a finished
+    progress file for its run: 2 of 2 configurations."""
+    pytest.importorskip("torch", reason="runner tests need torch (pip install 'benchwh[runners]')")
+    pytest.importorskip("transformers", reason="runner tests need transformers (pip install 'benchwh[runners]')")
+    from benchwh.progress import progress_dir, read_all
+
+    res = run_cli("run", "inference", "--model", "bert-tiny", "--hardware", "cpu", "--batch-sizes", "1",
+                  "--seq-lens", "8,16", "--iterations", "2", "--warmup", "1", "--db", fresh_db, "--json")
+    assert res.code == 0, res.stderr
+    import duckdb
+
+    con = duckdb.connect(fresh_db, read_only=True)
+    (run_id,) = {r[0] for r in con.execute("SELECT run_id FROM results").fetchall()}
+    con.close()
+    docs = read_all(progress_dir(fresh_db))
+    assert [d["run_id"] for d in docs] == [run_id]
+    d = docs[0]
+    assert d["shown"] == "finished" and d["total"] == 2 and d["done"] == 2 and d["what"] == "inference"
+    assert d["current"] is None and d["eta_s"] == 0 and d["pid"] == os.getpid()
