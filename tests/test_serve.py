@@ -341,3 +341,29 @@ def test_a_runner_sweep_publishes_its_progress(fresh_db):
     d = docs[0]
     assert d["shown"] == "finished" and d["total"] == 2 and d["done"] == 2 and d["what"] == "inference"
     assert d["current"] is None and d["eta_s"] == 0 and d["pid"] == os.getpid()
+
+
+@pytest.mark.postgres
+def test_pages_on_a_ducklake(make_warehouse, tmp_path):
+    """The same pages over a DuckLake on PostgreSQL: read-only per request, the guarded SQL
+    path still refusing, progress beside the lake's data folder."""
+    from benchwh.progress import Progress, progress_dir
+    from benchwh.serve.app import Config, create_app
+
+    wh = make_warehouse("lake", tmp_path / "lake")
+    build_report_warehouse(tmp_path / "legacy", wh.db, run_cli, "--data-path", wh.data_path)
+    loc = wh.location()
+    folder = progress_dir(loc)
+    assert folder == Path(wh.data_path).with_name("lake-data.progress")
+    Progress(folder, "lake-run", total=3, what="inference").start()
+    c = TestClient(create_app(Config(db=loc)))
+    for url in ("/", f"/model?name={TINY}", "/matrix", "/runs"):
+        r = c.get(url)
+        assert r.status_code == 200, (url, r.text[-300:])
+    assert TINY in c.get("/").text
+    r = c.get("/sql", params={"q": "SELECT * FROM read_csv('/etc/passwd')"})
+    assert r.status_code == 400 and "read_csv() is not allowed" in r.text
+    r = c.get("/sql", params={"q": "SELECT count(*) FROM results"})
+    assert r.status_code == 200 and re.search(r'<td class="num">[1-9]\d*</td>', r.text)
+    doc = c.get("/api/progress").json()
+    assert [d["run_id"] for d in doc["runs"]] == ["lake-run"] and doc["runs"][0]["results"] == 0
