@@ -367,3 +367,33 @@ def test_pages_on_a_ducklake(make_warehouse, tmp_path):
     assert r.status_code == 200 and re.search(r'<td class="num">[1-9]\d*</td>', r.text)
     doc = c.get("/api/progress").json()
     assert [d["run_id"] for d in doc["runs"]] == ["lake-run"] and doc["runs"][0]["results"] == 0
+
+
+def test_compare_two_commits(fresh_db):
+    """Two commits, two runs each: each side's newest point per series is compared; the
+    4x slower current commit is a significant regression."""
+    import random
+    from datetime import datetime, timedelta
+
+    from benchwh.records import RunInfo
+    from benchwh.runners.recorder import Recorder
+
+    t0 = datetime(2026, 1, 1, 12, 0)
+    rng = random.Random(7)
+    for n, (commit, mean) in enumerate((("aaaa1111" + "0" * 32, 2.0), ("aaaa1111" + "0" * 31 + "1", 2.0),
+                                        ("bbbb2222" + "0" * 32, 8.0), ("bbbb2222" + "0" * 32, 8.0))):
+        run = RunInfo(origin="test.commits", started_at=t0 + timedelta(hours=n), run_key=str(n), git_commit=commit)
+        with Recorder(fresh_db, run=run, say=lambda m: None) as rec:
+            samples = [mean * (0.9 + 0.2 * rng.random()) for _ in range(20)]
+            rec.result("acme/c", "cpu", batch_size=1, latency_ms_mean=sum(samples) / 20, latency_samples_ms=samples,
+                       measured_at=t0 + timedelta(hours=n, minutes=1))
+    c = client(fresh_db)
+    r = c.get("/compare", params={"ca": "aaaa1111" + "0" * 32, "cb": "bbbb"})
+    assert r.status_code == 200, r.text[-400:]
+    row = re.search(r'<tr class="(\w+)"><td>\w+</td><td>acme/c \| cpu \| [^<]* \| latency_ms_mean</td>'
+                    r'<td class="num">([\d.]+)</td><td class="num">([\d.]+)</td><td>([+\-\d.]+)%</td><td>(\w+)</td>', r.text)
+    assert row and row.group(1) == "regression" and row.group(5) == "mwu", r.text[-1500:]
+    assert 1.8 < float(row.group(2)) < 2.2 and 7.2 < float(row.group(3)) < 8.8
+    assert c.get("/compare", params={"ca": "aaaa", "cb": "bbbb"}).status_code == 400  # two commits start aaaa
+    both = c.get("/compare", params={"a": "x", "ca": "bbbb"})
+    assert both.status_code == 400 and "not both" in both.text

@@ -243,6 +243,9 @@ def create_app(config: Config):
         from benchwh.warehouse import serve_read
 
         a, b = arg(request, "a"), arg(request, "b")
+        ca, cb = arg(request, "ca"), arg(request, "cb")
+        if (a or b) and (ca or cb):
+            raise QueryError("compare two runs (a=, b=) or two commits (ca=, cb=), not both")
         with connect() as con:
             ids = serve_read.run_ids(con)
 
@@ -254,22 +257,42 @@ def create_app(config: Config):
                     raise QueryError(f"{which}={v!r}: {len(hits)} runs match; give more characters of the run id")
                 return hits[0]
 
-            a, b = pick(a, "a"), pick(b, "b")
-            frame = serve_read.runs_frame(con, [a, b]) if a and b else None
+            def pick_commit(v: str | None, which: str) -> tuple[str, list[str]] | None:
+                if v is None:
+                    return None
+                hits = serve_read.commits_matching(con, v)
+                if len(hits) != 1:
+                    raise QueryError(f"{which}={v!r}: {len(hits)} commits of stored runs match; give more characters")
+                return next(iter(hits.items()))
+
+            if ca or cb:
+                sa, sb = pick_commit(ca, "ca"), pick_commit(cb, "cb")
+                side_a = (f"commit {sa[0]}", set(sa[1])) if sa else None
+                side_b = (f"commit {sb[0]}", set(sb[1])) if sb else None
+            else:
+                a, b = pick(a, "a"), pick(b, "b")
+                side_a = (f"run {a}", {a}) if a else None
+                side_b = (f"run {b}", {b}) if b else None
+            frame = serve_read.runs_frame(con, sorted(side_a[1] | side_b[1])) if side_a and side_b else None
         opts = lambda cur: "".join(f'<option value="{esc(r)}"{" selected" if r == cur else ""}>{esc(r)}</option>' for r in ids)
         form = (f'<form class="filters" method="get" action="/compare"><label>baseline run<select name="a">'
                 f'<option value=""></option>{opts(a)}</select></label><label>current run<select name="b">'
-                f'<option value=""></option>{opts(b)}</select></label><button type="submit">compare</button></form>')
-        if not (a and b):
-            return html_page("compare", f"<h1>Compare two runs</h1>{form}<p>Pick a baseline run and a current run.</p>")
-        items, only = [], {a: 0, b: 0}
+                f'<option value=""></option>{opts(b)}</select></label><button type="submit">compare</button></form>'
+                f'<form class="filters" method="get" action="/compare"><label>baseline commit<input name="ca" '
+                f'value="{esc(ca or "")}"></label><label>current commit<input name="cb" value="{esc(cb or "")}"></label>'
+                '<button type="submit">compare commits</button></form>')
+        if not (side_a and side_b):
+            return html_page("compare", f"<h1>Compare two runs or two commits</h1>{form}"
+                             "<p>Pick a baseline and a current run, or give two commits.</p>")
+        items, only = [], {0: 0, 1: 0}
         for s in build_series(frame, select_metrics(None)):
-            pa = [p for p in s.points if p.run_id == a]
-            pb = [p for p in s.points if p.run_id == b]
+            # Each side's newest point of the series (a commit may have several runs).
+            pa = [p for p in s.points if p.run_id in side_a[1]]
+            pb = [p for p in s.points if p.run_id in side_b[1]]
             if pa and pb:
                 items.append((Series(key=s.key, metric=s.metric, points=[pa[-1], pb[-1]]), 1, Baseline("previous")))
             else:
-                only[a if pa else b] += 1
+                only[0 if pa else 1] += 1
         findings = judge_many(items, Settings())
         rank = {REGRESSION: 0, IMPROVEMENT: 1}
         findings.sort(key=lambda f: (rank.get(f.verdict, 2), -abs(f.judgement.change_pct or 0)))
@@ -278,9 +301,9 @@ def create_app(config: Config):
                  "p": f.judgement.p_value, "why": f.judgement.reason} for f in findings]
         nreg = sum(1 for f in findings if f.verdict == REGRESSION)
         nimp = sum(1 for f in findings if f.verdict == IMPROVEMENT)
-        body = (f"<h1>Compare runs</h1>{form}<p class=\"meta\">baseline <code>{esc(a)}</code> → current <code>{esc(b)}</code>: "
-                f"{len(findings)} series in both, {nreg} regressions, {nimp} improvements; {only[a]} series only in the "
-                f"baseline, {only[b]} only in the current run. Mann-Whitney U on raw samples where both sides have "
+        body = (f"<h1>Compare</h1>{form}<p class=\"meta\">baseline <code>{esc(side_a[0])}</code> → current "
+                f"<code>{esc(side_b[0])}</code>: {len(findings)} series in both, {nreg} regressions, {nimp} improvements; "
+                f"{only[0]} series only in the baseline, {only[1]} only in the current side. Mann-Whitney U on raw samples where both sides have "
                 f"enough of them, else the {Settings().threshold_pct:g}% threshold.</p>"
                 + table(rows, ["verdict", "series", "baseline", "current", "change", "method", "p", "why"], cls="compare",
                         row_attrs=lambda r: f' class="{esc(r["verdict"])}"'))

@@ -95,3 +95,12 @@ def results_per_run(con, run_list: Sequence[str]) -> dict[str, int]:
     rows = con.execute("SELECT run_id, count(*) FROM results WHERE list_contains(?, run_id) GROUP BY run_id",
                        [list(run_list)]).fetchall()
     return {r: int(n) for r, n in rows}
+
+
+def commits_matching(con, prefix: str) -> dict[str, list[str]]:
+    """Full git commit -> its run ids, for the commits starting with ``prefix``."""
+    out: dict[str, list[str]] = {}
+    for commit, run in con.execute("SELECT git_commit, run_id FROM runs WHERE starts_with(git_commit, ?) "
+                                   "ORDER BY git_commit, run_id", [prefix]).fetchall():
+        out.setdefault(commit, []).append(run)
+    return out
