@@ -152,7 +152,8 @@ def create_app(config: Config):
 
     # --- overview ---------------------------------------------------------------------
     def overview(request: Request) -> Response:
-        from benchwh.regress import IMPROVEMENT, REGRESSION, Settings, find_regressions
+        from benchwh.regress import IMPROVEMENT, REGRESSION, Settings
+        from benchwh.report.data import gather
         from benchwh.warehouse import serve_read
         from benchwh.warehouse.queries import resolved
 
@@ -169,9 +170,14 @@ def create_app(config: Config):
             totals = serve_read.counts(con)
             cover = serve_read.coverage(con).to_dicts()
             newest = serve_read.newest_results(con, 30).to_dicts()
-        rep = find_regressions(loc, Settings(), model=model, hardware=hardware, timeout_s=config.lock_timeout_s)
-        changes = [f for f in rep.findings if f.verdict in (REGRESSION, IMPROVEMENT)
-                   and (since is None or f.current.measured_at.date() >= since)]
+        # The report's data layer judges each series' newest point exactly as `benchwh
+        # regressions` does, reading only the two newest points' samples (faster at scale).
+        data = gather(loc, [model] if model else None, Settings(), timeout_s=config.lock_timeout_s)
+        order = {REGRESSION: 0, IMPROVEMENT: 1}
+        changes = sorted((f for f in data.latest if f.verdict in order
+                          and (hardware is None or f.series.key["hardware_type"] == hardware)
+                          and (since is None or f.current.measured_at.date() >= since)),
+                         key=lambda f: (order[f.verdict], f.series.label))
         rows = [{"verdict": f.verdict, "model": f.series.key["model_name"], "series": f.series.label,
                  "baseline": f.judgement.baseline, "current": f.current.value,
                  "change": pct(f.judgement.change_pct), "method": f.judgement.method,
