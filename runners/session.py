@@ -78,9 +78,12 @@ def run_sweep(kind: str, spec: SweepSpec, dest: Destination, say: Say) -> list[R
     mod: Callable = {"inference": inference.run_inference, "training": training.run_training}[kind]
     origin = {"inference": inference.ORIGIN, "training": training.ORIGIN}[kind]
     meta = {"runner": kind, "sweep": dataclasses.asdict(spec)}
-    with _recorder(origin, dest, torch, meta, say, env) as rec:
+    from benchwh.progress import sweep_progress
+
+    with _recorder(origin, dest, torch, meta, say, env) as rec, sweep_progress(dest, rec.run.run_id, spec, kind) as prog:
         for result in mod(spec, rec.run, say):
             rec.add(result)
+            prog.step(result)
     return rec.records
 
 
