@@ -47,7 +47,7 @@ import sys, time
 from benchwh.progress import for_run
 from benchwh.runners.recorder import Recorder
 db, total = sys.argv[1], int(sys.argv[2])
-with Recorder(db, origin="test.live", say=lambda m: None) as rec:
+with Recorder(db, origin="test.live", flush_every=1, say=lambda m: None) as rec:
     prog = for_run(db, None, rec.run.run_id, total=total, what="inference").start()
     print(rec.run.run_id, flush=True)
     for i in range(total - 1):
