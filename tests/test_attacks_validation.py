@@ -103,3 +103,24 @@ def test_unit_helpers_parse_numbers_with_their_unit():
     assert nz.s_to_ms("12 ms") == 12.0 and nz.s_to_ms("0.5") == 500.0
     assert nz.gb_to_mib("512 MiB") == 512.0 and nz.gb_to_mib("2") == 2048.0 and nz.bytes_to_mib("1 GiB") == 1024.0
     assert nz.ms("12 MB") is None  # a size is not a latency
+
+
+def test_recorder_refuses_impossible_values_and_stores_nothing(fresh_db):
+    """The recorder applies the same rule as import and merge: a negative latency is refused
+    with a reason, before anything is journaled or written."""
+    from benchwh.errors import BenchwhError
+    from benchwh.runners.recorder import Recorder
+
+    with Recorder(fresh_db, origin="test.validate", flush_every=1) as rec:
+        rec.result("m", "cpu", batch_size=1, latency_ms_mean=1.5)
+        with pytest.raises(BenchwhError, match="refused"):
+            rec.result("m", "cpu", batch_size=2, latency_ms_mean=-3.0)
+        with pytest.raises(BenchwhError, match="refused"):
+            rec.result("m", "cpu", batch_size=0, latency_ms_mean=2.0)
+    import duckdb
+
+    con = duckdb.connect(fresh_db, read_only=True)
+    try:
+        assert con.execute("SELECT batch_size, latency_ms_mean FROM results").fetchall() == [(1, 1.5)]
+    finally:
+        con.close()
