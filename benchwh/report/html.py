@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from benchwh.regress import IMPROVEMENT, REGRESSION, SERIES_KEY
+from benchwh.report.charts import config_label
 
 CONFIG_COLUMNS = ("mode", "scenario", "batch_size", "sequence_length", "input_shape", "precision")
 
@@ -33,24 +34,6 @@ def plotly_js() -> str:
         raise BenchwhError("the report needs the plotly package (pip install 'plotly>=6,<8')")
     path = Path(list(spec.submodule_search_locations)[0]) / "package_data" / "plotly.min.js"
     return path.read_text(encoding="utf-8")
-
-
-def config_label(row: dict[str, Any]) -> str:
-    """Short text for a configuration: ``b8 s128 fp16`` (mode and scenario when not plain)."""
-    parts = []
-    if row.get("mode") not in (None, "inference"):
-        parts.append(str(row["mode"]))
-    if row.get("scenario"):
-        parts.append(str(row["scenario"]))
-    if row.get("batch_size") is not None:
-        parts.append(f"b{row['batch_size']}")
-    if row.get("sequence_length") is not None:
-        parts.append(f"s{row['sequence_length']}")
-    if row.get("input_shape"):
-        parts.append(str(row["input_shape"]))
-    if row.get("precision"):
-        parts.append(str(row["precision"]))
-    return " ".join(parts) or "default"
 
 
 def _epoch_s(t: datetime) -> float:
