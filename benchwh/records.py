@@ -388,6 +388,7 @@ def expected_ids(table: str, row: dict[str, Any]) -> dict[str, str]:
         return {**out, "test_id": test.test_id}
     else:
         raise KeyError(f"no natural key for table {table!r}")
-    out["model_id"] = model_id(row["_model_name"])
+    # a generic benchmark without a model links to no model row
+    out["model_id"] = None if row["_model_name"] is None else model_id(row["_model_name"])
     out["hardware_id"] = hardware_id(row["_hardware_type"], row["_device_name"])
     return out

@@ -166,12 +166,13 @@ class ChangesReport:
 
 
 def load_points(con, metrics: list[Metric], model: str | None = None, hardware: str | None = None,
-                since: Any = None, benchmark: str | None = None):
+                since: Any = None, benchmark: str | None = None, params=()):
     from benchwh.warehouse.read import Filters
     from benchwh.warehouse.series_read import series_points
 
-    filters = Filters(model=model, hardware=hardware, since=since, include_simulated=True)
-    return series_points(con, SERIES_KEY, [m.name for m in metrics], filters, benchmark=benchmark,
+    filters = Filters(model=model, hardware=hardware, since=since, include_simulated=True,
+                      benchmark=benchmark, params=tuple(params or ()))
+    return series_points(con, SERIES_KEY, [m.name for m in metrics], filters,
                          sample_metrics=[m.name for m in metrics if m.rank_test_on_samples])
 
 
@@ -228,8 +229,9 @@ def judge_changepoint(sc: SeriesChanges, settings: ChangeSettings):
 
 
 def changepoint_findings(con, metrics: list[Metric], annotations, settings: ChangeSettings,
-                         model: str | None = None, hardware: str | None = None) -> list:
-    frame = load_points(con, metrics, model, hardware)
+                         model: str | None = None, hardware: str | None = None,
+                         benchmark: str | None = None, params=()) -> list:
+    frame = load_points(con, metrics, model, hardware, benchmark=benchmark, params=params)
     return [judge_changepoint(sc, settings) for sc in analyse(frame, annotations, settings)]
 
 

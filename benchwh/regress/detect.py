@@ -246,9 +246,9 @@ def find_regressions(db, settings: Settings = Settings(), baseline: str | None =
 
     chosen = select_metrics(metrics)
     if settings.method == "changepoint":
-        return _changepoint_report(db, settings, chosen, model, hardware, timeout_s)
+        return _changepoint_report(db, settings, chosen, model, hardware, timeout_s, benchmark, params)
     if (baseline or "previous").strip() == "previous":
-        return _previous_report(db, settings, chosen, model, hardware, timeout_s)
+        return _previous_report(db, settings, chosen, model, hardware, timeout_s, benchmark, params)
     with open_warehouse(db, read_only=True, timeout_s=timeout_s) as con:
         frame = load_frame(con, model=model, hardware=hardware, benchmark=benchmark, params=params)
         annotations = read_annotations(con)
@@ -266,7 +266,8 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (order[f.verdict], f.series.label))
 
 
-def _previous_report(db, settings: Settings, metrics, model, hardware, timeout_s) -> RegressionReport:
+def _previous_report(db, settings: Settings, metrics, model, hardware, timeout_s,
+                     benchmark=None, params=()) -> RegressionReport:
     """``--baseline previous``: only the newest points of each series are read (two; the
     z-score window and one more for ``zscore``), chosen in SQL; rank tests batched."""
     from benchwh.regress.series import newest_series
@@ -276,12 +277,14 @@ def _previous_report(db, settings: Settings, metrics, model, hardware, timeout_s
     k = settings.window + 1 if settings.method == "zscore" else 2
     with open_warehouse(db, read_only=True, timeout_s=timeout_s) as con:
         annotations = read_annotations(con)
-        series = newest_series(con, metrics, annotations, k=k, model=model, hardware=hardware)
+        series = newest_series(con, metrics, annotations, k=k, model=model, hardware=hardware,
+                               benchmark=benchmark, params=params)
     base = Baseline("previous")
     return RegressionReport(settings, base, _sorted(judge_latest(series, settings, base)))
 
 
-def _changepoint_report(db, settings: Settings, metrics, model, hardware, timeout_s) -> RegressionReport:
+def _changepoint_report(db, settings: Settings, metrics, model, hardware, timeout_s,
+                        benchmark=None, params=()) -> RegressionReport:
     """``--method changepoint``: each series' latest segment against the previous one
     (``benchwh.regress.changes.judge_changepoint``); ``threshold_pct`` is the smallest change
     reported, ``alpha`` the significance level of the change-point test."""
@@ -292,5 +295,6 @@ def _changepoint_report(db, settings: Settings, metrics, model, hardware, timeou
     cs = ChangeSettings(alpha=settings.alpha, min_change_pct=settings.threshold_pct)
     with open_warehouse(db, read_only=True, timeout_s=timeout_s) as con:
         annotations = read_annotations(con)
-        findings = changepoint_findings(con, metrics, annotations, cs, model=model, hardware=hardware)
+        findings = changepoint_findings(con, metrics, annotations, cs, model=model, hardware=hardware,
+                                        benchmark=benchmark, params=params)
     return RegressionReport(settings, Baseline("previous segment"), _sorted(findings))

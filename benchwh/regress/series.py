@@ -133,7 +133,8 @@ def build_series(frame, metrics: Iterable[Metric], annotations: Iterable[Annotat
 
 
 def newest_series(con, metrics: Iterable[Metric], annotations: Iterable[Annotation] = (), k: int = 2,
-                  model: str | None = None, hardware: str | None = None) -> list[Series]:
+                  model: str | None = None, hardware: str | None = None, benchmark: str | None = None,
+                  params=()) -> list[Series]:
     """The series of the selected results, each holding only its newest ``k`` points (chosen
     in SQL: ``benchwh.warehouse.series_read.newest_points``), the same points and samples
     ``build_series`` gives for those places. Enough to judge the latest point against the
@@ -146,7 +147,8 @@ def newest_series(con, metrics: Iterable[Metric], annotations: Iterable[Annotati
     annotations = list(annotations)
     by_name = {m.name: m for m in metrics}
     frame = newest_points(con, SERIES_KEY, [m.name for m in metrics], k=k,
-                          filters=Filters(model=model, hardware=hardware, include_simulated=True),
+                          filters=Filters(model=model, hardware=hardware, include_simulated=True,
+                                          benchmark=benchmark, params=tuple(params or ())),
                           sample_metrics=[m.name for m in metrics if m.rank_test_on_samples])
     out: list[Series] = []
     if frame.height == 0:

@@ -25,8 +25,8 @@ of it are the naive ones: they move by H hours (``inferred``) and the facts H ho
 its zone). No row is added or removed; ids do not change (identity uses the time as the source
 wrote it).
 
-Downgrade drops the new columns; moved times stay on UTC (the revision-3 schema holds them as
-they are).
+Downgrade puts moved times back as the source wrote them (``recorded_at``/``recorded_start``),
+so that every id still matches its row, and drops the new columns.
 
 Revision ID: 0004
 Revises: 0002
@@ -95,6 +95,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Times moved onto UTC go back to what the source wrote, so that revision 3's ids (which use
+    # that time) still match their rows. Committed on their own: DuckDB refuses an UPDATE and a
+    # DROP COLUMN of one table in one transaction.
+    for table in _FACTS:
+        op.execute(f"UPDATE {table} SET measured_at = recorded_at WHERE recorded_at IS NOT NULL")
+    op.execute("UPDATE runs SET started_at = recorded_start WHERE recorded_start IS NOT NULL")
+    op.execute("COMMIT")
+    op.execute("BEGIN TRANSACTION")
     for table, cols in reversed(list(_NEW.items())):
         for name, _kind in reversed(cols):
             op.drop_column(table, name)
