@@ -87,7 +87,7 @@ def db(fresh_db):
 def test_import_summary_empty_folder(cli, db, tmp_path):
     (tmp_path / "empty").mkdir()
     res = cli("import", str(tmp_path / "empty"), "--db", db)
-    assert res.code == 0 and "no *.json files found" in res.stdout and "already imported" not in res.stdout
+    assert res.code == 0 and "no result files found" in res.stdout and "already imported" not in res.stdout
 
 
 def test_import_summary_no_json(cli, db, tmp_path):
@@ -95,12 +95,12 @@ def test_import_summary_no_json(cli, db, tmp_path):
     for n in range(3):
         (tmp_path / "txt" / f"r{n}.txt").write_text("latency 3 ms")
     res = cli("import", str(tmp_path / "txt"), "--db", db)
-    assert "no *.json files found" in res.stdout and "3 other file(s), not JSON" in res.stdout
+    assert "no result files found" in res.stdout and "3 other file(s): not read" in res.stdout
 
 
 def test_import_summary_all_quarantined(cli, db, tmp_path):
     (tmp_path / "bad").mkdir()
-    (tmp_path / "bad" / "list.json").write_text("[1, 2]")
+    (tmp_path / "bad" / "odd.json").write_text(json.dumps({"odd": {"latency_ms": 3.5}}))
     (tmp_path / "bad" / "broken.json").write_text('{"a": ')
     res = cli("import", str(tmp_path / "bad"), "--db", db)
     assert "nothing imported: all 2 file(s) quarantined (1 not valid JSON)" in res.stdout, res.stdout

@@ -51,22 +51,27 @@ HEADER = ["series", "baseline", "current", "change", "p / z", "method", "verdict
 
 
 def _table(rows: list[list[str]], width: int | None = None) -> str:
-    """Aligned columns; when wider than the terminal (``width``), the first column (the
-    series) wraps onto more lines so the table fits, nothing cut."""
+    """Aligned columns; when wider than the terminal (``width``), the wide text columns (the
+    series, the method's reason) wrap onto more lines so the table fits, nothing cut."""
     import shutil
     import textwrap
 
     width = width or shutil.get_terminal_size().columns
     widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
-    rest = sum(widths[1:]) + 2 * (len(widths) - 1)
-    if widths[0] + rest > width:
-        widths[0] = max(12, width - rest)
+    gaps = 2 * (len(widths) - 1)
+    # shrink the widest column, one character at a time, until the table fits (min 12 each)
+    while sum(widths) + gaps > width:
+        k = max(range(len(widths)), key=lambda c: widths[c])
+        if widths[k] <= 12:
+            break
+        widths[k] -= 1
     lines = []
     for r in [HEADER, *rows]:
-        first, *more = textwrap.wrap(r[0], widths[0], break_on_hyphens=False) or [""]
-        lines.append("  ".join(c.ljust(w) for c, w in zip([first, *r[1:]], widths)).rstrip())
-        lines.extend("  " + m for m in more)
-    lines.insert(1, "  ".join("-" * w for w in widths))
+        cells = [textwrap.wrap(c, w, break_on_hyphens=False) or [""] for c, w in zip(r, widths)]
+        for n in range(max(len(c) for c in cells)):
+            lines.append("  ".join((c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells, widths)).rstrip())
+        if r is HEADER:
+            lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
