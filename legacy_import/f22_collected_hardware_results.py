@@ -7,7 +7,7 @@ Each status string of a module's dict (``"cpu_init": "Success"``, ``"Failed Qual
 initialization"``, ``"Error: ..."``, ``"CUDA not available"`` -> skipped) -> one ``TestOutcome``
 (module = the entry key, test_name = the sub-test key, hardware from its prefix). A module whose
 value is a bare string crashed before testing (``"'transformers'"`` is a KeyError text):
-``TestOutcome(test_name=<module>, status='error', error=<text>)``. Shapes, dtypes and booleans
+``TestOutcome(test_name=<module>, status='failed', error=<text>)``. Shapes, dtypes and booleans
 (``cpu_similarity_in_range``) are test internals, not outcomes.
 
 The file holds no time: measured_at / the run's started_at come from the file name; the
@@ -49,7 +49,7 @@ class CollectedHardwareResultsImporter(Importer):
         for module, val in doc.items():
             if isinstance(val, str):
                 count += 1
-                yield TestOutcome(run=run, module=module, test_name=module, status="error", error=val,
+                yield TestOutcome(run=run, module=module, test_name=module, status="failed", error=val,
                                   measured_at=ctx.path_time, provenance=ctx.prov(ptr(module)))
                 continue
             if not isinstance(val, dict):

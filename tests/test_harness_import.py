@@ -53,7 +53,7 @@ def test_every_fixture_folder_twice_adds_nothing_the_second_time(tmp_path, harne
     res, second = _import(cli, harness_db, _cases(), report)
     assert sql(harness_db, "SELECT result_id FROM results ORDER BY 1") == before
     assert second["added"].get("results", 0) == 0
-    assert "nothing new: already imported" in res.stdout
+    assert "file(s) already imported" in res.stdout and "nothing new" in res.stdout
     assert cli("check", "--db", harness_db).code == 0
 
 
@@ -107,7 +107,7 @@ def test_summary_says_already_imported_only_for_files_the_ledger_had(tmp_path, f
     assert "in this import" in twin["reason"] and "already imported" not in res.stdout
     assert rep["outcomes"] == {"imported": 4, "same content as another file": 1, "not read": 1}
     res = cli("import", str(src), "--db", fresh_db, "--report", str(report))
-    assert "nothing new: already imported" in res.stdout
+    assert "file(s) already imported" in res.stdout and "nothing new" in res.stdout
     assert json.loads(report.read_text())["outcomes"] == {"already imported": 5, "not read": 1}
 
 

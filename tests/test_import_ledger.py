@@ -67,13 +67,16 @@ def test_the_report_is_streamed_and_reads_as_before(imported, tmp_path, cli):
 
     src, db = imported
     bad = tmp_path / "more"
-    write_tree(bad, 4, seed=3)
+    write_tree(bad, 34)  # four documents the warehouse does not hold yet (facts of their own)
+    for f in list(bad.rglob("*.json")):
+        if (src / f.relative_to(bad)).exists():
+            f.unlink()
     (bad / "broken.json").write_text("{not json")
     report = tmp_path / "r.json"
     res = cli("import", str(bad), str(src), "--db", db, "--report", str(report))
     assert res.code == 0, res.stderr
     doc = json.loads(report.read_text())
-    assert list(doc) == ["dry_run", "files", "summary", "added"] and doc["dry_run"] is False
+    assert list(doc) == ["dry_run", "files", "summary", "added", "not_read", "outcomes"] and doc["dry_run"] is False
     statuses = [f["status"] for f in doc["files"]]
     assert statuses == ["quarantined"] + ["imported"] * 4 + ["duplicate"] * 30
     assert doc["added"].get("results", 0) == sum(f["results"] for f in doc["files"])

@@ -55,7 +55,7 @@ def test_bert_base_cpu_jump_is_reported(corpus_db, cli):
     assert r["change_pct"] == pytest.approx((after - before) / before * 100)
 
     gate = cli("regressions", "--db", corpus_db, "--model", "bert-base-uncased", "--hardware", "cpu",
-               "--fail-on-regression")
+               "--fail-on-regression", env={"COLUMNS": "200"})  # wide enough for the series on one line
     assert gate.code == 1
     assert "bert-base-uncased | cpu | mode=inference batch=1 seq=32 | latency_ms_mean" in gate.stdout
 
