@@ -88,19 +88,18 @@ def expected_rows(batches: list[list[Result]]) -> dict[str, dict]:
     "simulated" wins whichever came first, and a write that flags a measured row keeps the
     smallest of its simulated copies' reasons (the writer's rule, ``benchwh.warehouse.write``)."""
     want: dict[str, dict] = {}
-    first_run: dict[str, RunInfo] = {}
+    described: dict[str, list[RunInfo]] = {}
     first_family: dict[str, str | None] = {}
     for batch in batches:
         flagged: dict[str, list[str | None]] = {}
         for r in batch:
-            first_run.setdefault(r.run.run_id, r.run)
+            described.setdefault(r.run.run_id, []).append(r.run)
             first_family.setdefault(r.model_name, r.model_family)
             if r.is_simulated:
                 flagged.setdefault(r.result_id, []).append(r.simulation_reason)
             if r.result_id not in want:
                 row = expected_row(r)
-                run = first_run[r.run.run_id]
-                row.update(git_commit=run.git_commit, git_branch=run.git_branch, host=run.host)
+                row["_run"] = r.run.run_id
                 if row["model_family"] is None and r.model_name is not None:  # the model's family
                     row["model_family"] = first_family[r.model_name]
                 want[r.result_id] = row
@@ -108,6 +107,14 @@ def expected_rows(batches: list[list[Result]]) -> dict[str, dict]:
             if not want[rid]["is_simulated"]:
                 known = [x for x in reasons if x is not None]  # SQL min() skips NULLs
                 want[rid].update(is_simulated=True, simulation_reason=min(known) if known else None)
+    # A run's facts are merged over every description of it (none of these carries a source
+    # file): of the values given for a field, the smallest in canonical JSON; None only when
+    # no description gave one.
+    for row in want.values():
+        runs = described[row.pop("_run")]
+        for f in ("git_commit", "git_branch", "host"):
+            given = [getattr(x, f) for x in runs if getattr(x, f) is not None]
+            row[f] = min(given, key=lambda v: json.dumps(v, sort_keys=True)) if given else None
     return want
 
 
