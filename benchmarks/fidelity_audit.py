@@ -265,10 +265,16 @@ def audit(folder: Path, db_path: Path, show: int = 0) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("folder", type=Path)
+    ap.add_argument("folder", type=Path, nargs="?", help="a folder of legacy result files")
+    ap.add_argument("--smoke", action="store_true",
+                    help="audit the bundled golden fixtures (tests/fixtures/legacy): a check that it runs")
     ap.add_argument("--keep", type=Path, help="write the warehouse here (default: a temporary file)")
     ap.add_argument("--show", type=int, default=0, help="list this many unknown files, missing numbers, repeats")
     a = ap.parse_args(argv)
+    if a.folder is None:
+        if not a.smoke:
+            ap.error("give a FOLDER (or --smoke)")
+        a.folder = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "legacy"
     if not a.folder.is_dir():
         print(f"Error: {a.folder}: no such folder", file=sys.stderr)
         return 1
