@@ -132,6 +132,13 @@ class Recorder:
         from benchwh.interchange import journal_line
 
         line = journal_line([record])  # a value JSON cannot carry fails here, before any write
+        if isinstance(record, Result):
+            from benchwh.validate import result_problem
+
+            why = result_problem(record)  # the rule import and merge apply: never stored as a measurement
+            if why is not None:
+                raise BenchwhError(f"result of {record.model_name or record.benchmark} on {record.hardware_type} "
+                                   f"refused: {why}")
         if self.store:
             from benchwh.warehouse.spool import Journal
             from benchwh.warehouse.write import Batch
@@ -149,13 +156,6 @@ class Recorder:
         """Take one record (a Result, CompatFact, TestOutcome...); write when enough wait."""
         if not self._open:
             raise BenchwhError("Recorder.add outside its `with` block: open the recorder first")
-        if isinstance(record, Result):
-            from benchwh.validate import result_problem
-
-            why = result_problem(record)  # the rule import and merge apply: never stored as a measurement
-            if why is not None:
-                raise BenchwhError(f"result of {record.model_name or record.benchmark} on {record.hardware_type} "
-                                   f"refused: {why}")
         self._take(record)
         self.records.append(record)
         self._n_waiting += 1

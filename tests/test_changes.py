@@ -285,7 +285,7 @@ def test_regressions_say_which_method_judged_and_why(file_db, cli):
     (f,) = json.loads(res.stdout)["findings"]
     assert f["method"] == "threshold" and f["verdict"] == "regression"
     assert "3 baseline, 3 current (need 5 each)" in f["reason"]
-    table = cli("regressions", "--db", file_db, "--metric", "latency_ms_mean")
+    table = cli("regressions", "--db", file_db, "--metric", "latency_ms_mean", env={"COLUMNS": "250"})  # one line per row
     assert "threshold (threshold only: no rank test" in table.stdout and "+20.0%" in table.stdout
 
 

@@ -89,19 +89,18 @@ def expected_rows(batches: list[list[Result]]) -> dict[str, dict]:
     smallest of its simulated copies' reasons (the writer's rule, ``benchwh.warehouse.write``)."""
     want: dict[str, dict] = {}
     described: dict[str, list[RunInfo]] = {}
-    first_family: dict[str, str | None] = {}
+    families: dict[str, list] = {}
     for batch in batches:
         flagged: dict[str, list[str | None]] = {}
         for r in batch:
             described.setdefault(r.run.run_id, []).append(r.run)
-            first_family.setdefault(r.model_name, r.model_family)
+            families.setdefault(r.model_name, []).append(r.model_family)
             if r.is_simulated:
                 flagged.setdefault(r.result_id, []).append(r.simulation_reason)
             if r.result_id not in want:
                 row = expected_row(r)
                 row["_run"] = r.run.run_id
-                if row["model_family"] is None and r.model_name is not None:  # the model's family
-                    row["model_family"] = first_family[r.model_name]
+                row["_model"] = r.model_name
                 want[r.result_id] = row
         for rid, reasons in flagged.items():
             if not want[rid]["is_simulated"]:
@@ -111,6 +110,10 @@ def expected_rows(batches: list[list[Result]]) -> dict[str, dict]:
     # file): of the values given for a field, the smallest in canonical JSON; None only when
     # no description gave one.
     for row in want.values():
+        model = row.pop("_model")
+        if row["model_family"] is None and model is not None:  # the model's family, merged the same way
+            given = [f for f in families[model] if f is not None]
+            row["model_family"] = min(given, key=lambda v: json.dumps(v, sort_keys=True)) if given else None
         runs = described[row.pop("_run")]
         for f in ("git_commit", "git_branch", "host"):
             given = [getattr(x, f) for x in runs if getattr(x, f) is not None]

@@ -26,7 +26,7 @@ WRITER = textwrap.dedent("""
                   say=lambda m: print(m, file=sys.stderr)) as rec:
         for i in range(%d):
             rec.result(model_name=f"writer-{k}", hardware_type="cpu", batch_size=i + 1,
-                       latency_ms_mean=float(i), latency_samples_ms=[float(i)])
+                       latency_ms_mean=float(i + 1), latency_samples_ms=[float(i + 1)])
     print(rec.inserted_results, len(rec.spooled))
 """ % PER_WRITER)
 
