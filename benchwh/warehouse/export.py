@@ -196,7 +196,7 @@ def remove_stale_temps(target: Path) -> list[Path]:
     killed (its process is gone); a running export's own temporary is left alone."""
     from glob import escape
 
-    from benchwh.warehouse.migrate import pid_alive
+    from benchwh.proc import pid_alive
 
     removed = []
     for p in target.parent.glob(f".{escape(target.name)}.tmp-*"):

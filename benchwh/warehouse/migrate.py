@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
+from benchwh.proc import pid_alive
 from benchwh.errors import LocationError, LockedError, MigrationError, RevisionError
 from benchwh.warehouse.connect import check_file, connection, exists, retry_locked
 from benchwh.warehouse.location import DUCKLAKE, FILE, Location
@@ -206,17 +207,6 @@ def _copy_atomic(src: Path, dst: Path) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def pid_alive(pid: int) -> bool:
-    """Is process ``pid`` running (a temporary file named for it is still being written)?"""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def remove_stale_temps(path: Path) -> list[Path]:

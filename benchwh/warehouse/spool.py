@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable
 from benchwh.errors import BenchwhError, LocationError, LockedError
 from benchwh.interchange import InterchangeError, atomic_write, dumps, read_file
 from benchwh.warehouse.location import DUCKLAKE, FILE, Location
+from benchwh.proc import pid_alive
 
 SUFFIX = ".spool"
 BAD_SUFFIX = ".bad"
@@ -178,17 +179,6 @@ def _lock_unowned(path: Path) -> int | None:
     return fd
 
 
-def _pid_alive(pid: int) -> bool:
-    # not warehouse.migrate's: this module must load without duckdb (--no-db-store runs)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def abandoned_tmp(d: Path) -> list[Path]:
     """Temporary files whose writer is gone (killed mid-spool): their batch was never
     spooled (the writer had not renamed it), so they hold nothing to recover."""
@@ -198,7 +188,7 @@ def abandoned_tmp(d: Path) -> list[Path]:
         if not m:
             continue
         if m.group("host") == _host():
-            if not _pid_alive(int(m.group("pid"))):
+            if not pid_alive(int(m.group("pid"))):
                 out.append(p)
         else:
             try:
