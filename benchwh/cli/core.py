@@ -43,18 +43,9 @@ def status(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = F
 
 def check(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False) -> None:
     """Integrity: orphaned rows, duplicate ids, ledger/facts disagreements. Exit 1 if any."""
-    import duckdb
+    from benchwh.warehouse.check import check_warehouse
 
-    from benchwh.warehouse.check import check as run_check
-    from benchwh.warehouse.connect import damaged
-    from benchwh.warehouse.open import open_warehouse
-
-    loc = location(db, data_path)
-    try:
-        with open_warehouse(loc, read_only=True) as con:
-            result = run_check(con)
-    except duckdb.Error as e:
-        raise damaged(loc, e) from None
+    result = check_warehouse(location(db, data_path))
     if as_json:
         out_json(result)
     else:

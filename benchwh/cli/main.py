@@ -52,7 +52,7 @@ def _register_all() -> None:
     rank = {name: i for i, name in enumerate(ORDER)}
     mods = sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: (rank.get(i.name, len(ORDER)), i.name))
     for info in mods:
-        if info.name in ("main", "common") or info.name.startswith("_"):
+        if info.name in ("main", "common", "quick", "render") or info.name.startswith("_"):
             continue
         mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
         if hasattr(mod, "register"):

@@ -47,7 +47,7 @@ query_app = typer.Typer(
 
 def _format(fmt: str, as_json: bool) -> str:
     from benchwh.errors import QueryError
-    from benchwh.query.render import FORMATS
+    from benchwh.cli.render import FORMATS
 
     chosen = "json" if as_json else fmt.strip().lower()
     if chosen not in FORMATS:
@@ -76,7 +76,7 @@ def _show(df, fmt: str, title: str, wide: bool = False) -> None:
         return
     from rich.console import Console
 
-    from benchwh.query.render import to_rich
+    from benchwh.cli.render import to_rich
 
     console = Console()
     table = to_rich(df, title, width=None if wide else console.width)
@@ -113,7 +113,7 @@ def _ask(queries_fn: str, lead: tuple, title: str, fmt: str, as_json: bool, limi
 
 
 def _render(df, fmt: str) -> str:
-    from benchwh.query.render import render
+    from benchwh.cli.render import render
 
     return render(df, fmt)
 

@@ -18,17 +18,10 @@ import traceback
 
 def show_status(db: str | None, data_path: str | None, as_json: bool) -> dict:
     """What ``benchwh status`` prints (the typer command calls this too); returns the status."""
-    import duckdb
-
-    from benchwh.warehouse.connect import damaged
     from benchwh.warehouse.location import resolve
     from benchwh.warehouse.status import status as get_status
 
-    loc = resolve(db, data_path)
-    try:
-        info = get_status(loc)
-    except duckdb.Error as e:  # a truncated or foreign file: one line naming it
-        raise damaged(loc, e) from None
+    info = get_status(resolve(db, data_path))  # a truncated or foreign file: one line naming it
     if as_json:
         print(json.dumps(info, indent=2, sort_keys=False, default=str))
         return info

@@ -153,6 +153,16 @@ def damaged(loc: Location, exc: BaseException) -> LocationError:
 
 
 @contextmanager
+def damage_reported(loc: Location) -> Iterator[None]:
+    """Turn a DuckDB error raised inside the block into :func:`damaged`'s one line (for whole
+    reads such as ``status`` and ``check``, where any such error means the file is unreadable)."""
+    try:
+        yield
+    except duckdb.Error as e:
+        raise damaged(loc, e) from None
+
+
+@contextmanager
 def connection(loc: Location, read_only: bool = False, create: bool = False,
                timeout_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     con = raw_connect(loc, read_only=read_only, create=create, timeout_s=timeout_s)
