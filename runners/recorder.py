@@ -103,10 +103,10 @@ class Recorder:
     def _preflight(self):
         """Refuse a missing or outdated warehouse before anything is measured; a locked one is
         fine (its writes will wait or spool)."""
-        from benchwh.warehouse.location import resolve
+        from benchwh.warehouse.location import Location, resolve
         from benchwh.warehouse.open import open_warehouse
 
-        loc = resolve(self.db, self.data_path)
+        loc = self.db if isinstance(self.db, Location) else resolve(self.db, self.data_path)
         try:
             with open_warehouse(loc, read_only=loc.is_file, timeout_s=0):
                 pass

@@ -18,10 +18,9 @@ import traceback
 
 def show_status(db: str | None, data_path: str | None, as_json: bool) -> dict:
     """What ``benchwh status`` prints (the typer command calls this too); returns the status."""
-    from benchwh.warehouse.location import resolve
-    from benchwh.warehouse.status import status as get_status
+    from benchwh.api import Warehouse
 
-    info = get_status(resolve(db, data_path))  # a truncated or foreign file: one line naming it
+    info = Warehouse(db, data_path).status()  # a truncated or foreign file: one line naming it
     if as_json:
         print(json.dumps(info, indent=2, sort_keys=False, default=str))
         return info

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json, say
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, say, warehouse
 from benchwh.errors import QueryError
 
 FORMATS = ("table", "json", "csv", "markdown", "github", "junit")
@@ -120,28 +120,16 @@ def regressions(
     configuration, measured or simulated (never mixed). Latency and memory: lower is better; throughput: higher is better. Annotations
     (`benchwh annotate`) restart a series' baseline.
     """
-    from benchwh import normalize as nz
-    from benchwh.regress import Settings, check_metric, find_regressions
-    from benchwh.warehouse.read import parse_params
+    from benchwh.regress import Settings
 
     if as_json:
         fmt = "json"
     if fmt not in FORMATS:
         raise QueryError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
-    for m in metric or ():
-        check_metric(m)
-    hw = None
-    if hardware is not None:
-        hw = nz.hardware_type(hardware) or hardware
-    if model is not None or hw is not None:
-        from benchwh.warehouse.queries import resolved
-
-        _, names = resolved(location(db, data_path), model=model, hardware=hw)
-        model, hw = names["model"], names["hardware"]
     settings = Settings(method=method, threshold_pct=parse_threshold(threshold), alpha=alpha,
                         min_samples=min_samples, window=window, z=z)
-    report = find_regressions(location(db, data_path), settings, baseline=baseline, metrics=metric,
-                              model=model, hardware=hw, benchmark=benchmark, params=parse_params(param))
+    report = warehouse(db, data_path).regressions(settings, baseline=baseline, metrics=metric, model=model,
+                                                  hardware=hardware, benchmark=benchmark, params=param)
     findings = [f.as_dict() for f in report.findings if show_all or f.verdict in _SHOWN]
     counts = report.counts()
     if fmt == "json":
@@ -189,13 +177,12 @@ def annotate(
     From --at on, the baselines of the matching series start afresh. Options left out match
     any value.
     """
-    from benchwh import normalize as nz
-    from benchwh.regress import check_metric
-    from benchwh.warehouse.annotate import Annotation, annotate_warehouse
-
     import json
 
-    from benchwh.warehouse.read import parse_params
+    from benchwh import normalize as nz
+    from benchwh.api import parse_params
+    from benchwh.records import Annotation
+    from benchwh.regress import check_metric
 
     if model is None and benchmark is None:
         raise QueryError("annotate needs `--model NAME` or `--benchmark NAME`")
@@ -211,7 +198,7 @@ def annotate(
                      precision=precision, metric=check_metric(metric) if metric else None,
                      benchmark=benchmark,
                      benchmark_params=json.dumps(dict(pairs), sort_keys=True) if pairs else None)
-    added, matching = annotate_warehouse(location(db, data_path), ann)
+    added, matching = warehouse(db, data_path).annotate(ann)
     if as_json:
         out_json({"annotation_id": ann.annotation_id, "added": added, "matching_results": matching})
         return
@@ -243,25 +230,20 @@ def changes(
     samples are used for the test where every point has them (`tested_on` says so); a lone
     outlier is not a change; annotations (`benchwh annotate`) cut a series.
     """
-    from benchwh import normalize as nz
-    from benchwh.regress import check_metric
-    from benchwh.regress.changes import ChangeSettings, find_changes
+    from benchwh.regress.changes import ChangeSettings
     from benchwh.regress.ci import CHANGE_HEADER, _change_row, github_changes, junit_changes, md_table
 
     if as_json:
         fmt = "json"
     if fmt not in CHANGE_FORMATS:
         raise QueryError(f"--format {fmt!r}: use one of {', '.join(CHANGE_FORMATS)}")
-    for m in metric or ():
-        check_metric(m)
-    hw = None if hardware is None else (nz.hardware_type(hardware) or hardware)
     try:
         pct = float(min_change.strip().removesuffix("%").strip())
     except ValueError:
         raise QueryError(f"--min-change {min_change!r}: give a percentage such as 2%") from None
     settings = ChangeSettings(alpha=alpha, min_change_pct=pct)
-    report = find_changes(location(db, data_path), settings, metrics=metric, model=model,
-                          hardware=hw, since=since, benchmark=benchmark)
+    report = warehouse(db, data_path).changes(settings, metrics=metric, model=model, hardware=hardware,
+                                              since=since, benchmark=benchmark)
     rows = report.changes
     counts = report.counts()
     if fmt == "json":

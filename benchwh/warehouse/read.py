@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Sequence
 
 from benchwh.errors import QueryError
+from benchwh.records import params_match  # noqa: F401  (the same rule in Python)
 from benchwh.warehouse.flat import CONTRACT_COLUMNS, FLAT_SELECT
 
 
@@ -188,32 +189,6 @@ def benchmark_where(p: str, benchmark: str | None, pairs: Sequence[tuple[str, st
                      f"try_cast(json_extract_string({p}benchmark_params, ?) AS DOUBLE) = try_cast(? AS DOUBLE))")
         params += [path, value, path, value]
     return where, params
-
-
-def params_match(params_text: str | None, pairs: Sequence[tuple[str, str]]) -> bool:
-    """``benchmark_where``'s parameter rule in Python: does the canonical JSON ``params_text``
-    hold every (key, value text) pair?"""
-    import json
-
-    if not pairs:
-        return True
-    if not params_text:
-        return False
-    params = json.loads(params_text)
-    for key, want in pairs:
-        if key not in params or params[key] is None:
-            return False
-        got = params[key]
-        text = got if isinstance(got, str) else json.dumps(got)
-        if text == want:
-            continue
-        try:
-            if float(text) == float(want):
-                continue
-        except ValueError:
-            pass
-        return False
-    return True
 
 
 def flat_sql(filters: Filters | None = None, columns: Sequence[str] | None = None,
