@@ -52,7 +52,7 @@ def _register_all() -> None:
     rank = {name: i for i, name in enumerate(ORDER)}
     mods = sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: (rank.get(i.name, len(ORDER)), i.name))
     for info in mods:
-        if info.name in ("main", "common", "quick", "render") or info.name.startswith("_"):
+        if info.name in ("main", "common", "hints", "quick", "render") or info.name.startswith("_"):
             continue
         mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
         if hasattr(mod, "register"):
@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="benchwh")
     except BenchwhError as e:
+        from benchwh.cli.hints import cli_message
+
         if os.environ.get("BENCHWH_DEBUG"):
             traceback.print_exc()
-        print(f"Error: {e}", file=sys.stderr)
+        print(f"Error: {cli_message(e)}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> None:
         if not show_status(**opts)["exists"]:
             sys.exit(1)  # no warehouse: the same exit as every other command
     except BenchwhError as e:  # as benchwh.cli.main does: one line, exit 1
+        from benchwh.cli.hints import cli_message
+
         if os.environ.get("BENCHWH_DEBUG"):
             traceback.print_exc()
-        print(f"Error: {e}", file=sys.stderr)
+        print(f"Error: {cli_message(e)}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any, Sequence
 
 from benchwh.errors import QueryError
@@ -61,16 +61,13 @@ def time_bound(value: Any, *, end: bool = False) -> datetime | None:
             except ValueError:
                 pass
         else:
-            try:
-                dt = datetime.fromisoformat(text)
-            except ValueError:
-                dt = None
+            from benchwh.normalize import iso_time
+
+            dt = iso_time(text)  # stored times are naive (UTC where a zone was given)
             if dt is not None:
-                if dt.tzinfo is not None:  # stored times are naive (UTC where a zone was given)
-                    dt =  dt.astimezone(timezone.utc).replace(tzinfo=None)
                 return dt
-    raise QueryError(f"{'--until' if end else '--since'} {value!r} is not a date or time: "
-                     "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
+    raise QueryError(f"{'until' if end else 'since'} {value!r} is not a date or time: "
+                     "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS", option="until" if end else "since")
 
 
 def is_day(value: Any) -> bool:
@@ -166,7 +163,8 @@ def parse_params(items: Sequence[str] | None) -> tuple[tuple[str, str], ...]:
     for item in items or ():
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise QueryError(f"--param {item!r}: give KEY=VALUE (a benchmark parameter, e.g. `--param n=1000`)")
+            raise QueryError(f"param {item!r}", option="param", remedy="param-form",
+                             hint=": give KEY=VALUE (a benchmark parameter, e.g. n=1000)")
         out.append((key.strip(), value))
     return tuple(out)
 

@@ -43,7 +43,7 @@ def _points_sql(key: Sequence[str], metrics: Sequence[str], filters: Filters,
     where = ["flat.status = 'completed'", "flat.measured_at IS NOT NULL", *where]
     if benchmark is not None:
         if "benchmark" not in CONTRACT_COLUMNS:
-            raise QueryError("--benchmark: this warehouse's results carry no generic benchmark names")
+            raise QueryError("benchmark: this warehouse's results carry no generic benchmark names", option="benchmark")
         where.append("flat.benchmark = ?")
         params.append(benchmark)
     keys = ", ".join(key)
@@ -110,7 +110,7 @@ def newest_points(con, key: Sequence[str], metrics: Sequence[str], k: int = 2,
     where = ["flat.status = 'completed'", "flat.measured_at IS NOT NULL", *where]
     if benchmark is not None:
         if "benchmark" not in CONTRACT_COLUMNS:
-            raise QueryError("--benchmark: this warehouse's results carry no generic benchmark names")
+            raise QueryError("benchmark: this warehouse's results carry no generic benchmark names", option="benchmark")
         where.append("flat.benchmark = ?")
         wparams.append(benchmark)
     keys = ", ".join(key)

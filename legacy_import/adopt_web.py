@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from benchwh.records import Result
-from benchwh.warehouse.adopt_base import (
+from benchwh.legacy_import.adopt_base import (
     R_SAMPLE, R_ZERO, as_json, group_by, hardware_of, measured, note_zeros, plain, text, when,
 )
 

@@ -22,11 +22,11 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.records import CompatFact, Result, RunInfo, RunMeta, TestOutcome
-from benchwh.warehouse.adopt_base import (
+from benchwh.legacy_import.adopt_base import (
     R_MODEL_UNNAMED, R_SAMPLE, R_ZERO, Ctx, Table, as_json, count, group_by, hardware_of, measured,
     note_zeros, plain, text, when,
 )
-from benchwh.warehouse.adopt_web import web_records
+from benchwh.legacy_import.adopt_web import web_records
 
 # The fake devices the legacy schema scripts seeded; a row on one was not measured on it.
 SAMPLE_DEVICES = frozenset({
