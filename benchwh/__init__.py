@@ -11,7 +11,7 @@ from benchwh.errors import BenchwhError  # noqa: E402
 
 __all__ = ["__version__", "BenchwhError", "Recorder", "Warehouse"]
 
-_LAZY = {"Warehouse": "benchwh.api", "Recorder": "benchwh.runners.recorder"}
+_LAZY = {"Warehouse": "benchwh.api", "Recorder": "benchwh.recorder"}
 
 
 def __getattr__(name: str):

@@ -118,7 +118,7 @@ class Warehouse:
     def recorder(self, origin: str = "benchwh.recorder", **options: Any):
         """A ``Recorder`` (a context manager) writing to this warehouse; ``options`` as
         ``benchwh.recorder.Recorder`` takes them."""
-        from benchwh.runners.recorder import Recorder
+        from benchwh.recorder import Recorder
 
         return Recorder(self.location, origin=origin, **options)
 

@@ -41,7 +41,7 @@ class DbOptions:
     def recorder(self, origin: str, **kwargs: Any):
         """A Recorder honouring these options. With --no-db-store and no --results-json the
         results go to ``<origin>-<run start>.json`` in the current folder (never dropped)."""
-        from benchwh.runners.recorder import Recorder
+        from benchwh.recorder import Recorder
 
         output = self.results_json
         if self.no_db_store and output is None:
