@@ -67,21 +67,6 @@ def import_(
         raise typer.Exit(1)
 
 
-def _other_files(paths) -> int:
-    """Files under ``paths`` that are not ``*.json`` (what import does not look at)."""
-    import os
-
-    n = 0
-    for raw in paths:
-        p = Path(raw).expanduser()
-        if p.is_file():
-            n += not p.name.lower().endswith(".json")
-            continue
-        for _, _, names in os.walk(p):
-            n += sum(1 for name in names if not name.lower().endswith(".json"))
-    return n
-
-
 def summary_line(report, paths) -> str:
     """One line saying what the import did, from its counts: files found, added, already
     imported (only files the ledger had), quarantined (and how many are not valid JSON),

@@ -51,10 +51,9 @@ def _format(fmt: str, as_json: bool) -> str:
 
     chosen = "json" if as_json else fmt.strip().lower()
     if chosen not in FORMATS:
-        from difflib import get_close_matches
+        from benchwh.suggest import did_you_mean
 
-        close = get_close_matches(chosen, FORMATS, n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
+        hint = did_you_mean(chosen, FORMATS)
         raise QueryError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}{hint}")
     return chosen
 

@@ -50,37 +50,6 @@ def _rows(findings: list[dict]) -> list[list[str]]:
 HEADER = ["series", "baseline", "current", "change", "p / z", "method", "verdict"]
 
 
-def _table(rows: list[list[str]], width: int | None = None) -> str:
-    """Aligned columns; when wider than the terminal (``width``), the wide text columns (the
-    series, the method's reason) wrap onto more lines so the table fits, nothing cut."""
-    import shutil
-    import textwrap
-
-    width = width or shutil.get_terminal_size().columns
-    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
-    gaps = 2 * (len(widths) - 1)
-    # shrink the widest column, one character at a time, until the table fits (min 12 each)
-    while sum(widths) + gaps > width:
-        k = max(range(len(widths)), key=lambda c: widths[c])
-        if widths[k] <= 12:
-            break
-        widths[k] -= 1
-    lines = []
-    for r in [HEADER, *rows]:
-        cells = [textwrap.wrap(c, w, break_on_hyphens=False) or [""] for c, w in zip(r, widths)]
-        for n in range(max(len(c) for c in cells)):
-            lines.append("  ".join((c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells, widths)).rstrip())
-        if r is HEADER:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _markdown(rows: list[list[str]]) -> str:
-    esc = [[c.replace("|", "\\|") for c in r] for r in rows]
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in esc])
-
-
 def _csv(findings: list[dict]) -> str:
     import csv
     import io
@@ -138,7 +107,9 @@ def regressions(
     elif fmt == "csv":
         out(_csv(findings))
     elif fmt == "markdown":
-        out(_markdown(_rows(findings)))
+        from benchwh.regress.ci import md_table
+
+        out(md_table(HEADER, _rows(findings)))
     elif fmt == "github":
         from benchwh.regress.ci import github_regressions
 
@@ -148,7 +119,9 @@ def regressions(
 
         out(junit_regressions([f.as_dict() for f in report.findings]))
     else:
-        out(_table(_rows(findings)) if findings else
+        from benchwh.cli.render import text_table
+
+        out(text_table(HEADER, _rows(findings)) if findings else
             "no series with a baseline to compare" + ("" if show_all else " (--all lists every series)"))
     say(", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no series")
     if fail_on_regression and report.regressions:
@@ -257,13 +230,11 @@ def changes(
     elif fmt == "junit":
         out(junit_changes(report.per_series))
     else:
-        body = [_change_row(d) + [d["verdict"]] for d in rows]
-        header = CHANGE_HEADER + ["verdict"]
+        from benchwh.cli.render import text_table
+
+        body = [[str(c) for c in _change_row(d)] + [d["verdict"]] for d in rows]
         if body:
-            widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
-            lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *body]]
-            lines.insert(1, "  ".join("-" * w for w in widths))
-            out("\n".join(lines))
+            out(text_table(CHANGE_HEADER + ["verdict"], body, wrap=False))
         else:
             out("no change points")
     tested = ", ".join(f"{n} on {k}" for k, n in sorted(report.tested_on().items()))
