@@ -3,6 +3,11 @@ its way out spelled as the flags to pass (``BenchwhError.option``/``remedy``).""
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
+from typing import NoReturn
+
 from benchwh.errors import BenchwhError
 
 # remedy name -> what the CLI appends to the message (formatted with the error's facts)
@@ -38,3 +43,15 @@ def cli_message(e: BenchwhError) -> str:
     if remedy is not None:
         text += remedy.format(**e.facts)
     return text
+
+
+def fail(e: BaseException) -> NoReturn:
+    """The one place an error ends a command: ``Error: <one line>`` on stderr and exit 1
+    (``BENCHWH_DEBUG=1``: the traceback too); an interrupt exits 130."""
+    if isinstance(e, KeyboardInterrupt):
+        print("Interrupted.", file=sys.stderr)
+        sys.exit(130)
+    if os.environ.get("BENCHWH_DEBUG"):
+        traceback.print_exc()
+    print(f"Error: {cli_message(e)}", file=sys.stderr)
+    sys.exit(1)

@@ -11,9 +11,7 @@ a repeated option) goes through typer, which answers it as it always does.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import traceback
 
 
 def show_status(db: str | None, data_path: str | None, as_json: bool) -> dict:
@@ -66,16 +64,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if not show_status(**opts)["exists"]:
             sys.exit(1)  # no warehouse: the same exit as every other command
-    except BenchwhError as e:  # as benchwh.cli.main does: one line, exit 1
-        from benchwh.cli.hints import cli_message
+    except (BenchwhError, KeyboardInterrupt) as e:  # as benchwh.cli.main does: one line, exit 1
+        from benchwh.cli.hints import fail
 
-        if os.environ.get("BENCHWH_DEBUG"):
-            traceback.print_exc()
-        print(f"Error: {cli_message(e)}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        sys.exit(130)
+        fail(e)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Iterator
 import pyarrow as pa
 
 from benchwh.records import JOINED_KEYS, expected_ids
-from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS
+from benchwh.warehouse.tables import ID_COLUMN
 
 CHUNK_ROWS = 100_000
 
