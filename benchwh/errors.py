@@ -7,7 +7,20 @@ from __future__ import annotations
 
 
 class BenchwhError(Exception):
-    """Base of every error benchwh reports to a user."""
+    """Base of every error benchwh reports to a user.
+
+    The message states the facts in the library's terms (what a script calling
+    ``benchwh.Warehouse`` sees). Two optional fields let the CLI say the same in its own terms:
+    ``option``, the keyword argument the message is about (the message then starts with its
+    name, e.g. ``limit -1: ...``), which the CLI spells as its flag (``--limit -1: ...``); and
+    ``remedy``, the name of the way out (``benchwh.cli.hints``), which replaces ``hint`` (the
+    way out in library terms, appended to the message) with the CLI's flags, formatted with
+    ``facts``."""
+
+    def __init__(self, message: str = "", *args: object, option: str | None = None, remedy: str | None = None,
+                 hint: str = "", **facts: object):
+        super().__init__(f"{message}{hint}", *args)
+        self.fact, self.option, self.remedy, self.hint, self.facts = message, option, remedy, hint, facts
 
 
 class LocationError(BenchwhError):

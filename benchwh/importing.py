@@ -58,7 +58,7 @@ def discover(paths: Iterable[str | Path], not_read: list[SourceFile] | None = No
             continue
         files: list[SourceFile] = []
         skipped: list[SourceFile] = []
-        _walk(str(p), "", files, skipped, readable)
+        _walk(str(p), files, skipped, readable)
         files.sort(key=lambda f: f.rel_path)
         found.extend(files)
         if not_read is not None:
@@ -71,28 +71,22 @@ def discover(paths: Iterable[str | Path], not_read: list[SourceFile] | None = No
 _NOT_DATA = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".pdf", ".zip", ".whl", ".so", ".pyc"})
 
 
-def _walk(folder: str, rel: str, out: list[SourceFile], skipped: list[SourceFile], readable) -> None:
-    """Append the readable files under ``folder`` to ``out`` and every other file to ``skipped``
-    (``rel``: its path from the import root, with a trailing '/'): what ``os.walk`` lists,
-    without its per-folder ``lstat``. An unreadable folder is listed in ``skipped`` too."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        if rel:
-            skipped.append(SourceFile(folder, rel.rstrip("/") + "/"))
-        return
-    for e in entries:
-        try:
-            is_dir = e.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            if not e.is_symlink():
-                _walk(e.path, f"{rel}{e.name}/", out, skipped, readable)
-        elif readable(e.name):
-            out.append(SourceFile(e.path, rel + e.name))
-        else:
-            skipped.append(SourceFile(e.path, rel + e.name))
+def _walk(root: str, out: list[SourceFile], skipped: list[SourceFile], readable) -> None:
+    """Append the readable files under ``root`` to ``out`` and every other file to ``skipped``,
+    with their paths relative to ``root`` (``os.walk``; symlinked folders are not followed). A
+    folder that cannot be listed goes to ``skipped`` as ``its/path/`` (reported as such); the
+    root itself unlistable is an error naming it."""
+    unlisted: list[OSError] = []
+    for folder, _dirs, names in os.walk(root, onerror=unlisted.append):
+        rel = os.path.relpath(folder, root)
+        rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in names:
+            (out if readable(name) else skipped).append(SourceFile(os.path.join(folder, name), rel + name))
+    for e in unlisted:
+        folder = e.filename if e.filename is not None else root
+        if os.path.abspath(folder) == os.path.abspath(root):
+            raise BenchwhError(f"{root}: the folder cannot be listed ({e.strerror or e})")
+        skipped.append(SourceFile(folder, os.path.relpath(folder, root).replace(os.sep, "/") + "/"))
 
 
 @dataclass

@@ -228,6 +228,14 @@ def parse_time(value: Any) -> datetime | None:
             return None
     if re.fullmatch(r"\d+(\.\d+)?", s):
         return parse_time(float(s))
+    return iso_time(s)
+
+
+def iso_time(text: str) -> datetime | None:
+    """ISO-8601 text (a date, a naive time, or one with ``Z`` or an offset, converted to UTC)
+    -> naive datetime, or None when it is not one. The one ISO reader: legacy files, ``since``/
+    ``until`` bounds, a baseline date and an annotation time all go through it."""
+    s = text.strip()
     iso = s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s
     try:
         dt = datetime.fromisoformat(iso)

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Union
+from typing import Any, Mapping, Sequence, Union
 
 ID_LEN = 32  # hex chars of sha256 kept in ids (128 bits)
 
@@ -357,8 +357,6 @@ def expected_ids(table: str, row: dict[str, Any]) -> dict[str, str]:
 
         return {"ledger_id": LedgerRow.id_of(row["file_sha256"], row["path"], row["status"], row["parser_version"])}
     if table == "annotations":
-        from benchwh.warehouse.annotate import Annotation
-
         ann = Annotation(effective_at=row["effective_at"], note=row["note"], model_name=row["model_name"],
                          hardware_type=row["hardware_type"], device_name=row["device_name"],
                          batch_size=row["batch_size"], sequence_length=row["sequence_length"],
@@ -392,3 +390,85 @@ def expected_ids(table: str, row: dict[str, Any]) -> dict[str, str]:
     out["model_id"] = None if row["_model_name"] is None else model_id(row["_model_name"])
     out["hardware_id"] = hardware_id(row["_hardware_type"], row["_device_name"])
     return out
+
+
+def params_match(params_text: str | None, pairs: Sequence[tuple[str, str]]) -> bool:
+    """``benchwh.warehouse.read.benchmark_where``'s parameter rule in Python: does the canonical JSON ``params_text``
+    hold every (key, value text) pair?"""
+    import json
+
+    if not pairs:
+        return True
+    if not params_text:
+        return False
+    params = json.loads(params_text)
+    for key, want in pairs:
+        if key not in params or params[key] is None:
+            return False
+        got = params[key]
+        text = got if isinstance(got, str) else json.dumps(got)
+        if text == want:
+            continue
+        try:
+            if float(text) == float(want):
+                continue
+        except ValueError:
+            pass
+        return False
+    return True
+
+
+EXPECTED_CHANGE = "expected-change"
+
+# Columns of a series key an annotation can narrow on (NULL = any).
+FILTERS = ("model_name", "hardware_type", "device_name", "batch_size", "sequence_length", "precision",
+           "benchmark")
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """A mark of an intended change: from ``effective_at`` on, the series it matches (filter
+    fields left None match any value) are expected to differ and their baselines restart.
+    The id is a content hash of every field but ``created_at``."""
+
+    effective_at: datetime
+    note: str | None = None
+    model_name: str | None = None
+    hardware_type: str | None = None
+    device_name: str | None = None
+    batch_size: int | None = None
+    sequence_length: int | None = None
+    precision: str | None = None
+    metric: str | None = None  # a metric column or family name; None = every metric
+    kind: str = EXPECTED_CHANGE
+    created_at: datetime | None = None  # when it was written (bookkeeping, not part of the id)
+    benchmark: str | None = None  # a generic benchmark's name (exact)
+    # parameters the series must have: JSON text of {key: value text}, matched as ``--param``
+    # filters are (``params_match``); None = any
+    benchmark_params: str | None = None
+
+    @property
+    def annotation_id(self) -> str:
+        base = ("annotation", self.kind, self.model_name, self.hardware_type, self.device_name,
+                self.batch_size, self.sequence_length, self.precision, self.metric,
+                self.effective_at, self.note)
+        if self.benchmark is None and self.benchmark_params is None:
+            return content_id(*base)  # ids of model annotations stay what they were
+        return content_id(*base, self.benchmark, self.benchmark_params)
+
+    def param_pairs(self) -> list[tuple[str, str]]:
+        import json
+
+        return list(json.loads(self.benchmark_params).items()) if self.benchmark_params else []
+
+    def matches(self, key: Mapping[str, Any], metric: str, family: str | None = None) -> bool:
+        """Does this annotation cover the series with ``key`` (series key columns) and
+        ``metric`` (of ``family``)?"""
+        for name in FILTERS:
+            want = getattr(self, name)
+            if want is not None and key.get(name) != want:
+                return False
+        if self.benchmark_params is not None:
+            if not params_match(key.get("benchmark_params"), self.param_pairs()):
+                return False
+        return self.metric is None or self.metric in (metric, family)

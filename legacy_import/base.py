@@ -8,7 +8,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, ClassVar, Iterator
 
-from benchwh.normalize import time_from_path
 from benchwh.records import Provenance, Record
 
 
@@ -32,10 +31,6 @@ class ImportContext:
     path_time: datetime | None = None  # time in the file's name or folder, if any
     abs_path: str | None = None  # where the file is, when it is a file (for ``find_up``)
     reader: Callable[[str], bytes] | None = None  # the import's raw read (default: a plain read)
-
-    @classmethod
-    def for_path(cls, rel_path: str, sha256: str) -> "ImportContext":
-        return cls(rel_path=rel_path, sha256=sha256, path_time=time_from_path(rel_path))
 
     def prov(self, pointer: str | None = None) -> Provenance:
         return Provenance(source_file=self.rel_path, source_sha256=self.sha256, source_pointer=pointer)

@@ -50,11 +50,10 @@ def named(name: str) -> list[Importer]:
     coded = [imp for imp in importers() if want in {_code(c) for c in imp.formats}]
     if coded:
         return coded
-    from difflib import get_close_matches
+    from benchwh.suggest import did_you_mean
 
     choices = [i.name for i in importers()] + [c for i in importers() for c in i.formats]
-    close = get_close_matches(name, choices, n=3)
-    hint = f" did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+    hint = did_you_mean(name, choices, n=3, lead=" ")
     raise ImportFormatError(f"unknown format '{name}';{hint} `benchwh import --list-formats` lists them")
 
 

@@ -187,10 +187,9 @@ def resolve_model(name: str) -> ModelSpec:
     path = Path(text).expanduser()
     if path.is_dir() and (path / "config.json").is_file():
         return _folder_spec(path.resolve())
-    from difflib import get_close_matches
+    from benchwh.suggest import did_you_mean
 
-    close = get_close_matches(text, list(registry()) + [s.model_name for s in registry().values()], n=3)
-    hint = f" did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+    hint = did_you_mean(text, list(registry()) + [s.model_name for s in registry().values()], n=3, lead=" ")
     raise RunnerError(
         f"unknown model '{text}':{hint} `benchwh run models` lists the named models; "
         "a local Hugging Face folder (with config.json) also works"

@@ -15,10 +15,8 @@ argparse or typer program, and a Recorder built from them.
 from __future__ import annotations
 
 import argparse
-import functools
-import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 HELP = {
     "db_path": "Warehouse to write results to (default: $BENCHWH_DB, else ./benchwh.duckdb).",
@@ -43,7 +41,7 @@ class DbOptions:
     def recorder(self, origin: str, **kwargs: Any):
         """A Recorder honouring these options. With --no-db-store and no --results-json the
         results go to ``<origin>-<run start>.json`` in the current folder (never dropped)."""
-        from benchwh.runners.recorder import Recorder
+        from benchwh.recorder import Recorder
 
         output = self.results_json
         if self.no_db_store and output is None:
@@ -65,44 +63,14 @@ def _add_argparse(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def _add_typer(fn: Callable) -> Callable:
-    import typer
-    from typing_extensions import Annotated
-
-    sig = inspect.signature(fn)
-    if "db_options" not in sig.parameters:
-        raise TypeError(f"{fn.__name__} must take a `db_options: DbOptions` parameter")
-    extra = [
-        inspect.Parameter("db_path", inspect.Parameter.KEYWORD_ONLY, default=None,
-                          annotation=Annotated[Optional[str], typer.Option("--db-path", help=HELP["db_path"])]),
-        inspect.Parameter("no_db_store", inspect.Parameter.KEYWORD_ONLY, default=False,
-                          annotation=Annotated[bool, typer.Option("--no-db-store", help=HELP["no_db_store"])]),
-        inspect.Parameter("visualize_from_db", inspect.Parameter.KEYWORD_ONLY, default=None,
-                          annotation=Annotated[Optional[str], typer.Option("--visualize-from-db", help=HELP["visualize_from_db"])]),
-        inspect.Parameter("results_json", inspect.Parameter.KEYWORD_ONLY, default=None,
-                          annotation=Annotated[Optional[str], typer.Option("--results-json", help=HELP["results_json"])]),
-    ]
-    own = [p for name, p in sig.parameters.items() if name != "db_options"]
-    var_kw = [p for p in own if p.kind == inspect.Parameter.VAR_KEYWORD]
-    params = [p for p in own if p.kind != inspect.Parameter.VAR_KEYWORD] + extra + var_kw
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        opts = DbOptions(*(kwargs.pop(k) for k in ("db_path", "no_db_store", "visualize_from_db", "results_json")))
-        return fn(*args, db_options=opts, **kwargs)
-
-    wrapper.__signature__ = sig.replace(parameters=params)  # what typer reads
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    del wrapper.__wrapped__  # typer must not look through to the original signature
-    return wrapper
-
-
 def add_db_options(target: Any) -> Any:
     """Add the warehouse options to an argparse parser (returns the parser) or to a typer
     command function (use as a decorator; the function takes ``db_options: DbOptions``)."""
     if isinstance(target, argparse.ArgumentParser):
         return _add_argparse(target)
     if callable(target):
-        return _add_typer(target)
+        from benchwh.cli._runner_options import add_typer_db_options  # typer lives in the CLI layer
+
+        return add_typer_db_options(target)
     raise TypeError(f"add_db_options takes an argparse.ArgumentParser or a typer command function, "
                     f"not {type(target).__name__}")

@@ -32,7 +32,7 @@ class Destination:
 def _recorder(origin: str, dest: Destination, torch: Any, metadata: dict, say: Say,
               environment: dict | None = None):
     from benchwh.runners.environment import capture
-    from benchwh.runners.recorder import Recorder
+    from benchwh.recorder import Recorder
 
     run = capture(origin, torch=torch, metadata_=metadata, extra_environment=environment)
     return Recorder(dest.db, origin=origin, store=dest.store, output=dest.output,

@@ -30,16 +30,7 @@ def time_calls(fn: Callable[[], Any], iterations: int, device: Device, torch: Mo
     kept: list[Any] = []
     if sync is not None:
         synchronize(device, torch)
-        sync()
-        clock = time.perf_counter_ns
-        for _ in range(iterations):
-            t0 = clock()
-            out = fn()
-            sync()
-            samples.append((clock() - t0) / 1e6)
-            if keep:
-                kept.append(out)
-        return samples, kept
+        return _synced_wall_clock(fn, sync, iterations, keep)
     if device.hardware_type == "cuda":
         with torch.cuda.device(device.torch_device):
             torch.cuda.synchronize()
@@ -54,23 +45,32 @@ def time_calls(fn: Callable[[], Any], iterations: int, device: Device, torch: Mo
                 if keep:
                     kept.append(out)
         return samples, kept
-    clock = time.perf_counter_ns
     if device.hardware_type == "mps":
-        sync = torch.mps.synchronize
-        sync()
-        for _ in range(iterations):
-            t0 = clock()
-            out = fn()
-            sync()
-            samples.append((clock() - t0) / 1e6)
-            if keep:
-                kept.append(out)
-        return samples, kept
+        return _synced_wall_clock(fn, torch.mps.synchronize, iterations, keep)
+    clock = time.perf_counter_ns
     for _ in range(iterations):
         t0 = clock()
         out = fn()
         t1 = clock()
         samples.append((t1 - t0) / 1e6)
+        if keep:
+            kept.append(out)
+    return samples, kept
+
+
+def _synced_wall_clock(fn: Callable[[], Any], sync: Callable[[], None], iterations: int,
+                       keep: bool) -> tuple[list[float], list[Any]]:
+    """The wall clock around each call and the wait for its work (``sync``), after one wait
+    for what came before."""
+    samples: list[float] = []
+    kept: list[Any] = []
+    clock = time.perf_counter_ns
+    sync()
+    for _ in range(iterations):
+        t0 = clock()
+        out = fn()
+        sync()
+        samples.append((clock() - t0) / 1e6)
         if keep:
             kept.append(out)
     return samples, kept

@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from benchwh.warehouse.adopt import adopt
-from benchwh.warehouse.adopt_base import R_SAMPLE, R_ZERO
-from benchwh.warehouse.adopt_flat import R_INDEX, R_SYNTHETIC
-from benchwh.warehouse.adopt_star import R_DIM_SEEDED, R_DIM_UNUSED, R_RUN_PLACEHOLDER
+from benchwh.legacy_import.adopt_base import R_SAMPLE, R_ZERO
+from benchwh.legacy_import.adopt_flat import R_INDEX, R_SYNTHETIC
+from benchwh.legacy_import.adopt_star import R_DIM_SEEDED, R_DIM_UNUSED, R_RUN_PLACEHOLDER
 from benchwh.warehouse.location import resolve
 from benchwh.warehouse.migrate import migrate
 from test_adopt_shapes import sha256

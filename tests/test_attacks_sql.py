@@ -7,6 +7,7 @@ statements grows here; tests/test_sqlguard.py keeps the plain ones."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 
@@ -97,8 +98,11 @@ def test_statements_that_would_run_forever_stop_at_the_time_limit(warehouse_db, 
 
 def test_row_limit_says_so(warehouse_db, monkeypatch):
     monkeypatch.setenv("BENCHWH_QUERY_MAX_ROWS", "10")
-    with pytest.raises(QueryError, match=r"more than 10 rows.*--limit"):
+    with pytest.raises(QueryError, match=r"more than 10 rows.*limit=N") as err:
         run_sql(warehouse_db, "SELECT * FROM range(11)")
+    from benchwh.cli.hints import cli_message  # the CLI names its flag instead
+
+    assert re.search(r"more than 10 rows.*pass `--limit N`", cli_message(err.value))
     assert run_sql(warehouse_db, "SELECT * FROM range(10)").height == 10
     assert run_sql(warehouse_db, "SELECT * FROM range(1000000000000)", limit=5).height == 5
 

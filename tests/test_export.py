@@ -231,8 +231,12 @@ def test_existing_target_needs_overwrite(wh, tmp_path):
     db, _ = wh
     path = tmp_path / "x.parquet"
     export(db, path)
-    with pytest.raises(ExportError, match="--overwrite"):
+    with pytest.raises(ExportError, match="overwrite=True") as err:
         export(db, path)
+    from benchwh.cli.hints import cli_message  # the CLI names its flag instead
+
+    assert "pass `--overwrite` to replace it" in cli_message(err.value)
+    assert "--" not in str(err.value)
     assert export(db, path, overwrite=True).rows > 0
     assert [p.name for p in tmp_path.iterdir()] == ["x.parquet"]  # no temporary left behind
     with pytest.raises(ExportError, match="did you mean `parquet`"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, warehouse
 
 
 def adopt(
@@ -27,9 +27,7 @@ def adopt(
     measurements; they are counted with their reasons. Adopting the same
     file twice adds nothing.
     """
-    from benchwh.warehouse.adopt import adopt as run_adopt
-
-    report = run_adopt(legacy, db=None if dry_run else location(db, data_path), dry_run=dry_run)
+    report = warehouse(db, data_path).adopt(legacy, dry_run=dry_run)
     if as_json:
         out_json(report.to_dict())
         return

@@ -25,10 +25,11 @@ DataPathOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
-def location(db: str | None, data_path: str | None = None):
-    from benchwh.warehouse.location import resolve
+def warehouse(db: str | None, data_path: str | None = None):
+    """The ``benchwh.Warehouse`` that ``--db``/``--data-path`` name (nothing is opened yet)."""
+    from benchwh.api import Warehouse
 
-    return resolve(db, data_path)
+    return Warehouse(db, data_path)
 
 
 def say(msg: str) -> None:

@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json, say
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, say, warehouse
 
 
 def migrate(
@@ -23,13 +23,11 @@ def migrate(
     A file warehouse is backed up beside itself first (its WAL folded in, the copy checked row for
     row); a failed migration that committed anything restores it.
     """
-    from benchwh.warehouse import migrate as m
-
-    loc = location(db, data_path)
+    wh = warehouse(db, data_path)
     if sql:
-        out(m.offline_sql(loc, to))
+        out(wh.migrate_sql(to))
         return
-    result = m.migrate(loc, to, say=say, keep_backups=keep_backups)
+    result = wh.migrate(to, say=say, keep_backups=keep_backups)
     out(result.message)
 
 
@@ -43,18 +41,7 @@ def status(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = F
 
 def check(db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False) -> None:
     """Integrity: orphaned rows, duplicate ids, ledger/facts disagreements. Exit 1 if any."""
-    import duckdb
-
-    from benchwh.warehouse.check import check as run_check
-    from benchwh.warehouse.connect import damaged
-    from benchwh.warehouse.open import open_warehouse
-
-    loc = location(db, data_path)
-    try:
-        with open_warehouse(loc, read_only=True) as con:
-            result = run_check(con)
-    except duckdb.Error as e:
-        raise damaged(loc, e) from None
+    result = warehouse(db, data_path).check()
     if as_json:
         out_json(result)
     else:
@@ -76,24 +63,16 @@ def merge(
     as_json: JsonOpt = False,
 ) -> None:
     """Append other benchwh warehouses (e.g. one per CI job) into this one. Idempotent."""
-    from benchwh.warehouse.location import resolve
-    from benchwh.warehouse.merge import merge as run_merge
-    from benchwh.warehouse.open import open_warehouse
-
-    loc = location(db, data_path)
-    reports = []
-    with open_warehouse(loc) as con:
-        for other in others:
-            rep = run_merge(con, loc, resolve(other, other_data_path or data_path))
-            reports.append(rep)
-            if not as_json:
-                added = ", ".join(f"{t} +{n}" for t, n in rep.added.items() if rep.seen.get(t))
-                out(f"merged {rep.source}: {added or 'nothing to add'}")
-                for t, n in rep.refused.items():
-                    say(f"refused {n} {t} row(s) of {rep.source} whose ids do not match their content or that hold impossible values "
-                        f"(forged or corrupted; e.g. {', '.join(rep.refused_examples.get(t, []))})")
+    reports = warehouse(db, data_path).merge(others, data_path=other_data_path)
     if as_json:
         out_json([vars(r) for r in reports])
+        return
+    for rep in reports:
+        added = ", ".join(f"{t} +{n}" for t, n in rep.added.items() if rep.seen.get(t))
+        out(f"merged {rep.source}: {added or 'nothing to add'}")
+        for t, n in rep.refused.items():
+            say(f"refused {n} {t} row(s) of {rep.source} whose ids do not match their content or that hold impossible values "
+                f"(forged or corrupted; e.g. {', '.join(rep.refused_examples.get(t, []))})")
 
 
 def register(app: typer.Typer) -> None:

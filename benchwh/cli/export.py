@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, warehouse
 
 
 # File extensions -> the format they mean.
@@ -62,18 +62,10 @@ def export(
 
     Columns: the export contract's. Parquet/Arrow metadata: schema revision, benchwh version.
     """
-    from benchwh.warehouse.export import export as run_export
-
     parts = [c for c in (partition_by or "").split(",") if c.strip()]
     fmt = infer_format(out_path, fmt, folder=bool(parts) or incremental)
-    loc = location(db, data_path)
-    if model is not None or hardware is not None:
-        from benchwh.warehouse.queries import resolved
-
-        names = resolved(loc, model=model, hardware=hardware)[1]
-        model, hardware = names["model"], names["hardware"]
-    result = run_export(loc, out_path, fmt, model=model, hardware=hardware,
-                        since=since, partition_by=parts, incremental=incremental, overwrite=overwrite)
+    result = warehouse(db, data_path).export(out_path, fmt, model=model, hardware=hardware, since=since,
+                                             partition_by=parts, incremental=incremental, overwrite=overwrite)
     if as_json:
         out_json(result.as_dict())
         return

@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, location, out, say
+from benchwh.cli.common import DataPathOpt, DbOpt, out, say, warehouse
 
 
 def import_(
@@ -45,9 +45,7 @@ def import_(
         raise typer.BadParameter("give at least one file or folder", param_hint="PATHS")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from benchwh.importing import run_import
-
-    loc = location(db, data_path)
+    wh = warehouse(db, data_path)
     with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   TextColumn("{task.description}"), transient=True,
                   disable=not sys.stderr.isatty()) as bar:
@@ -58,7 +56,7 @@ def import_(
                 bar.update(task, completed=done, total=total, description=rel[-50:])
 
         with _ReportWriter(report_file, dry_run) as sink:
-            report = run_import(loc, paths, forced=fmt, dry_run=dry_run, progress=progress, jobs=jobs,
+            report = wh.import_(paths, format=fmt, dry_run=dry_run, progress=progress, jobs=jobs,
                                 max_file_size=max_file_size, source_tz=source_tz, sink=sink)
             sink.finish(report)
     _print_summary(report, paths)
@@ -67,21 +65,6 @@ def import_(
     if strict and report.quarantined:
         say(f"--strict: {report.quarantined} file(s) quarantined")
         raise typer.Exit(1)
-
-
-def _other_files(paths) -> int:
-    """Files under ``paths`` that are not ``*.json`` (what import does not look at)."""
-    import os
-
-    n = 0
-    for raw in paths:
-        p = Path(raw).expanduser()
-        if p.is_file():
-            n += not p.name.lower().endswith(".json")
-            continue
-        for _, _, names in os.walk(p):
-            n += sum(1 for name in names if not name.lower().endswith(".json"))
-    return n
 
 
 def summary_line(report, paths) -> str:

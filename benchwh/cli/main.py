@@ -1,7 +1,8 @@
 """Entry point of the ``benchwh`` command: builds the app and turns errors into one line.
 
-Every ``BenchwhError`` becomes ``Error: <message>`` on stderr and exit code 1, here and only
-here; ``BENCHWH_DEBUG=1`` shows the traceback instead.
+Every ``BenchwhError`` becomes ``Error: <message>`` on stderr and exit code 1 through
+``benchwh.cli.hints.fail`` (which the quick ``status`` path shares); ``BENCHWH_DEBUG=1`` shows
+the traceback too.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import importlib
 import os
 import pkgutil
 import sys
-import traceback
 
 import typer
 
@@ -52,7 +52,7 @@ def _register_all() -> None:
     rank = {name: i for i, name in enumerate(ORDER)}
     mods = sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: (rank.get(i.name, len(ORDER)), i.name))
     for info in mods:
-        if info.name in ("main", "common") or info.name.startswith("_"):
+        if info.name in ("main", "common", "hints", "quick", "render") or info.name.startswith("_"):
             continue
         mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
         if hasattr(mod, "register"):
@@ -66,14 +66,10 @@ def main(argv: list[str] | None = None) -> None:
     # typer's standalone mode handles usage errors and exits; our errors propagate to here.
     try:
         app(args=argv, prog_name="benchwh")
-    except BenchwhError as e:
-        if os.environ.get("BENCHWH_DEBUG"):
-            traceback.print_exc()
-        print(f"Error: {e}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        sys.exit(130)
+    except (BenchwhError, KeyboardInterrupt) as e:
+        from benchwh.cli.hints import fail
+
+        fail(e)
     except Exception as e:  # noqa: BLE001 - only a machine failure (full disk...) is turned into one line
         from benchwh.errors import environment_message
 

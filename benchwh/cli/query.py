@@ -1,7 +1,7 @@
 """``benchwh query``: latest, compare-hardware, compare-models, trend, matrix, runs, sql.
 
-Each command parses its options, makes one call into ``benchwh.query`` and prints the
-DataFrame it gets back in the chosen format. No SQL here.
+Each command parses its options, makes one ``benchwh.Warehouse`` query call and prints the
+DataFrame it gets back in the chosen format (``benchwh.cli.render``). No SQL here.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, say
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, say, warehouse
 
 ModelOpt = Annotated[Optional[str], typer.Option(
     "--model", help="Only this model (stored name, or the short name it was run under, e.g. bert-tiny).",
@@ -47,24 +47,15 @@ query_app = typer.Typer(
 
 def _format(fmt: str, as_json: bool) -> str:
     from benchwh.errors import QueryError
-    from benchwh.query.render import FORMATS
+    from benchwh.cli.render import FORMATS
 
     chosen = "json" if as_json else fmt.strip().lower()
     if chosen not in FORMATS:
-        from difflib import get_close_matches
+        from benchwh.suggest import did_you_mean
 
-        close = get_close_matches(chosen, FORMATS, n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
+        hint = did_you_mean(chosen, FORMATS)
         raise QueryError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}{hint}")
     return chosen
-
-
-def _filters(model, hardware, batch_size, precision, since, until, include_simulated,
-             benchmark=None, params=None):
-    from benchwh.warehouse.read import Filters, parse_params
-
-    return Filters(model, hardware, batch_size, precision, since, until, include_simulated,
-                   benchmark, parse_params(params))
 
 
 def _show(df, fmt: str, title: str, wide: bool = False) -> None:
@@ -76,7 +67,7 @@ def _show(df, fmt: str, title: str, wide: bool = False) -> None:
         return
     from rich.console import Console
 
-    from benchwh.query.render import to_rich
+    from benchwh.cli.render import to_rich
 
     console = Console()
     table = to_rich(df, title, width=None if wide else console.width)
@@ -97,23 +88,15 @@ def _show(df, fmt: str, title: str, wide: bool = False) -> None:
     say(note)
 
 
-def _ask(queries_fn: str, lead: tuple, title: str, fmt: str, as_json: bool, limit, db, data_path,
-         filters: tuple, wide: bool = False) -> None:
-    """What every query command does: one library call, then print its DataFrame."""
-    from benchwh.warehouse import queries
-
-    fmt = _format(fmt, as_json)
-    loc = location(db, data_path)
-    # Names as the user typed them (a runner's `bert-tiny`, `CUDA`) -> the stored ones.
-    f, _ = queries.resolved(loc, _filters(*filters))
-    lead = {"compare_hardware": (f.model,), "compare_models": (f.hardware,),
-            "trend": (f.model, f.hardware, *lead[2:])}.get(queries_fn, lead)
-    df = getattr(queries, queries_fn)(loc, *lead, f, limit=limit)
-    _show(df, fmt, title, wide)
+def _filters(model, hardware, batch_size, precision, since, until, include_simulated,
+             benchmark=None, params=None) -> dict:
+    """The query filters as ``benchwh.Warehouse`` query methods take them."""
+    return dict(model=model, hardware=hardware, batch_size=batch_size, precision=precision, since=since,
+                until=until, include_simulated=include_simulated, benchmark=benchmark, params=params)
 
 
 def _render(df, fmt: str) -> str:
-    from benchwh.query.render import render
+    from benchwh.cli.render import render
 
     return render(df, fmt)
 
@@ -126,8 +109,10 @@ def latest(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """The newest result per model (or benchmark + parameters) x hardware x configuration."""
-    _ask("latest", (), "latest results", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param), wide)
+    fmt = _format(fmt, as_json)
+    df = warehouse(db, data_path).latest(limit=limit, **_filters(
+        model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
+    _show(df, fmt, "latest results", wide)
 
 
 def compare_hardware(
@@ -140,8 +125,10 @@ def compare_hardware(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """One model (or generic benchmark) on every hardware type, per configuration, fastest first."""
-    _ask("compare_hardware", (model,), f"{model or benchmark} across hardware", fmt, as_json, limit, db,
-         data_path, (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param), wide)
+    fmt = _format(fmt, as_json)
+    filters = _filters(model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param)
+    df = warehouse(db, data_path).compare_hardware(filters.pop("model"), limit=limit, **filters)
+    _show(df, fmt, f"{model or benchmark} across hardware", wide)
 
 
 def compare_models(
@@ -153,8 +140,10 @@ def compare_models(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Every model (and generic benchmark) on one hardware type, per configuration, fastest first."""
-    _ask("compare_models", (hardware,), f"models on {hardware}", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param), wide)
+    fmt = _format(fmt, as_json)
+    filters = _filters(model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param)
+    df = warehouse(db, data_path).compare_models(filters.pop("hardware"), limit=limit, **filters)
+    _show(df, fmt, f"models on {hardware}", wide)
 
 
 def trend(
@@ -170,9 +159,11 @@ def trend(
 ) -> None:
     """A metric over time for one model (or benchmark) on one hardware type, one series per
     configuration (and benchmark parameters)."""
-    _ask("trend", (model, hardware, metric), f"{metric} of {model or benchmark} on {hardware}", fmt, as_json,
-         limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param), wide)
+    fmt = _format(fmt, as_json)
+    filters = _filters(model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param)
+    df = warehouse(db, data_path).trend(filters.pop("model"), filters.pop("hardware"), metric, limit=limit,
+                                        **filters)
+    _show(df, fmt, f"{metric} of {model or benchmark} on {hardware}", wide)
 
 
 def matrix(
@@ -182,8 +173,10 @@ def matrix(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Compatibility, model x hardware: the newest evidence (fact or result) and its date."""
-    _ask("matrix", (), "compatibility", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
+    fmt = _format(fmt, as_json)
+    df = warehouse(db, data_path).matrix(limit=limit, **_filters(
+        model, hardware, batch_size, precision, since, until, include_simulated))
+    _show(df, fmt, "compatibility", wide)
 
 
 def runs(
@@ -193,8 +186,10 @@ def runs(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Runs with matching results or compatibility facts, newest first, with counts."""
-    _ask("runs", (), "runs", fmt, as_json, limit, db, data_path,
-         (model, hardware, batch_size, precision, since, until, include_simulated), wide)
+    fmt = _format(fmt, as_json)
+    df = warehouse(db, data_path).runs(limit=limit, **_filters(
+        model, hardware, batch_size, precision, since, until, include_simulated))
+    _show(df, fmt, "runs", wide)
 
 
 def sql(
@@ -206,10 +201,8 @@ def sql(
     db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
 ) -> None:
     """Run one read-only SQL query on the warehouse (anything else is refused)."""
-    from benchwh.warehouse.sqlguard import run_sql
-
     fmt = _format(fmt, as_json)
-    df = run_sql(location(db, data_path), statement, dialect, limit=limit)
+    df = warehouse(db, data_path).sql(statement, dialect, limit=limit)
     _show(df, fmt, None, wide)
 
 

@@ -11,24 +11,14 @@ a repeated option) goes through typer, which answers it as it always does.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import traceback
 
 
 def show_status(db: str | None, data_path: str | None, as_json: bool) -> dict:
     """What ``benchwh status`` prints (the typer command calls this too); returns the status."""
-    import duckdb
+    from benchwh.api import Warehouse
 
-    from benchwh.warehouse.connect import damaged
-    from benchwh.warehouse.location import resolve
-    from benchwh.warehouse.status import status as get_status
-
-    loc = resolve(db, data_path)
-    try:
-        info = get_status(loc)
-    except duckdb.Error as e:  # a truncated or foreign file: one line naming it
-        raise damaged(loc, e) from None
+    info = Warehouse(db, data_path).status()  # a truncated or foreign file: one line naming it
     if as_json:
         print(json.dumps(info, indent=2, sort_keys=False, default=str))
         return info
@@ -74,14 +64,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if not show_status(**opts)["exists"]:
             sys.exit(1)  # no warehouse: the same exit as every other command
-    except BenchwhError as e:  # as benchwh.cli.main does: one line, exit 1
-        if os.environ.get("BENCHWH_DEBUG"):
-            traceback.print_exc()
-        print(f"Error: {e}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        sys.exit(130)
+    except (BenchwhError, KeyboardInterrupt) as e:  # as benchwh.cli.main does: one line, exit 1
+        from benchwh.cli.hints import fail
+
+        fail(e)
 
 
 if __name__ == "__main__":

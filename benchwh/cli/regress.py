@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json, say
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, say, warehouse
 from benchwh.errors import QueryError
 
 FORMATS = ("table", "json", "csv", "markdown", "github", "junit")
@@ -50,37 +50,6 @@ def _rows(findings: list[dict]) -> list[list[str]]:
 HEADER = ["series", "baseline", "current", "change", "p / z", "method", "verdict"]
 
 
-def _table(rows: list[list[str]], width: int | None = None) -> str:
-    """Aligned columns; when wider than the terminal (``width``), the wide text columns (the
-    series, the method's reason) wrap onto more lines so the table fits, nothing cut."""
-    import shutil
-    import textwrap
-
-    width = width or shutil.get_terminal_size().columns
-    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
-    gaps = 2 * (len(widths) - 1)
-    # shrink the widest column, one character at a time, until the table fits (min 12 each)
-    while sum(widths) + gaps > width:
-        k = max(range(len(widths)), key=lambda c: widths[c])
-        if widths[k] <= 12:
-            break
-        widths[k] -= 1
-    lines = []
-    for r in [HEADER, *rows]:
-        cells = [textwrap.wrap(c, w, break_on_hyphens=False) or [""] for c, w in zip(r, widths)]
-        for n in range(max(len(c) for c in cells)):
-            lines.append("  ".join((c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells, widths)).rstrip())
-        if r is HEADER:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _markdown(rows: list[list[str]]) -> str:
-    esc = [[c.replace("|", "\\|") for c in r] for r in rows]
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in esc])
-
-
 def _csv(findings: list[dict]) -> str:
     import csv
     import io
@@ -120,28 +89,16 @@ def regressions(
     configuration, measured or simulated (never mixed). Latency and memory: lower is better; throughput: higher is better. Annotations
     (`benchwh annotate`) restart a series' baseline.
     """
-    from benchwh import normalize as nz
-    from benchwh.regress import Settings, check_metric, find_regressions
-    from benchwh.warehouse.read import parse_params
+    from benchwh.regress import Settings
 
     if as_json:
         fmt = "json"
     if fmt not in FORMATS:
         raise QueryError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
-    for m in metric or ():
-        check_metric(m)
-    hw = None
-    if hardware is not None:
-        hw = nz.hardware_type(hardware) or hardware
-    if model is not None or hw is not None:
-        from benchwh.warehouse.queries import resolved
-
-        _, names = resolved(location(db, data_path), model=model, hardware=hw)
-        model, hw = names["model"], names["hardware"]
     settings = Settings(method=method, threshold_pct=parse_threshold(threshold), alpha=alpha,
                         min_samples=min_samples, window=window, z=z)
-    report = find_regressions(location(db, data_path), settings, baseline=baseline, metrics=metric,
-                              model=model, hardware=hw, benchmark=benchmark, params=parse_params(param))
+    report = warehouse(db, data_path).regressions(settings, baseline=baseline, metrics=metric, model=model,
+                                                  hardware=hardware, benchmark=benchmark, params=param)
     findings = [f.as_dict() for f in report.findings if show_all or f.verdict in _SHOWN]
     counts = report.counts()
     if fmt == "json":
@@ -150,7 +107,9 @@ def regressions(
     elif fmt == "csv":
         out(_csv(findings))
     elif fmt == "markdown":
-        out(_markdown(_rows(findings)))
+        from benchwh.regress.ci import md_table
+
+        out(md_table(HEADER, _rows(findings)))
     elif fmt == "github":
         from benchwh.regress.ci import github_regressions
 
@@ -160,7 +119,9 @@ def regressions(
 
         out(junit_regressions([f.as_dict() for f in report.findings]))
     else:
-        out(_table(_rows(findings)) if findings else
+        from benchwh.cli.render import text_table
+
+        out(text_table(HEADER, _rows(findings)) if findings else
             "no series with a baseline to compare" + ("" if show_all else " (--all lists every series)"))
     say(", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no series")
     if fail_on_regression and report.regressions:
@@ -189,13 +150,12 @@ def annotate(
     From --at on, the baselines of the matching series start afresh. Options left out match
     any value.
     """
-    from benchwh import normalize as nz
-    from benchwh.regress import check_metric
-    from benchwh.warehouse.annotate import Annotation, annotate_warehouse
-
     import json
 
-    from benchwh.warehouse.read import parse_params
+    from benchwh import normalize as nz
+    from benchwh.api import parse_params
+    from benchwh.records import Annotation
+    from benchwh.regress import check_metric
 
     if model is None and benchmark is None:
         raise QueryError("annotate needs `--model NAME` or `--benchmark NAME`")
@@ -211,7 +171,7 @@ def annotate(
                      precision=precision, metric=check_metric(metric) if metric else None,
                      benchmark=benchmark,
                      benchmark_params=json.dumps(dict(pairs), sort_keys=True) if pairs else None)
-    added, matching = annotate_warehouse(location(db, data_path), ann)
+    added, matching = warehouse(db, data_path).annotate(ann)
     if as_json:
         out_json({"annotation_id": ann.annotation_id, "added": added, "matching_results": matching})
         return
@@ -243,25 +203,20 @@ def changes(
     samples are used for the test where every point has them (`tested_on` says so); a lone
     outlier is not a change; annotations (`benchwh annotate`) cut a series.
     """
-    from benchwh import normalize as nz
-    from benchwh.regress import check_metric
-    from benchwh.regress.changes import ChangeSettings, find_changes
+    from benchwh.regress.changes import ChangeSettings
     from benchwh.regress.ci import CHANGE_HEADER, _change_row, github_changes, junit_changes, md_table
 
     if as_json:
         fmt = "json"
     if fmt not in CHANGE_FORMATS:
         raise QueryError(f"--format {fmt!r}: use one of {', '.join(CHANGE_FORMATS)}")
-    for m in metric or ():
-        check_metric(m)
-    hw = None if hardware is None else (nz.hardware_type(hardware) or hardware)
     try:
         pct = float(min_change.strip().removesuffix("%").strip())
     except ValueError:
         raise QueryError(f"--min-change {min_change!r}: give a percentage such as 2%") from None
     settings = ChangeSettings(alpha=alpha, min_change_pct=pct)
-    report = find_changes(location(db, data_path), settings, metrics=metric, model=model,
-                          hardware=hw, since=since, benchmark=benchmark)
+    report = warehouse(db, data_path).changes(settings, metrics=metric, model=model, hardware=hardware,
+                                              since=since, benchmark=benchmark)
     rows = report.changes
     counts = report.counts()
     if fmt == "json":
@@ -275,13 +230,11 @@ def changes(
     elif fmt == "junit":
         out(junit_changes(report.per_series))
     else:
-        body = [_change_row(d) + [d["verdict"]] for d in rows]
-        header = CHANGE_HEADER + ["verdict"]
+        from benchwh.cli.render import text_table
+
+        body = [[str(c) for c in _change_row(d)] + [d["verdict"]] for d in rows]
         if body:
-            widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
-            lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *body]]
-            lines.insert(1, "  ".join("-" * w for w in widths))
-            out("\n".join(lines))
+            out(text_table(CHANGE_HEADER + ["verdict"], body, wrap=False))
         else:
             out("no change points")
     tested = ", ".join(f"{n} on {k}" for k, n in sorted(report.tested_on().items()))

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, warehouse
 
 
 def report(
@@ -23,8 +23,6 @@ def report(
     zoom, filters by model, hardware, precision), raw-sample distributions beside the means,
     the compatibility matrix; simulated data hidden until shown. Opens without a network."""
     from benchwh.errors import QueryError
-    from benchwh.report import write_report
-
     if out_html is None and png is None:
         raise QueryError("nothing to write: pass `--out report.html` and/or `--png DIR`")
     import sys
@@ -36,12 +34,7 @@ def report(
         if not as_json:
             print(f"report [{time.perf_counter() - t0:5.1f}s] {msg}", file=sys.stderr, flush=True)
 
-    loc = location(db, data_path)
-    if model:
-        from benchwh.warehouse.queries import resolved
-
-        model = resolved(loc, model=list(model))[1]["model"]
-    files = write_report(loc, out_html, png, models=model, progress=progress)
+    files = warehouse(db, data_path).report(out_html, png, models=model, progress=progress)
     if as_json:
         out_json({"html": files.html, "pngs": files.pngs, "models": files.models, "series": files.series,
                   "charts": files.charts})

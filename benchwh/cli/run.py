@@ -12,7 +12,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json, say
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, say, warehouse
 from benchwh.errors import BenchwhError
 
 run_app = typer.Typer(
@@ -185,16 +185,14 @@ def ingest(
     """Add spooled batches to the warehouse (idempotent: a batch already there adds nothing)."""
     if not spool:
         raise BenchwhError("nothing to ingest: pass `--spool` (legacy and interchange files go through `benchwh import`)")
-    from benchwh.warehouse.spool import ingest as drain_all, spool_dir
-
-    loc = location(db, data_path)
-    stats = drain_all(loc)
+    wh = warehouse(db, data_path)
+    stats = wh.ingest_spool()
     if as_json:
-        out_json({"spool": str(spool_dir(loc)), "files": stats.files, "records": stats.records,
+        out_json({"spool": str(wh.spool_dir()), "files": stats.files, "records": stats.records,
                   "inserted": stats.inserted, "bad": stats.bad, "removed_tmp": stats.removed_tmp})
     else:
         added = ", ".join(f"{v} {k}" for k, v in stats.inserted.items() if v) or "nothing new"
-        out(f"{spool_dir(loc)}: {stats.files} batch(es), {stats.records} record(s): added {added}")
+        out(f"{wh.spool_dir()}: {stats.files} batch(es), {stats.records} record(s): added {added}")
         if stats.removed_tmp:
             out(f"removed {stats.removed_tmp} temporary file(s) left by killed writers (they held no spooled batch)")
     for b in stats.bad:

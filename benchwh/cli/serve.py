@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, location, say
+from benchwh.cli.common import DataPathOpt, DbOpt, warehouse, say
 
 
 def serve(
@@ -27,10 +27,9 @@ def serve(
     from benchwh.errors import QueryError
     from benchwh.serve.app import ENV_TOKEN, LOOPBACK_NAMES, Config, is_loopback
     from benchwh.serve.app import serve as run_server
-    from benchwh.warehouse.location import MEMORY
-
-    loc = location(db, data_path)
-    if loc.backend == MEMORY:
+    wh = warehouse(db, data_path)
+    loc = wh.location
+    if wh.in_memory:
         raise QueryError("--db :memory: cannot be served: each request opens the warehouse afresh; pass a file or a lake")
     if sql_rows < 1 or sql_timeout <= 0 or stale_after <= 0:
         raise QueryError("--sql-rows, --sql-timeout and --stale-after must be positive")

@@ -71,10 +71,11 @@ def parse_baseline(spec: str | None, run_ids: Iterable[str] = (), commits: Itera
     if kind is None and s == "previous":
         return Baseline("previous")
     if kind == "date" or (kind is None and _DATE_RE.match(s)):
-        try:
-            t = datetime.fromisoformat(s)
-        except ValueError:
-            raise QueryError(f"--baseline {spec!r}: not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS") from None
+        from benchwh.normalize import iso_time
+
+        t = iso_time(s)
+        if t is None:
+            raise QueryError(f"--baseline {spec!r}: not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
         if len(s) == 10:  # a bare date: everything measured that day is before the cut
             t = t + timedelta(days=1) - timedelta(microseconds=1)
         return Baseline("date", t)

@@ -7,7 +7,6 @@ columns (DESIGN.md, "The export contract"); a family name (``latency``, ``throug
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -53,8 +52,9 @@ def check_metric(name: str) -> str:
     if name in METRICS or name in FAMILIES:
         return name
     known = [*METRICS, *FAMILIES]
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean `{close[0]}`? " if close else ""
+    from benchwh.suggest import did_you_mean
+
+    hint = did_you_mean(name, known, lead="", tail="? ")
     raise QueryError(f"unknown metric {name!r}: {hint}known: {', '.join(known)}")
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from benchwh.regress.metrics import Metric
-from benchwh.warehouse.annotate import Annotation
+from benchwh.records import Annotation
 
 SERIES_KEY = ("model_name", "benchmark", "benchmark_params", "hardware_type", "device_name", "mode",
               "scenario", "batch_size", "sequence_length", "input_shape", "precision", "is_simulated")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from benchwh.regress import SERIES_KEY, Finding, Settings
-from benchwh.warehouse.annotate import Annotation
+from benchwh.records import Annotation
 
 # Metrics the report charts: column, title, unit, lower is better.
 CHART_METRICS = (

@@ -18,9 +18,6 @@ from typing import Any
 from benchwh.regress import IMPROVEMENT, REGRESSION, SERIES_KEY
 from benchwh.report.charts import config_label
 
-CONFIG_COLUMNS = ("mode", "scenario", "batch_size", "sequence_length", "input_shape", "precision")
-
-
 def plotly_js() -> str:
     """plotly.js as shipped inside the plotly Python package (no network). Found without
     importing the package (its import costs more than reading the file)."""

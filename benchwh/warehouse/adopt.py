@@ -1,9 +1,10 @@
 """``benchwh adopt``: bring an un-versioned legacy warehouse file into this warehouse.
 
-Reads one legacy file read-only (``adopt_read``), recognises its families by the tables and
-columns inside (star schema, its drifted copy, web tables, flat converter tables, the
-pre-DuckDB Parquet store), converts real rows to records with provenance
-(``adopt_star``/``adopt_flat``) and writes them with one import-ledger row in one transaction.
+Reads one legacy file read-only through the warehouse layer (``adopt_read``), recognises its
+families by the tables and columns inside (star schema, its drifted copy, web tables, flat
+converter tables, the pre-DuckDB Parquet store), converts real rows to records with provenance
+(the converters, which hold no SQL, live beside the JSON importers:
+``benchwh.legacy_import.adopt_star``/``adopt_flat``/``adopt_web``) and writes them with one import-ledger row in one transaction.
 Seeded sample rows, synthetic rows and zero-filled rows are never written as measurements;
 the report counts them with their reasons. Ids are content hashes, so adopting a file twice
 adds nothing. The legacy file is hashed before and after reading; a change is an error.
@@ -20,9 +21,9 @@ from typing import Any
 from benchwh.errors import AdoptError
 from benchwh.records import CompatFact, Result, TestOutcome
 from benchwh.warehouse import adopt_read as rd
-from benchwh.warehouse.adopt_base import Ctx, Tally
-from benchwh.warehouse.adopt_flat import flat_records, index_records, store_records
-from benchwh.warehouse.adopt_star import StarConverter
+from benchwh.legacy_import.adopt_base import Ctx, Tally
+from benchwh.legacy_import.adopt_flat import flat_records, index_records, store_records
+from benchwh.legacy_import.adopt_star import StarConverter
 
 ADOPT_VERSION = 1  # the ledger's parser_version for adopted files
 R_NOT_ADOPTED = "table is not part of a recognised legacy family: not adopted"

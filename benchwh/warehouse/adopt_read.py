@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from benchwh.errors import AdoptError
-from benchwh.warehouse.adopt_base import Table
+from benchwh.legacy_import.adopt_base import Table
 
 DUCKDB, SQLITE, PARQUET, CSV = "duckdb", "sqlite", "parquet", "csv"
 

@@ -77,3 +77,14 @@ def check(con, sample: int = 5) -> dict[str, Any]:
     record("version table does not hold exactly one revision",
            "SELECT n FROM (SELECT count(*) AS n FROM alembic_version) WHERE n <> 1")
     return {"ok": not problems, "problems": problems, "checked": checked}
+
+
+def check_warehouse(db: Any, sample: int = 5) -> dict[str, Any]:
+    """:func:`check` on the warehouse at ``db`` (a location), opened read-only; an unreadable
+    file raises ``LocationError``."""
+    from benchwh.warehouse.connect import damage_reported
+    from benchwh.warehouse.open import as_location, open_warehouse
+
+    loc = as_location(db)
+    with damage_reported(loc), open_warehouse(loc, read_only=True) as con:
+        return check(con, sample)

@@ -51,7 +51,8 @@ def check_file(loc: Location, must_exist: bool) -> None:
     with open(path, "rb") as fh:
         head = fh.read(_MAGIC_OFFSET + len(_MAGIC))
     if len(head) < _MAGIC_OFFSET + len(_MAGIC) or head[_MAGIC_OFFSET:] != _MAGIC:
-        raise LocationError(f"{path} is not a DuckDB file (no DuckDB header); pass `--db` a benchwh warehouse")
+        raise LocationError(f"{path} is not a DuckDB file (no DuckDB header)", remedy="db-not-duckdb",
+                            hint="; give the location of a benchwh warehouse")
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -75,31 +76,47 @@ def _lock_holder(exc: Exception) -> str:
     return f" (PID {m.group(1)})" if m else ""
 
 
+def with_backoff(call, *, transient, give_up, timeout_s: float, first_delay_s: float, max_delay_s: float,
+                 on_failure=None, on_wait=None):
+    """The one retry loop: call ``call`` until it returns, or raise.
+
+    ``transient(exc)`` says whether a failure is worth another try (the exception to report,
+    or None to re-raise ``exc`` as it is); ``on_failure(exc)`` runs after every failure first
+    (a rollback). Sleeps double from ``first_delay_s`` to ``max_delay_s`` with jitter; past
+    ``timeout_s``, ``give_up(last transient, failures)`` is raised. ``on_wait(timeout_s)`` is
+    told once, before the first wait."""
+    deadline = time.monotonic() + timeout_s
+    delay, failures = first_delay_s, 0
+    while True:
+        try:
+            return call()
+        except BaseException as e:
+            if on_failure is not None:
+                on_failure(e)
+            cause = transient(e) if isinstance(e, Exception) else None
+            if cause is None:
+                raise
+            failures += 1
+            now = time.monotonic()
+            if now >= deadline:
+                raise give_up(cause, failures) from None
+            if on_wait is not None and failures == 1:
+                on_wait(timeout_s)
+            time.sleep(min(delay * (0.5 + random.random()), max(0.0, deadline - now)))
+            delay = min(delay * 2, max_delay_s)
+
+
 def retry_locked(open_fn, what: str, timeout_s: float | None = None, on_wait=None):
     """Call ``open_fn`` until it stops failing with a lock conflict or ``timeout_s`` passes.
     Backoff doubles from 20 ms to 1 s with jitter; ``on_wait(seconds_waited)`` is told once."""
     timeout = lock_timeout_s(timeout_s)
-    deadline = time.monotonic() + timeout
-    delay, told = 0.02, False
-    while True:
-        try:
-            return open_fn()
-        except Exception as e:  # noqa: BLE001 - anything else is re-raised as it was
-            cause = lock_cause(e)
-            if cause is None:
-                raise
-            e = cause
-            now = time.monotonic()
-            if now >= deadline:
-                raise LockedError(
-                    f"{what} is locked by another process{_lock_holder(e)}; waited {timeout:g}s "
-                    f"(set {ENV_LOCK_TIMEOUT} to wait longer)"
-                ) from None
-            if on_wait and not told:
-                on_wait(timeout)
-                told = True
-            time.sleep(min(delay * (0.5 + random.random()), max(0.0, deadline - now)))
-            delay = min(delay * 2, 1.0)
+
+    def give_up(e: BaseException, _failures: int) -> LockedError:
+        return LockedError(f"{what} is locked by another process{_lock_holder(e)}; waited {timeout:g}s "
+                           f"(set {ENV_LOCK_TIMEOUT} to wait longer)")
+
+    return with_backoff(open_fn, transient=lock_cause, give_up=give_up, timeout_s=timeout,
+                        first_delay_s=0.02, max_delay_s=1.0, on_wait=on_wait)
 
 
 def _connect_file(loc: Location, read_only: bool, create: bool, timeout_s: float | None) -> duckdb.DuckDBPyConnection:
@@ -150,6 +167,16 @@ def damaged(loc: Location, exc: BaseException) -> LocationError:
     text = " ".join(str(exc).split())
     return LocationError(f"{loc} cannot be read ({text}): the file is damaged or truncated; restore it "
                          f"from a copy or a migrate backup (`{loc}.*.bak`)")
+
+
+@contextmanager
+def damage_reported(loc: Location) -> Iterator[None]:
+    """Turn a DuckDB error raised inside the block into :func:`damaged`'s one line (for whole
+    reads such as ``status`` and ``check``, where any such error means the file is unreadable)."""
+    try:
+        yield
+    except duckdb.Error as e:
+        raise damaged(loc, e) from None
 
 
 @contextmanager

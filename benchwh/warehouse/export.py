@@ -102,16 +102,16 @@ def check_partitions(partition_by: Sequence[str] | None, incremental: bool) -> l
     cols = [c.strip() for c in (partition_by or []) if c.strip()]
     for c in cols:
         if c not in CONTRACT_COLUMNS:
-            from difflib import get_close_matches
+            from benchwh.suggest import did_you_mean
 
-            close = get_close_matches(c, CONTRACT_COLUMNS, n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
-            raise ExportError(f"--partition-by {c}: not a column of the export{hint}")
+            hint = did_you_mean(c, CONTRACT_COLUMNS)
+            raise ExportError(f"partition_by {c}: not a column of the export{hint}", option="partition_by")
         if c in _NOT_PARTITIONS or (incremental and c in _INCREMENTAL_KEYS):
-            raise ExportError(f"--partition-by {c}: cannot partition by this column"
-                              + (" in an incremental export" if c in _INCREMENTAL_KEYS else " (a list)"))
+            raise ExportError(f"partition_by {c}: cannot partition by this column"
+                              + (" in an incremental export" if c in _INCREMENTAL_KEYS else " (a list)"),
+                              option="partition_by")
     if len(set(cols)) != len(cols):
-        raise ExportError("--partition-by names a column twice")
+        raise ExportError("partition_by names a column twice", option="partition_by")
     return cols
 
 
@@ -230,10 +230,9 @@ def export(db: Any, out: str | os.PathLike, fmt: str = "parquet", *, model: str 
     incremental folder whose options differ."""
     fmt = fmt.strip().lower()
     if fmt not in FORMATS:
-        from difflib import get_close_matches
+        from benchwh.suggest import did_you_mean
 
-        close = get_close_matches(fmt, FORMATS, n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
+        hint = did_you_mean(fmt, FORMATS)
         raise ExportError(f"unknown export format {fmt!r}: use {', '.join(FORMATS)}{hint}")
     parts = check_partitions(partition_by, incremental)
     filters = Filters(model=model, hardware=hardware, since=since, include_simulated=True)
@@ -247,8 +246,9 @@ def export(db: Any, out: str | os.PathLike, fmt: str = "parquet", *, model: str 
         if incremental:
             return _export_increment(con, target, fmt, filters, parts, revision)
         if target.exists() and not overwrite:
-            raise ExportError(f"{target} exists: pass `--overwrite` to replace it, or `--incremental` "
-                              "to add what is new to an incremental export folder")
+            raise ExportError(f"{target} exists", remedy="export-exists",
+                              hint=": export with overwrite=True to replace it, or incremental=True to add what "
+                                   "is new to an incremental export folder")
         target.parent.mkdir(parents=True, exist_ok=True)
         sql, params = flat_sql(filters, order=False)
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")

@@ -27,41 +27,25 @@ CONTRACT_COLUMNS = (
 # and `reported_unit` (the unit the tool reported; values are in benchwh units).
 # `source` is the producing tool (the run's origin: a legacy script name, a benchwh runner,
 # an adopted legacy warehouse).
-FLAT_SELECT = """
-SELECT
-    r.result_id, r.run_id, ru.origin AS source, m.model_name,
-    coalesce(r.model_family, m.model_family) AS model_family,
-    coalesce(r.modality, m.modality) AS modality,
-    r.benchmark, r.benchmark_params, r.reported_unit,
-    h.hardware_type, h.device_name, r.is_simulated, r.simulation_reason, r.mode, r.scenario,
-    r.batch_size, r.sequence_length, r.input_shape, r.precision, r.status, r.error,
-    r.latency_ms_mean, r.latency_ms_p50, r.latency_ms_p90, r.latency_ms_p95, r.latency_ms_p99,
-    r.latency_ms_min, r.latency_ms_max, r.latency_ms_std, r.latency_samples_ms,
-    r.throughput_items_per_s, r.throughput_tokens_per_s, r.memory_peak_mb, r.load_time_ms,
-    r.iterations, r.warmup_iterations, r.measured_at, ru.git_commit, ru.git_branch, ru.host,
-    r.metrics, r.source_file, r.source_sha256, r.source_pointer, r.inserted_at,
-    r.time_basis, r.suspected_placeholder, r.placeholder_evidence
+# Contract columns that are not the results column of the same name: where each comes from.
+_JOINED = {
+    "source": "ru.origin", "model_name": "m.model_name",
+    "model_family": "coalesce(r.model_family, m.model_family)", "modality": "coalesce(r.modality, m.modality)",
+    "hardware_type": "h.hardware_type", "device_name": "h.device_name",
+    "git_commit": "ru.git_commit", "git_branch": "ru.git_branch", "host": "ru.host",
+}
+
+
+def _item(column: str) -> str:
+    expr = _JOINED.get(column, f"r.{column}")
+    return expr if expr.endswith(f".{column}") else f"{expr} AS {column}"
+
+
+# Derived from CONTRACT_COLUMNS (every column not in _JOINED is the results column of that
+# name; tests/test_export.py checks them against the schema).
+FLAT_SELECT = ("\nSELECT\n    " + ",\n    ".join(_item(c) for c in CONTRACT_COLUMNS) + """
 FROM results r
 LEFT JOIN runs ru ON ru.run_id = r.run_id
 LEFT JOIN models m ON m.model_id = r.model_id
 LEFT JOIN hardware h ON h.hardware_id = r.hardware_id
-"""
-
-
-def flat_query(model: str | None = None, hardware: str | None = None, since=None,
-               extra_where: list[str] | None = None) -> tuple[str, list]:
-    """The flat SELECT with optional filters; returns (sql, params). Values are parameters."""
-    where, params = list(extra_where or []), []
-    if model is not None:
-        where.append("model_name = ?")
-        params.append(model)
-    if hardware is not None:
-        where.append("hardware_type = ?")
-        params.append(hardware)
-    if since is not None:
-        where.append("measured_at >= ?")
-        params.append(since)
-    sql = f"SELECT * FROM ({FLAT_SELECT}) flat"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return sql + " ORDER BY measured_at NULLS LAST, result_id", params
+""")

@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shlex
 import socket
 import threading
-import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
@@ -122,8 +120,10 @@ def _explain(loc: Location, err: duckdb.Error) -> LocationError:
     if "creating a new DuckLake is explicitly disabled" in text:
         return LocationError(f"no DuckLake warehouse at {loc}: run `benchwh migrate --db {shlex.quote(loc.raw)}` to create one")
     if "does not match existing data path" in text:
-        return LocationError(f"{loc}: --data-path {loc.data_path} is not this lake's data path; pass the "
-                             f"one it was created with ({text.splitlines()[0].split(': ', 1)[-1]})")
+        found = text.splitlines()[0].split(': ', 1)[-1]
+        return LocationError(f"{loc}: data path {loc.data_path} is not this lake's data path",
+                             remedy="data-path-other", found=found,
+                             hint=f"; give the one it was created with ({found})")
     return LocationError(f"cannot open DuckLake warehouse {loc}: {' '.join(text.split())}")
 
 
@@ -254,27 +254,17 @@ def _rollback(con) -> None:
 def _retrying(con, attempt: Callable[[], T], what: str, timeout_s: float | None) -> T:
     """Run ``attempt`` (one whole transaction) until it commits without a DuckLake conflict.
     Backoff doubles from 25 ms to 2 s with jitter; gives up with LockedError at the deadline."""
-    from benchwh.warehouse.connect import ENV_LOCK_TIMEOUT, lock_timeout_s
+    from benchwh.warehouse.connect import ENV_LOCK_TIMEOUT, lock_timeout_s, with_backoff
 
     timeout = lock_timeout_s(timeout_s)
-    deadline = time.monotonic() + timeout
-    delay, conflicts = 0.025, 0
-    while True:
-        try:
-            return attempt()
-        except BaseException as e:
-            _rollback(con)
-            if not (isinstance(e, Exception) and _is_conflict(e)):
-                raise
-            conflicts += 1
-            now = time.monotonic()
-            if now >= deadline:
-                raise LockedError(
-                    f"{what}: {conflicts} commit conflicts with other writers in {timeout:.0f}s; "
-                    f"last: {' '.join(str(e).split())} (set {ENV_LOCK_TIMEOUT} to keep trying longer)"
-                ) from None
-            time.sleep(min(delay * (0.5 + random.random()), max(0.0, deadline - now)))
-            delay = min(delay * 2, 2.0)
+
+    def give_up(e: BaseException, conflicts: int) -> LockedError:
+        return LockedError(f"{what}: {conflicts} commit conflicts with other writers in {timeout:.0f}s; "
+                           f"last: {' '.join(str(e).split())} (set {ENV_LOCK_TIMEOUT} to keep trying longer)")
+
+    return with_backoff(attempt, transient=lambda e: e if _is_conflict(e) else None, give_up=give_up,
+                        timeout_s=timeout, first_delay_s=0.025, max_delay_s=2.0,
+                        on_failure=lambda e: _rollback(con))
 
 
 def _tag(con, message: str) -> None:

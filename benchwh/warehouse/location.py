@@ -49,7 +49,7 @@ def resolve(db: str | None = None, data_path: str | None = None) -> Location:
     raw = db if db else os.environ.get(ENV_DB) or DEFAULT_DB
     raw = raw.strip()
     if not raw:
-        raise LocationError("empty warehouse location: pass `--db PATH`")
+        raise LocationError("empty warehouse location", remedy="db-empty", hint=": give a DuckDB file path")
     if raw == ":memory:":
         return Location(MEMORY, raw=raw)
     if raw.startswith("ducklake:"):
@@ -59,9 +59,8 @@ def resolve(db: str | None = None, data_path: str | None = None) -> Location:
         dp = data_path or os.environ.get(ENV_DATA_PATH)
         if spec.startswith("postgres:"):
             if not dp:
-                raise LocationError(
-                    f"{raw}: a PostgreSQL-catalog lake needs a data path: pass `--data-path DIR` or set {ENV_DATA_PATH}"
-                )
+                raise LocationError(f"{raw}: a PostgreSQL-catalog lake needs a data path", remedy="data-path-needed",
+                                    env=ENV_DATA_PATH, hint=f": give data_path or set {ENV_DATA_PATH}")
             return Location(DUCKLAKE, catalog=spec, data_path=Path(dp).resolve(), raw=raw)
         path = Path(spec).expanduser().resolve()
         data = Path(dp).resolve() if dp else path.with_name(path.name + ".files")

@@ -236,7 +236,7 @@ def backups_of(path: Path) -> list[Path]:
 def prune_backups(path: Path, keep: int) -> list[Path]:
     """Delete all but the ``keep`` newest backups of ``path``; returns the deleted ones."""
     if keep < 0:
-        raise MigrationError(f"--keep-backups {keep}: give a number of backups, 0 or more")
+        raise MigrationError(f"keep_backups {keep}: give a number of backups, 0 or more", option="keep_backups")
     old = backups_of(path)
     doomed = old[:max(0, len(old) - keep)]
     for p in doomed:
@@ -258,7 +258,8 @@ def migrate(loc: Location, to: str = "head", say: Callable[[str], None] = lambda
     """
     target = _target(to)
     if keep_backups < 0:
-        raise MigrationError(f"--keep-backups {keep_backups}: give a number of backups, 0 or more")
+        raise MigrationError(f"keep_backups {keep_backups}: give a number of backups, 0 or more",
+                             option="keep_backups")
     if loc.backend == FILE:
         check_file(loc, must_exist=False)
         if loc.path.exists():

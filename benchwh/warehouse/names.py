@@ -10,10 +10,10 @@ every command uses). Hardware and precision are compared in their canonical spel
 
 from __future__ import annotations
 
-from difflib import get_close_matches
 from typing import Any, Iterable
 
 from benchwh.errors import QueryError
+from benchwh.suggest import closest, phrase
 
 # kind -> SQL listing the stored values (the dimension tables and the results' own columns).
 _STORED = {
@@ -28,13 +28,12 @@ def did_you_mean(kind: str, value: str, known: Iterable[str]) -> QueryError:
     """The error for an unknown ``kind`` (model, hardware, ...) named ``value``: the closest
     known names, or what there is when nothing is close."""
     known = sorted(set(known))
-    lower = {k.lower(): k for k in known}
-    close = get_close_matches(value.lower(), list(lower), n=3, cutoff=0.5)
+    close = closest(value, known, n=3, cutoff=0.5, ignore_case=True)
     # The part after a hub owner ("bert-tiny" for "prajjwal1/bert-tiny") counts as close too.
     tails = [k for k in known if "/" in k and value.lower() in k.lower().rsplit("/", 1)[1]]
-    picks = list(dict.fromkeys([lower[c] for c in close] + tails))[:3]
+    picks = list(dict.fromkeys(close + tails))[:3]
     if picks:
-        hint = "did you mean " + " or ".join(f"'{p}'" for p in picks) + "?"
+        hint = phrase(picks, lead="", joiner=" or ", quote="'")
     elif known:
         shown = ", ".join(known[:8]) + (f", ... ({len(known)} in all)" if len(known) > 8 else "")
         hint = f"the warehouse has: {shown}"

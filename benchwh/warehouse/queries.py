@@ -77,7 +77,7 @@ def _limit(sql: str, params: list[Any], limit: int | None) -> tuple[str, list[An
     if limit is None:
         return sql, params
     if limit < 0:
-        raise QueryError(f"--limit {limit}: give a number of rows, 0 or more")
+        raise QueryError(f"limit {limit}: give a number of rows, 0 or more", option="limit")
     # DuckDB's LIMIT is a BIGINT; any larger number of rows is no limit at all
     return sql + " LIMIT ?", [*params, min(int(limit), 2 ** 63 - 1)]
 
@@ -148,7 +148,8 @@ def compare_hardware(source, model: str, filters: Filters | None = None, limit: 
     """One model's (or generic benchmark's) newest result on each hardware, per
     configuration, fastest first."""
     if not model and not (filters and filters.benchmark):
-        raise QueryError("compare-hardware needs a model or a benchmark: pass `--model NAME` or `--benchmark NAME`")
+        raise QueryError("compare-hardware needs a model or a benchmark", remedy="model-or-benchmark",
+                         hint=": give model= or benchmark=")
     f = _with(filters, model=model or None)
     return _compare(source, f, "hardware_type", limit)
 
@@ -156,7 +157,7 @@ def compare_hardware(source, model: str, filters: Filters | None = None, limit: 
 def compare_models(source, hardware: str, filters: Filters | None = None, limit: int | None = None):
     """Every model's newest result on one hardware type, per configuration, fastest first."""
     if not hardware:
-        raise QueryError("compare-models needs a hardware type: pass `--hardware TYPE`")
+        raise QueryError("compare-models needs a hardware type", remedy="hardware-needed", hint=": give hardware=")
     f = _with(filters, hardware=hardware)
     return _compare(source, f, "model_name", limit)
 
@@ -165,10 +166,9 @@ def metric_column(metric: str) -> str:
     """``latency``/``throughput``/``memory`` -> the contract column; a close miss is named."""
     if metric in METRICS:
         return METRICS[metric]
-    from difflib import get_close_matches
+    from benchwh.suggest import did_you_mean
 
-    close = get_close_matches(metric, list(METRICS), n=1)
-    hint = f"; did you mean `{close[0]}`?" if close else ""
+    hint = did_you_mean(metric, METRICS)
     raise QueryError(f"unknown metric {metric!r}: use one of {', '.join(METRICS)}{hint}")
 
 
@@ -178,7 +178,7 @@ def trend(source, model: str, hardware: str, metric: str = "latency",
     configuration, oldest first. ``change_vs_previous`` is value / previous value - 1 within
     the series (NULL for the first point). Results without that metric are left out."""
     if not (model or (filters and filters.benchmark)) or not hardware:
-        raise QueryError("trend needs `--model NAME` (or `--benchmark NAME`) and `--hardware TYPE`")
+        raise QueryError("trend needs", remedy="trend-needs", hint=" a model (or a benchmark) and a hardware type")
     col = metric_column(metric)
     base, params = _filtered(_with(filters, model=model or None, hardware=hardware))
     series = ", ".join((*GENERIC, *CONFIG, "is_simulated"))
@@ -270,16 +270,6 @@ def _with(filters: Filters | None, **changes) -> Filters:
     from dataclasses import replace
 
     return replace(filters or Filters(), **changes)
-
-
-QUERIES = {
-    "latest": latest,
-    "compare-hardware": compare_hardware,
-    "compare-models": compare_models,
-    "trend": trend,
-    "matrix": matrix,
-    "runs": runs,
-}
 
 
 def resolved(source: Any, filters: Filters | None = None, **names: Any):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any, Sequence
 
 from benchwh.errors import QueryError
+from benchwh.records import params_match  # noqa: F401  (the same rule in Python)
 from benchwh.warehouse.flat import CONTRACT_COLUMNS, FLAT_SELECT
 
 
@@ -60,16 +61,13 @@ def time_bound(value: Any, *, end: bool = False) -> datetime | None:
             except ValueError:
                 pass
         else:
-            try:
-                dt = datetime.fromisoformat(text)
-            except ValueError:
-                dt = None
+            from benchwh.normalize import iso_time
+
+            dt = iso_time(text)  # stored times are naive (UTC where a zone was given)
             if dt is not None:
-                if dt.tzinfo is not None:  # stored times are naive (UTC where a zone was given)
-                    dt =  dt.astimezone(timezone.utc).replace(tzinfo=None)
                 return dt
-    raise QueryError(f"{'--until' if end else '--since'} {value!r} is not a date or time: "
-                     "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
+    raise QueryError(f"{'until' if end else 'since'} {value!r} is not a date or time: "
+                     "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS", option="until" if end else "since")
 
 
 def is_day(value: Any) -> bool:
@@ -165,7 +163,8 @@ def parse_params(items: Sequence[str] | None) -> tuple[tuple[str, str], ...]:
     for item in items or ():
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise QueryError(f"--param {item!r}: give KEY=VALUE (a benchmark parameter, e.g. `--param n=1000`)")
+            raise QueryError(f"param {item!r}", option="param", remedy="param-form",
+                             hint=": give KEY=VALUE (a benchmark parameter, e.g. n=1000)")
         out.append((key.strip(), value))
     return tuple(out)
 
@@ -188,32 +187,6 @@ def benchmark_where(p: str, benchmark: str | None, pairs: Sequence[tuple[str, st
                      f"try_cast(json_extract_string({p}benchmark_params, ?) AS DOUBLE) = try_cast(? AS DOUBLE))")
         params += [path, value, path, value]
     return where, params
-
-
-def params_match(params_text: str | None, pairs: Sequence[tuple[str, str]]) -> bool:
-    """``benchmark_where``'s parameter rule in Python: does the canonical JSON ``params_text``
-    hold every (key, value text) pair?"""
-    import json
-
-    if not pairs:
-        return True
-    if not params_text:
-        return False
-    params = json.loads(params_text)
-    for key, want in pairs:
-        if key not in params or params[key] is None:
-            return False
-        got = params[key]
-        text = got if isinstance(got, str) else json.dumps(got)
-        if text == want:
-            continue
-        try:
-            if float(text) == float(want):
-                continue
-        except ValueError:
-            pass
-        return False
-    return True
 
 
 def flat_sql(filters: Filters | None = None, columns: Sequence[str] | None = None,

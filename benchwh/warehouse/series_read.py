@@ -29,11 +29,10 @@ def _check(names: Sequence[str], what: str) -> None:
                          + ", ".join(CONTRACT_COLUMNS))
 
 
-def _points_sql(key: Sequence[str], metrics: Sequence[str], filters: Filters,
-                benchmark: str | None, sample_metrics: Sequence[str] = (),
-                stats: bool = True) -> tuple[str, list[Any]]:
-    """One row per (metric, key, measured_at): the key, ``metric``, ``measured_at`` and ``p``,
-    a struct of the chosen row's point columns, ``value`` and sample statistics."""
+def _point_where(key: Sequence[str], metrics: Sequence[str], sample_metrics: Sequence[str], filters: Filters,
+                 benchmark: str | None) -> tuple[list[str], list[Any]]:
+    """The checked names' shared conditions: completed results with a time, ``filters``, and
+    the generic benchmark's name when one is asked for."""
     _check(key, "series key")
     _check(metrics, "metric")
     _check(sample_metrics, "metric")
@@ -43,9 +42,18 @@ def _points_sql(key: Sequence[str], metrics: Sequence[str], filters: Filters,
     where = ["flat.status = 'completed'", "flat.measured_at IS NOT NULL", *where]
     if benchmark is not None:
         if "benchmark" not in CONTRACT_COLUMNS:
-            raise QueryError("--benchmark: this warehouse's results carry no generic benchmark names")
+            raise QueryError("benchmark: this warehouse's results carry no generic benchmark names", option="benchmark")
         where.append("flat.benchmark = ?")
         params.append(benchmark)
+    return where, params
+
+
+def _points_sql(key: Sequence[str], metrics: Sequence[str], filters: Filters,
+                benchmark: str | None, sample_metrics: Sequence[str] = (),
+                stats: bool = True) -> tuple[str, list[Any]]:
+    """One row per (metric, key, measured_at): the key, ``metric``, ``measured_at`` and ``p``,
+    a struct of the chosen row's point columns, ``value`` and sample statistics."""
+    where, params = _point_where(key, metrics, sample_metrics, filters, benchmark)
     keys = ", ".join(key)
     mcols = ", ".join(f"CAST({m} AS DOUBLE) AS {m}" for m in metrics)
     clean = "list_filter(latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
@@ -100,19 +108,8 @@ def newest_points(con, key: Sequence[str], metrics: Sequence[str], k: int = 2,
     Ordered by metric, key, time. Per metric, the rows at the ``k`` newest distinct times of
     each series are picked by a window (DuckDB's top-N per group), duplicates are settled
     among those few rows only, and only their samples are read."""
-    _check(key, "series key")
-    _check(metrics, "metric")
-    _check(sample_metrics, "metric")
-    if not metrics:
-        raise QueryError("no metric to read")
     filters = (filters or Filters(include_simulated=True)).normalized()
-    where, wparams = filters.where("flat")
-    where = ["flat.status = 'completed'", "flat.measured_at IS NOT NULL", *where]
-    if benchmark is not None:
-        if "benchmark" not in CONTRACT_COLUMNS:
-            raise QueryError("--benchmark: this warehouse's results carry no generic benchmark names")
-        where.append("flat.benchmark = ?")
-        wparams.append(benchmark)
+    where, wparams = _point_where(key, metrics, sample_metrics, filters, benchmark)
     keys = ", ".join(key)
     clean = "list_filter(latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
     branches, params = [], []

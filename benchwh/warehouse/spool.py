@@ -301,13 +301,23 @@ def write_or_spool(loc: Location, records: Iterable[Any], timeout_s: float | Non
         except (OSError, BenchwhError) as e2:
             raise BenchwhError(f"{e}; and the batch could not be spooled either ({e2}): "
                                f"{len(recs)} records were NOT written") from e
-        raise SpooledError(f"{e}; the {len(recs)} records of this batch are kept in {path}: "
-                           f"fix that, then run `benchwh ingest --spool --db {loc}`") from e
+        raise _kept(e, len(recs), path, loc) from e
+    return _written(loc, len(recs), ws, drained, say)
+
+
+def _written(loc: Location, n: int, ws: Any, drained: DrainStats, say: Callable[[str], None]) -> WriteOutcome:
+    """The outcome of a batch of ``n`` records that was written (``ws``) and of the spool
+    drained after it, said through ``say``."""
     if drained.files:
         say(f"added {drained.files} spooled batch(es) from {spool_dir(loc)}")
     for bad in drained.bad:
         say(f"unreadable spool file kept aside: {bad}")
-    return WriteOutcome(len(recs), inserted=dict(ws.inserted), drained=drained)
+    return WriteOutcome(n, inserted=dict(ws.inserted), drained=drained)
+
+
+def _kept(e: BaseException, n: int, path: Path, loc: Location) -> "SpooledError":
+    return SpooledError(f"{e}; the {n} records of this batch are kept in {path}: "
+                        f"fix that, then run `benchwh ingest --spool --db {loc}`")
 
 
 def write_journaled(loc: Location, records: list[Any], journal: Journal | None, timeout_s: float | None = None,
@@ -336,13 +346,8 @@ def write_journaled(loc: Location, records: list[Any], journal: Journal | None, 
         if journal is None or not journal.path.exists():
             raise
         path = journal.keep()
-        raise SpooledError(f"{e}; the {len(records)} records of this batch are kept in {path}: "
-                           f"fix that, then run `benchwh ingest --spool --db {loc}`") from e
-    if drained.files:
-        say(f"added {drained.files} spooled batch(es) from {spool_dir(loc)}")
-    for bad in drained.bad:
-        say(f"unreadable spool file kept aside: {bad}")
-    return WriteOutcome(len(records), inserted=dict(ws.inserted), drained=drained)
+        raise _kept(e, len(records), path, loc) from e
+    return _written(loc, len(records), ws, drained, say)
 
 
 def ingest(loc: Location, timeout_s: float | None = None) -> DrainStats:

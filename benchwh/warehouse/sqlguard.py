@@ -226,10 +226,9 @@ def _check_relation(table, catalog: Catalog) -> None:
     if db and db != catalog.schema.lower():
         raise QueryError(f"{shown}: unknown schema {table.db!r}; read the warehouse's tables or information_schema")
     if name not in catalog.relations:
-        from difflib import get_close_matches
+        from benchwh.suggest import did_you_mean
 
-        close = get_close_matches(name, sorted(catalog.relations), n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
+        hint = did_you_mean(name, sorted(catalog.relations))
         raise QueryError(f"unknown table {shown}{hint} (files and other databases cannot be read)")
 
 
@@ -391,7 +390,7 @@ def run_sql(db: Any, sql: str, dialect: str | None = None, limit: int | None = N
     from benchwh.warehouse.read import read_frame
 
     if limit is not None and limit < 0:
-        raise QueryError(f"--limit {limit}: give a number of rows, 0 or more")
+        raise QueryError(f"limit {limit}: give a number of rows, 0 or more", option="limit")
     timeout = timeout_s if timeout_s is not None else _env_number(ENV_TIMEOUT, DEFAULT_TIMEOUT_S)
     cap = max_rows if max_rows is not None else int(_env_number(ENV_MAX_ROWS, DEFAULT_MAX_ROWS, int))
     memory = memory or os.environ.get(ENV_MEMORY) or DEFAULT_MEMORY
@@ -428,6 +427,6 @@ def run_sql(db: Any, sql: str, dialect: str | None = None, limit: int | None = N
         finally:
             timer.cancel()
     if frame.height > cap:
-        raise QueryError(f"the answer has more than {cap:,} rows: add a LIMIT or a narrower WHERE, "
-                         f"pass `--limit N`, or set {ENV_MAX_ROWS}")
+        raise QueryError(f"the answer has more than {cap:,} rows: add a LIMIT or a narrower WHERE",
+                         remedy="too-many-rows", env=ENV_MAX_ROWS, hint=f", pass limit=N, or set {ENV_MAX_ROWS}")
     return frame

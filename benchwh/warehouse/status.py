@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchwh.warehouse.connect import connection, exists
+from benchwh.warehouse.connect import connection, damage_reported, exists
 from benchwh.warehouse.location import FILE, Location
 from benchwh.warehouse.migrate import read_revision
 
@@ -28,7 +28,8 @@ def revisions() -> list[str]:
 
 
 def status(loc: Location) -> dict[str, Any]:
-    """Reads the version table and counts rows; creates nothing (a missing file is reported)."""
+    """Reads the version table and counts rows; creates nothing (a missing file is reported;
+    an unreadable one raises ``LocationError``)."""
     info: dict[str, Any] = {
         "location": str(loc), "backend": loc.backend, "exists": True,
         "current_revision": None, "head_revision": head(), "pending": [], "tables": {},
@@ -37,7 +38,7 @@ def status(loc: Location) -> dict[str, Any]:
         info["exists"] = False
         info["pending"] = revisions()
         return info
-    with connection(loc, read_only=loc.backend == FILE) as con:
+    with damage_reported(loc), connection(loc, read_only=loc.backend == FILE) as con:
         rev = read_revision(con)
         info["current_revision"] = rev
         order = revisions()

@@ -12,7 +12,7 @@ from typing import Iterator
 import pyarrow as pa
 
 from benchwh.records import JOINED_KEYS, expected_ids
-from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS
+from benchwh.warehouse.tables import ID_COLUMN
 
 CHUNK_ROWS = 100_000
 
@@ -70,7 +70,3 @@ def mismatched(con, table: str) -> Iterator[str]:
     reader = con.execute(keyed_select(con, table)).to_arrow_reader(CHUNK_ROWS)
     for rb in reader:
         yield from split(table, pa.Table.from_batches([rb]))[1]
-
-
-def verified_tables() -> tuple[str, ...]:
-    return tuple(t for t in SCHEMAS if t in ID_COLUMN)

@@ -8,7 +8,7 @@ rows commit together, so a killed process leaves all of a batch or none of it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any, Iterable
@@ -16,9 +16,9 @@ from typing import Any, Iterable
 import pyarrow as pa
 
 from benchwh.records import (
-    CompatFact, ModelInfo, Result, RunInfo, RunMeta, TestOutcome, content_id, hardware_id, model_id,
+    CompatFact, ModelInfo, Provenance, Result, RunInfo, RunMeta, TestOutcome, content_id, hardware_id, model_id,
 )
-from benchwh.warehouse.tables import ID_COLUMN, LATENCY_STATS, SCHEMAS, TS, WRITE_ORDER
+from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS, TS, WRITE_ORDER
 
 
 # One encoder for every call: json.dumps with these options builds a new one each time.
@@ -97,30 +97,25 @@ def _ts_array(values: list) -> pa.Array:
     return pa.array(ints, pa.int64()).cast(pa.timestamp("us"))
 
 
-_RESULT_FIELDS = (
-    "model_family", "modality", "mode", "scenario", "batch_size", "sequence_length", "input_shape",
-    "precision", "status", "error", *[f"latency_ms_{s}" for s in LATENCY_STATS],
-    "latency_samples_ms", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb",
-    "load_time_ms", "iterations", "warmup_iterations", "simulation_reason", "measured_at",
-    "benchmark", "reported_unit",
-    "time_basis", "placeholder_evidence", "recorded_at",
-)
-_PROV_FIELDS = ("source_file", "source_sha256", "source_pointer")
-_FACT_FIELDS = {
-    "results": _RESULT_FIELDS,
-    "compatibility": ("compatible", "status", "error", "simulation_reason", "measured_at", "time_basis",
-                      "recorded_at"),
-    "test_results": ("module", "test_name", "model_name", "hardware_type", "status", "duration_s",
-                     "error", "simulation_reason", "measured_at", "time_basis", "recorded_at"),
-}
 _FACT_JSON = {"results": "metrics", "compatibility": "details", "test_results": "details"}
+# Columns a batch computes (JSON text, flags) instead of copying the record's field of that name.
+_COMPUTED = {"results": ("metrics", "is_simulated", "benchmark_params", "suspected_placeholder"),
+             "compatibility": ("details", "is_simulated"), "test_results": ("details", "is_simulated")}
+
+
+def _copied(table: str, record_type: type) -> tuple[str, ...]:
+    """The columns of ``table`` (``SCHEMAS``, in its order) copied as they are from
+    ``record_type``'s field of the same name: the schema and the record say it once."""
+    names = {f.name for f in fields(record_type)}
+    return tuple(c for c in SCHEMAS[table].names if c in names and c not in _COMPUTED.get(table, ()))
+
+
+_PROV_FIELDS = tuple(f.name for f in fields(Provenance))
+_FACT_FIELDS = {"results": _copied("results", Result), "compatibility": _copied("compatibility", CompatFact),
+                "test_results": _copied("test_results", TestOutcome)}
 # One C-level call per record fetches every plain field (then one zip turns rows into columns).
 _FACT_GET = {t: attrgetter(*f, *(f"provenance.{p}" for p in _PROV_FIELDS)) for t, f in _FACT_FIELDS.items()}
-_RUN_FIELDS = ("origin", "started_at", "run_key", "git_commit", "git_branch", "command_line", "host",
-               "python_version", "hardware_fingerprint", "time_basis")
-_RUN_GET = attrgetter(*_RUN_FIELDS)
-_LEDGER_FIELDS = ("file_sha256", "path", "size_bytes", "format", "parser_version", "status", "results",
-                  "compat", "tests", "reason", "imported_at")
+_LEDGER_FIELDS = tuple(c for c in SCHEMAS["import_ledger"].names if c != ID_COLUMN["import_ledger"])
 _LEDGER_GET = attrgetter(*_LEDGER_FIELDS)
 
 

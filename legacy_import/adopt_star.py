@@ -22,11 +22,11 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.records import CompatFact, Result, RunInfo, RunMeta, TestOutcome
-from benchwh.warehouse.adopt_base import (
+from benchwh.legacy_import.adopt_base import (
     R_MODEL_UNNAMED, R_SAMPLE, R_ZERO, Ctx, Table, as_json, count, group_by, hardware_of, measured,
     note_zeros, plain, text, when,
 )
-from benchwh.warehouse.adopt_web import web_records
+from benchwh.legacy_import.adopt_web import web_records
 
 # The fake devices the legacy schema scripts seeded; a row on one was not measured on it.
 SAMPLE_DEVICES = frozenset({
@@ -87,6 +87,14 @@ class StarConverter:
     def _rows(self, name: str) -> list[dict]:
         tbl = self.t.get(name)
         return tbl.rows if tbl else []
+
+    def _real_rows(self, name: str) -> Iterator[dict]:
+        """The rows of ``name`` that are not seeded samples (those are flagged as such)."""
+        for row in self._rows(name):
+            if self._sample(row):
+                self.ctx.ledger.flag(name, R_SAMPLE)
+                continue
+            yield row
 
     # --- identity --------------------------------------------------------------------------
     def _sample(self, row: dict) -> bool:
@@ -172,11 +180,8 @@ class StarConverter:
         batches = group_by(self._rows("performance_batch_results"), "result_id")
         carried: set[Any] = set()
         L, ctx = self.ctx.ledger, self.ctx
-        for row in self._rows("performance_results"):
+        for row in self._real_rows("performance_results"):
             rid = row.get("result_id")
-            if self._sample(row):
-                L.flag("performance_results", R_SAMPLE)
-                continue
             lat = measured(row.get("average_latency_ms"))
             thr = measured(row.get("throughput_items_per_second"))
             mem = measured(row.get("memory_peak_mb"))
@@ -246,10 +251,7 @@ class StarConverter:
 
     def _compat(self) -> Iterator[CompatFact]:
         L, ctx = self.ctx.ledger, self.ctx
-        for row in self._rows("hardware_compatibility"):
-            if self._sample(row):
-                L.flag("hardware_compatibility", R_SAMPLE)
-                continue
+        for row in self._real_rows("hardware_compatibility"):
             who = self._who("hardware_compatibility", row)
             if who is None:
                 continue
@@ -277,11 +279,8 @@ class StarConverter:
         L, ctx = self.ctx.ledger, self.ctx
         asserts = group_by(self._rows("integration_test_assertions"), "test_result_id")
         carried: set[Any] = set()
-        for row in self._rows("integration_test_results"):
+        for row in self._real_rows("integration_test_results"):
             tid = row.get("test_result_id")
-            if self._sample(row):
-                L.flag("integration_test_results", R_SAMPLE)
-                continue
             model = self._model(row.get("model_id")) if row.get("model_id") is not None else None
             hw = self._hardware(row.get("hardware_id")) if row.get("hardware_id") is not None else None
             bad = model if isinstance(model, str) else hw if isinstance(hw, str) else None

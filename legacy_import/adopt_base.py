@@ -1,8 +1,9 @@
 """Shared pieces of ``benchwh adopt``: the legacy tables as read, the tally of what happened to
 every legacy row, and value helpers that keep the converters honest.
 
-Nothing here opens a file or a connection: ``adopt_read`` reads, the family modules
-(``adopt_star``, ``adopt_flat``) turn rows into records, ``adopt`` writes.
+Nothing here opens a file or a connection: ``benchwh.warehouse.adopt_read`` reads, the family
+modules beside this one (``adopt_star``, ``adopt_flat``, ``adopt_web``) turn rows into records,
+``benchwh.warehouse.adopt`` writes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Turn a query's DataFrame into text: csv, json, markdown, or a rich table.
+"""Tables for the terminal: a query's DataFrame as csv, json, markdown or a rich table, and
+:func:`text_table` (aligned plain columns) for the regression and change reports.
 
 JSON is an array of objects keyed by the export contract's column names (times as ISO-8601
 text, lists as arrays, missing as null). CSV writes lists as JSON arrays. The table view is
@@ -249,3 +250,31 @@ def render(df, fmt: str) -> str:
     if fmt == "markdown":
         return to_markdown(df)
     raise ValueError(f"no text rendering for format {fmt!r}")
+
+
+def text_table(header: list[str], rows: list[list[str]], width: int | None = None, wrap: bool = True) -> str:
+    """Aligned columns under an underlined header. With ``wrap``, a table wider than the
+    terminal (``width``) has its widest columns wrapped onto more lines so that it fits,
+    nothing cut (12 characters at the least); without, columns are as wide as their text."""
+    import shutil
+    import textwrap
+
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    if wrap:
+        width = width or shutil.get_terminal_size().columns
+        gaps = 2 * (len(widths) - 1)
+        # shrink the widest column, one character at a time, until the table fits (min 12 each)
+        while sum(widths) + gaps > width:
+            k = max(range(len(widths)), key=lambda c: widths[c])
+            if widths[k] <= 12:
+                break
+            widths[k] -= 1
+    lines = []
+    for r in [header, *rows]:
+        cells = ([textwrap.wrap(c, w, break_on_hyphens=False) or [""] for c, w in zip(r, widths)] if wrap
+                 else [[c] for c in r])
+        for n in range(max(len(c) for c in cells)):
+            lines.append("  ".join((c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells, widths)).rstrip())
+        if r is header:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

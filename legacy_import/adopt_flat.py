@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.records import TRAINING, INFERENCE, CompatFact, Result
-from benchwh.warehouse.adopt_base import (
+from benchwh.legacy_import.adopt_base import (
     R_MODEL_UNNAMED, R_ZERO, Ctx, Table, count, hardware_of, measured, note_zeros, plain, text, when,
 )
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from benchwh.records import Result
-from benchwh.warehouse.adopt_base import (
-    R_SAMPLE, R_ZERO, as_json, group_by, hardware_of, measured, note_zeros, plain, text, when,
+from benchwh.legacy_import.adopt_base import (
+    R_ZERO, as_json, group_by, hardware_of, measured, note_zeros, plain, text, when,
 )
 
 _WEB_ZEROS = {"inference_time_ms": "latency_ms_mean", "load_time_ms": "load_time_ms",
@@ -28,11 +28,8 @@ def web_records(conv) -> Iterator[Result]:
     L, ctx = conv.ctx.ledger, conv.ctx
     feats = group_by(conv._rows("webgpu_advanced_features"), "result_id")
     carried: set[Any] = set()
-    for row in conv._rows("web_platform_results"):
+    for row in conv._real_rows("web_platform_results"):
         rid = row.get("result_id")
-        if conv._sample(row):
-            L.flag("web_platform_results", R_SAMPLE)
-            continue
         vals = {k: measured(row.get(k)) for k in (
             "load_time_ms", "initialization_time_ms", "inference_time_ms", "total_time_ms",
             "shader_compilation_time_ms", "memory_usage_mb")}
