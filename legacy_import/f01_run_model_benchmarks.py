@@ -26,21 +26,22 @@ ORIGIN = "run_model_benchmarks"
 
 
 def _functionality(fv: dict, ctx: ImportContext, marks: dict[str, str],
-                   notes: dict[str, str]) -> Iterator[Record]:
+                   notes: dict[str, str], models: dict[str, str]) -> Iterator[Record]:
     done: list[Any] = []
     for key, sub in fv.items():
         if not f03.looks_like_f3(sub):
             notes[str(key)] = "not a functionality report; nothing imported from it"
             continue
         filed_as = f06.hw_fields(key)[0]
-        actual = f03.hardware_of(sub)
+        actual = f03.hardware_seen(sub)
         if actual and filed_as not in actual:
             notes[str(key)] = (f"filed under {key!r} but its entries ran on {sorted(actual)} "
                                f"(known defect: a copy of another report); no {key} facts taken from it")
         if any(sub == d for d in done):
             continue  # the same report filed twice adds nothing
         done.append(sub)
-        yield from f03.convert_document(sub, ctx, base=("functionality_verification", key), extra_marks=marks)
+        yield from f03.convert_document(sub, ctx, base=("functionality_verification", key), extra_marks=marks,
+                                        models=models)
 
 
 def _performance(pb: dict, ctx: ImportContext, marks: dict[str, str],
@@ -74,7 +75,8 @@ class RunModelBenchmarksImporter(Importer):
         notes: dict[str, str] = {}
         failures: dict[str, Any] = {}
         if isinstance(doc.get("functionality_verification"), dict):
-            yield from _functionality(doc["functionality_verification"], ctx, marks, notes)
+            yield from _functionality(doc["functionality_verification"], ctx, marks, notes,
+                                      f03.run_model_names(doc))
         if isinstance(doc.get("performance_benchmarks"), dict):
             yield from _performance(doc["performance_benchmarks"], ctx, marks, failures)
         meta: dict[str, Any] = {}

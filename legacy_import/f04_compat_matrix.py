@@ -9,8 +9,12 @@ F3 checks or the F6 model status, ``mean_latency`` (seconds) / ``mean_throughput
 numbers stay in ``CompatFact.details`` as written (seconds), never as results.
 
 Model naming: where ``benchmark_results`` lists models, one fact per listed model (the family's
-flag applies to each; ``details['compatible_scope'] = 'model_family'``); where none is listed,
-one fact with the family as model_name (``details['scope'] = 'model_family'``).
+flag applies to each; ``details['compatible_scope'] = 'model_family'``). Where none is listed,
+the run names the family's models in its ``models`` map (F1 ``benchmark_results.json`` beside
+the matrix, of the same run: the same ``timestamp``): one fact per model of that family, stored
+under the model's name so it joins to results (``compatible_scope`` and ``skill_key`` say where
+it came from). With no such map, one fact with the family as model_name
+(``details['scope'] = 'model_family'``).
 
 Run: a ``YYYYMMDD_HHMMSS`` timestamp is run_model_benchmarks' run time (same run as its F1);
 otherwise the matrix is run_benchmark_suite's and takes the time of its folder. Cumulative
@@ -32,6 +36,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
+from benchwh.legacy_import.f03_model_functionality import aggregate_beside, run_model_names
 from benchwh.legacy_import.f06_hardware_benchmark import hw_fields, simulated_marks, undated_key
 from benchwh.records import CompatFact, Record, RunInfo, RunMeta
 
@@ -57,8 +62,26 @@ def _from_cpu_copy(run: RunInfo, key: str, entry: dict) -> bool:
             and not (isinstance(listed, list) and listed))
 
 
+def family_models(doc: dict, ctx: ImportContext) -> dict[str, list[tuple[str, str]]]:
+    """Family -> [(skill key, model name)] from the ``models`` map of the run_model_benchmarks
+    aggregate beside the matrix, when it is the same run (its ``timestamp`` is the matrix's);
+    {} otherwise (a cumulative copy of an earlier run's matrix, or no aggregate)."""
+    f1 = aggregate_beside(ctx)
+    if f1 is None:
+        return {}
+    started = nz.parse_time(doc.get("timestamp"))
+    if started is None or nz.parse_time(f1.get("timestamp")) != started:
+        return {}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for key, name in run_model_names(f1).items():
+        fam = f1["models"][key].get("family")
+        if isinstance(fam, str):
+            out.setdefault(fam, []).append((key, name))
+    return out
+
+
 def _facts(run: RunInfo, family: str, key: str, entry: dict, marks: dict[str, str],
-           ctx: ImportContext) -> Iterator[CompatFact]:
+           ctx: ImportContext, members: list[tuple[str, str]]) -> Iterator[CompatFact]:
     hw, device, mock = hw_fields(key)
     ok = entry.get("compatible") if isinstance(entry.get("compatible"), bool) else None
     reason = f"hardware spelled {key!r} (mock)" if mock else marks.get(hw)
@@ -75,6 +98,12 @@ def _facts(run: RunInfo, family: str, key: str, entry: dict, marks: dict[str, st
     listed = entry.get("benchmark_results")
     named = [(i, b) for i, b in enumerate(listed) if isinstance(b, dict) and isinstance(b.get("model_name"), str)] \
         if isinstance(listed, list) else []
+    if not named and members:
+        for skill_key, name in members:
+            yield CompatFact(**common, model_name=name,
+                             details={**base_details, "compatible_scope": "model_family", "skill_key": skill_key},
+                             measured_at=run.started_at, provenance=ctx.prov(ptr(*where)))
+        return
     if not named:
         yield CompatFact(**common, model_name=family,
                          details={**base_details, "scope": "model_family"},
@@ -116,6 +145,7 @@ class CompatMatrixImporter(Importer):
         hw_list = doc.get("hardware_types") if isinstance(doc.get("hardware_types"), list) else []
         ignored: dict[str, list[str]] = {}
         copied: dict[str, list[str]] = {}
+        members = family_models(doc, ctx)
         n = 0
         for family, fam_entry in doc["model_families"].items():
             table = fam_entry.get("hardware_compatibility") if isinstance(fam_entry, dict) else None
@@ -130,7 +160,7 @@ class CompatMatrixImporter(Importer):
                 if _from_cpu_copy(run, key, entry):
                     copied.setdefault(family, []).append(key)
                     continue
-                for fact in _facts(run, family, key, entry, marks, ctx):
+                for fact in _facts(run, family, key, entry, marks, ctx, members.get(family, [])):
                     n += 1
                     yield fact
         if not n and not copied:

@@ -1,0 +1,88 @@
+"""Fidelity rules on small run folders of our own (tests/fixtures/fidelity/): compatibility
+facts under the model the run names, F29 row lists, the F4/F1 cuda-copy evidence, mocks,
+placeholders shown by queries and the report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchwh.legacy_import.convert import convert_bytes
+from benchwh.records import CompatFact, Result
+
+FIX = Path(__file__).parent / "fixtures" / "fidelity"
+RUN = FIX / "compat_run" / "benchmarks_20250302_222702" / "20250302_222705"
+
+
+def _warehouse(tmp_path, *paths) -> str:
+    from benchwh.importing import run_import
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.migrate import migrate
+
+    db = str(tmp_path / "w.duckdb")
+    migrate(resolve(db))
+    run_import(db, list(paths), jobs=1)
+    return db
+
+
+def _rows(db: str, query: str, params=()) -> list[tuple]:
+    from benchwh.warehouse.open import open_warehouse
+
+    with open_warehouse(db, read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def _convert_file(path: Path, root: Path):
+    rel = path.relative_to(root).as_posix()
+    return convert_bytes(path.read_bytes(), rel, abs_path=str(path))
+
+
+def test_compat_facts_join_to_the_results_of_the_model_the_run_names(tmp_path):
+    db = _warehouse(tmp_path, FIX / "compat_run")
+    joined = _rows(db, """
+        SELECT m.model_name, k.compatible, json_extract_string(k.details, '$.skill_key')
+        FROM compatibility k JOIN models m USING (model_id)
+        WHERE k.model_id IN (SELECT model_id FROM results) AND k.hardware_id IN (SELECT hardware_id FROM results)
+        ORDER BY 1, 2""")
+    # the skill key 'bert' of the verification report is the run's prajjwal1/bert-tiny: the F3
+    # fact (embedded in F1 and standalone: one fact) and the matrix's listed model both join
+    assert ("prajjwal1/bert-tiny", True, "bert") in joined
+    names = {r[0] for r in _rows(db, "SELECT model_name FROM compatibility JOIN models USING (model_id)")}
+    assert not names & {"bert", "t5", "text_generation"}, names
+    assert "google/t5-efficient-tiny" in names  # F3 't5' and the matrix's family-only entry
+    verify = _rows(db, """SELECT count(*) FROM compatibility k JOIN runs r USING (run_id)
+                          JOIN models m USING (model_id)
+                          WHERE r.origin = 'verify_model_functionality' AND m.model_name = ?""",
+                   ("prajjwal1/bert-tiny",))
+    assert verify == [(1,)]  # the report read inside F1 and from its own file is one fact
+    res_ids = {r[0] for r in _rows(db, "SELECT model_id FROM results")}
+    compat_ids = {r[0] for r in _rows(db, """SELECT model_id FROM compatibility k JOIN models m USING (model_id)
+                                              WHERE m.model_name = ?""", ("prajjwal1/bert-tiny",))}
+    assert compat_ids and compat_ids <= res_ids
+
+
+def test_compat_keeps_the_skill_key_without_the_runs_model_map(tmp_path):
+    report = RUN / "functionality" / "model_functionality_20250302_222731.json"
+    alone = tmp_path / "functionality" / report.name
+    alone.parent.mkdir()
+    shutil.copy(report, alone)
+    facts = [r for r in _convert_file(alone, tmp_path).records if isinstance(r, CompatFact)]
+    assert sorted(f.model_name for f in facts) == ["bert", "t5"]
+    assert all("skill_key" not in f.details for f in facts)
+
+
+def test_an_aggregate_started_after_the_report_names_nothing_for_it(tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(RUN, run)
+    f1 = json.loads((run / "benchmark_results.json").read_text())
+    f1["timestamp"] = "20250302_230000"  # a later run's aggregate: not the run that wrote the report
+    (run / "benchmark_results.json").write_text(json.dumps(f1))
+    report = run / "functionality" / "model_functionality_20250302_222731.json"
+    facts = [r for r in _convert_file(report, tmp_path).records if isinstance(r, CompatFact)]
+    assert sorted(f.model_name for f in facts) == ["bert", "t5"]
+    matrix = [r for r in _convert_file(run / "hardware_compatibility_matrix.json", tmp_path).records
+              if isinstance(r, CompatFact)]
+    assert sorted(f.model_name for f in matrix) == ["prajjwal1/bert-tiny", "text_generation"]
