@@ -86,3 +86,24 @@ def test_an_aggregate_started_after_the_report_names_nothing_for_it(tmp_path):
     matrix = [r for r in _convert_file(run / "hardware_compatibility_matrix.json", tmp_path).records
               if isinstance(r, CompatFact)]
     assert sorted(f.model_name for f in matrix) == ["prajjwal1/bert-tiny", "text_generation"]
+
+
+def _rows_doc():
+    return json.loads((Path(__file__).parent / "fixtures" / "legacy" / "f29-schema-rows" / "rows_timed.json").read_text())
+
+
+def test_timed_consistent_rows_are_measurements():
+    out = convert_bytes(json.dumps(_rows_doc()).encode(), "rows.json")
+    assert out.status == "imported", out.reason
+    res = [r for r in out.records if isinstance(r, Result)]
+    assert [(r.batch_size, r.latency_ms_mean, r.memory_peak_mb) for r in res] == [(8, 4.8, 812.5), (16, 8.6, 1020.0)]
+    assert {r.run.run_id for r in res} == {res[0].run.run_id} and res[0].run.run_key == "nightly-0304"
+
+
+def test_timed_rows_whose_numbers_disagree_are_skipped_naming_the_row():
+    doc = _rows_doc()
+    doc[1]["total_time_seconds"] = 91.0  # 100 x 8.6 ms is 0.86 s, not 91 s
+    out = convert_bytes(json.dumps(doc).encode(), "rows.json")
+    assert out.status == "skipped" and out.records == []
+    assert "row 1: 100 iterations x 8.6 ms = 0.86 s, but total_time_seconds is 91" in out.reason
+    assert "no time" not in out.reason
