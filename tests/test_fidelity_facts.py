@@ -107,3 +107,40 @@ def test_timed_rows_whose_numbers_disagree_are_skipped_naming_the_row():
     assert out.status == "skipped" and out.records == []
     assert "row 1: 100 iterations x 8.6 ms = 0.86 s, but total_time_seconds is 91" in out.reason
     assert "no time" not in out.reason
+
+
+def _run_with_cuda_report(tmp_path, ran_on: str) -> Path:
+    """The fixture run with a cuda column in its matrix and a verification report filed under
+    ``cuda`` in its aggregate whose entries ran on ``ran_on``."""
+    run = tmp_path / "run"
+    shutil.copytree(RUN, run)
+    f1 = json.loads((run / "benchmark_results.json").read_text())
+    report = json.loads(json.dumps(f1["functionality_verification"]["cpu"]))
+    for item in report["detailed_results"]:
+        item["hardware"] = ran_on
+    report["model_results"] = {m: {ran_on: ok} for m, per in report["model_results"].items() for ok in per.values()}
+    f1["functionality_verification"]["cuda"] = report
+    (run / "benchmark_results.json").write_text(json.dumps(f1))
+    matrix = json.loads((run / "hardware_compatibility_matrix.json").read_text())
+    matrix["hardware_types"].append("cuda")
+    matrix["model_families"]["text_generation"]["hardware_compatibility"]["cuda"] = {"compatible": True}
+    (run / "hardware_compatibility_matrix.json").write_text(json.dumps(matrix))
+    return run
+
+
+def test_matrix_cuda_flags_from_a_copied_cpu_report_are_not_cuda_facts(tmp_path):
+    run = _run_with_cuda_report(tmp_path, "cpu")
+    out = _convert_file(run / "hardware_compatibility_matrix.json", tmp_path)
+    assert "cuda" not in {r.hardware_type for r in out.records if isinstance(r, CompatFact)}
+    [meta] = [r for r in out.records if not isinstance(r, CompatFact)]
+    noted = meta.run.metadata["matrix_entries_not_evidence"]
+    assert noted["entries"] == {"text_generation": ["cuda"]} and "cuda ran on cpu" in noted["reason"]
+
+
+def test_matrix_cuda_flags_stay_where_the_report_ran_on_cuda(tmp_path):
+    run = _run_with_cuda_report(tmp_path, "cuda")
+    out = _convert_file(run / "hardware_compatibility_matrix.json", tmp_path)
+    cuda = [r for r in out.records if isinstance(r, CompatFact) and r.hardware_type == "cuda"]
+    assert [(r.model_name, r.compatible) for r in cuda] == [("google/t5-efficient-tiny", True)]
+    assert not any("matrix_entries_not_evidence" in r.run.metadata for r in out.records
+                   if not isinstance(r, CompatFact))
