@@ -158,6 +158,13 @@ def ms(x: Any) -> float | None:
     return u if u is not None else to_float(x)
 
 
+def mib(x: Any) -> float | None:
+    """A memory value already in MiB (legacy ``_mb`` keys: ``bytes / 1024**2``); a string with
+    its own memory unit is read in that unit."""
+    u = in_unit(x, "MiB")
+    return u if u is not None else to_float(x)
+
+
 def gb_to_mib(x: Any) -> float | None:
     """Legacy "GB" values came from ``bytes / 1024**3`` (torch allocator): GiB -> MiB. A string
     with its own memory unit is read in that unit."""
@@ -236,6 +243,12 @@ def parse_time(value: Any) -> datetime | None:
     if dt.tzinfo is not None:
         dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
     return dt
+
+
+def epoch_ms_time(value: Any) -> datetime | None:
+    """Unix epoch milliseconds (asv's ``date``) -> naive UTC datetime, or None."""
+    v = to_float(value)
+    return None if v is None else parse_time(v / 1000.0)
 
 
 def time_from_path(path: str) -> datetime | None:

@@ -53,13 +53,15 @@ from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, TestOutcome
 
 HW_PREFIXES = ("cpu", "cuda", "openvino", "apple", "mps", "qualcomm", "rocm", "webnn", "webgpu")
 _NUMBER_DICTS = ("performance_metrics", "metrics", "timing", "performance", "metadata")
-_LATENCY = (("elapsed_time", 1000.0), ("inference_time", 1000.0), ("average_inference_time", 1000.0),
-            ("execution_time", 1000.0), ("avg_time", 1000.0), ("processing_time_ms", 1.0),
-            ("inference_time_ms", 1.0))
-_MEMORY = (("memory_peak_mb", 1.0), ("gpu_memory_mb", 1.0), ("gpu_memory_allocated_gb", 1024.0),
-           ("memory_allocated_gb", 1024.0), ("memory_allocated_mb", 1.0),
-           ("cuda_memory_used_mb", 1.0), ("memory_mb", 1.0), ("memory_usage_mb", 1.0))
-_LOAD = (("model_load_time", 1000.0), ("load_time", 1000.0))
+# Key -> the benchwh.normalize conversion of its unit (seconds, ms, GiB, MiB).
+_LATENCY = (("elapsed_time", nz.s_to_ms), ("inference_time", nz.s_to_ms), ("average_inference_time", nz.s_to_ms),
+            ("execution_time", nz.s_to_ms), ("avg_time", nz.s_to_ms), ("processing_time_ms", nz.ms),
+            ("inference_time_ms", nz.ms))
+_MEMORY = (("memory_peak_mb", nz.mib), ("gpu_memory_mb", nz.mib),
+           ("gpu_memory_allocated_gb", nz.gb_to_mib), ("memory_allocated_gb", nz.gb_to_mib),
+           ("memory_allocated_mb", nz.mib), ("cuda_memory_used_mb", nz.mib),
+           ("memory_mb", nz.mib), ("memory_usage_mb", nz.mib))
+_LOAD = (("model_load_time", nz.s_to_ms), ("load_time", nz.s_to_ms))
 _COUNTS = {"generated_tokens", "tokens", "realtime_factor", "real_time_factor"}
 _SIM_TEXT = re.compile(r"\bsimulat|\bmock\b", re.IGNORECASE)
 _ERROR_OUT = re.compile(r"^\s*(\(mock\)\s*)?error\b", re.IGNORECASE)
@@ -174,7 +176,7 @@ def _metric_name(name: str, value: float) -> tuple[str, float]:
     if base.endswith("_time"):
         return prefix + base + "_s", value
     if base.endswith("_gb"):
-        return prefix + base[:-3] + "_mb", value * 1024.0
+        return prefix + base[:-3] + "_mb", nz.gb_to_mib(value)
     return name, value
 
 
@@ -183,10 +185,10 @@ def fields_from_numbers(nums: dict[str, float]) -> dict[str, Any]:
     rest = dict(nums)
     out: dict[str, Any] = {}
     for target, table in (("latency_ms_mean", _LATENCY), ("memory_peak_mb", _MEMORY), ("load_time_ms", _LOAD)):
-        for key, factor in table:
+        for key, convert in table:
             # a 0.0 memory read (a device status snapshot) is not a peak: it stays a metric
             if key in rest and not (target == "memory_peak_mb" and rest[key] == 0):
-                out[target] = rest.pop(key) * factor
+                out[target] = convert(rest.pop(key))
                 break
     if "tokens_per_second" in rest:
         out["throughput_tokens_per_s"] = rest.pop("tokens_per_second")

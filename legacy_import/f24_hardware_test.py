@@ -68,7 +68,7 @@ class HardwareTestImporter(Importer):
                 continue
             timed.setdefault(hw or "unknown", set()).add(t)
             sim = _sim(ex.get("implementation_type"), ex.get("platform"))
-            yield Result(run=run, model_name=model, hardware_type=hw or "unknown", latency_ms_mean=t * 1000.0,
+            yield Result(run=run, model_name=model, hardware_type=hw or "unknown", latency_ms_mean=nz.s_to_ms(t),
                          measured_at=nz.parse_time(ex.get("timestamp")) or started,
                          is_simulated=sim is not None, simulation_reason=sim,
                          provenance=ctx.prov(ptr("examples", i)))
@@ -92,7 +92,7 @@ class HardwareTestImporter(Importer):
                              is_simulated=sim is not None, simulation_reason=sim,
                              provenance=ctx.prov(ptr("results", hw_key)))
             elif t is not None and t not in timed.get(hw, set()):
-                yield Result(run=run, model_name=model, hardware_type=hw, latency_ms_mean=t * 1000.0,
+                yield Result(run=run, model_name=model, hardware_type=hw, latency_ms_mean=nz.s_to_ms(t),
                              measured_at=started, is_simulated=sim is not None, simulation_reason=sim,
                              provenance=ctx.prov(ptr("results", hw_key)))
 

@@ -45,11 +45,11 @@ def _contradiction(rows: list) -> str | None:
         if not isinstance(row, dict):
             continue
         n = nz.to_int(row.get("iterations"))
-        lat = nz.to_float(row.get("average_latency_ms"))
-        total = nz.to_float(row.get("total_time_seconds"))
-        if n and lat and total and not (0.1 <= (n * lat / 1000.0) / total <= 10.0):
-            return (f"row {i}: {n} iterations x {lat:g} ms = {n * lat / 1000.0:.3g} s, "
-                    f"but total_time_seconds is {total:g}")
+        lat = nz.ms(row.get("average_latency_ms"))
+        total = nz.s_to_ms(row.get("total_time_seconds"))
+        if n and lat and total and not (0.1 <= n * lat / total <= 10.0):
+            return (f"row {i}: {n} iterations x {lat:g} ms = {n * lat:.4g} ms, "
+                    f"but total_time_seconds is {row.get('total_time_seconds')}")
     return None
 
 

@@ -105,7 +105,7 @@ def test_timed_rows_whose_numbers_disagree_are_skipped_naming_the_row():
     doc[1]["total_time_seconds"] = 91.0  # 100 x 8.6 ms is 0.86 s, not 91 s
     out = convert_bytes(json.dumps(doc).encode(), "rows.json")
     assert out.status == "skipped" and out.records == []
-    assert "row 1: 100 iterations x 8.6 ms = 0.86 s, but total_time_seconds is 91" in out.reason
+    assert "row 1: 100 iterations x 8.6 ms = 860 ms, but total_time_seconds is 91.0" in out.reason
     assert "no time" not in out.reason
 
 
@@ -144,3 +144,34 @@ def test_matrix_cuda_flags_stay_where_the_report_ran_on_cuda(tmp_path):
     assert [(r.model_name, r.compatible) for r in cuda] == [("google/t5-efficient-tiny", True)]
     assert not any("matrix_entries_not_evidence" in r.run.metadata for r in out.records
                    if not isinstance(r, CompatFact))
+
+
+UNIT_FACTORS = {1000, 1024, 1e6, 1e-3, 1e-6, 1e9, 1048576, 1073741824}
+
+
+def test_importers_convert_units_only_through_normalize():
+    """No importer multiplies or divides by a unit factor itself: benchwh.normalize does."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "legacy_import"
+    found = []
+    for path in sorted(root.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div, ast.FloorDiv)):
+                for side in (node.left, node.right):
+                    if isinstance(side, ast.Constant) and isinstance(side.value, (int, float)) \
+                            and not isinstance(side.value, bool) and side.value in UNIT_FACTORS:
+                        found.append(f"{path.name}:{node.lineno}")
+    assert not found, found
+
+
+@pytest.mark.parametrize("spelling, expected", [("GPU", "cuda"), ("nvidia:0", "cuda"), ("Apple MPS", "mps")])
+def test_runners_read_hardware_with_the_importers_vocabulary(spelling, expected):
+    torch = pytest.importorskip("torch")
+    from benchwh.runners.loading import HardwareAbsent, resolve_device
+
+    if (expected == "cuda" and torch.cuda.is_available()) or (expected == "mps" and torch.backends.mps.is_available()):
+        assert resolve_device(spelling, torch).hardware_type == expected
+    else:
+        with pytest.raises(HardwareAbsent, match=spelling):
+            resolve_device(spelling, torch)
