@@ -175,3 +175,50 @@ def test_runners_read_hardware_with_the_importers_vocabulary(spelling, expected)
     else:
         with pytest.raises(HardwareAbsent, match=spelling):
             resolve_device(spelling, torch)
+
+
+def _placeholder_warehouse(tmp_path, cli) -> str:
+    """Two skill results of one model on two days with the same 0.1 s latency (a placeholder)
+    and one with a measured latency."""
+    root = tmp_path / "legacy"
+    root.mkdir()
+    for i, (day, elapsed) in enumerate((("2025-02-27", 0.1), ("2025-03-02", 0.1), ("2025-03-03", 0.1234))):
+        doc = {"status": {"cpu_handler": "Success (REAL)"},
+               "examples": [{"input": "x", "output": {"text": "y"}, "elapsed_time": elapsed,
+                             "implementation_type": "REAL", "platform": "CPU"}],
+               "metadata": {"model_name": "bert-tiny", "test_timestamp": f"{day}T10:00:00",
+                            "test_run_id": f"run-{i}"}}
+        (root / f"{i}.json").write_text(json.dumps(doc))
+    db = str(tmp_path / "p.duckdb")
+    assert cli("migrate", "--db", db).code == 0
+    res = cli("import", str(root), "--db", db)
+    assert res.code == 0, res.stderr
+    return db
+
+
+def test_queries_and_report_show_suspected_placeholders(tmp_path, cli):
+    from benchwh.report.payload import decode
+    import re
+
+    db = _placeholder_warehouse(tmp_path, cli)
+    flags = _rows(db, "SELECT latency_ms_mean, suspected_placeholder FROM results ORDER BY measured_at")
+    assert [f for _, f in flags] == [True, True, False]
+    for query in (("latest",), ("compare-hardware", "--model", "bert-tiny")):
+        res = cli("query", *query, "--db", db, "--format", "json")
+        assert res.code == 0, res.stderr
+        rows = json.loads(res.stdout)
+        assert rows and all("suspected_placeholder" in r for r in rows), query
+        # the newest result (measured, 123.4 ms) is not a placeholder
+        assert [r["suspected_placeholder"] for r in rows] == [False]
+    res = cli("query", "latest", "--db", db, "--since", "2025-02-01", "--until", "2025-03-01")
+    assert res.code == 0, res.stderr
+    assert "1 suspected placeholder(s)" in res.stderr
+    out = tmp_path / "r.html"
+    res = cli("report", "--db", db, "--out", str(out))
+    assert res.code == 0, res.stderr
+    m = re.search(r'<script type="application/octet-stream" id="payload">([^<]*)</script>', out.read_text())
+    header, cols = decode(m.group(1))
+    assert header["placeholders"] == 2
+    marked = [header["dicts"]["placeholder"][i] for i in cols["ph"] if i]
+    assert len(marked) == 2 and all("100" in e for e in marked), marked
+    assert "suspected placeholder" in (Path(__file__).resolve().parents[1] / "benchwh" / "report" / "report.js").read_text()
