@@ -381,6 +381,30 @@ def is_mock_text(value: Any) -> bool:
     return isinstance(value, str) and bool(re.search(r"\bmock\b", value, re.IGNORECASE))
 
 
+_MOCK_OBJECT_RE = re.compile(r"\b(magic|async|non_callable_)?mock\b", re.IGNORECASE)
+
+
+# A spelling as a word of its own; ``_`` separates words here (``qualcomm_init`` names qualcomm).
+_HW_WORD_RE = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(sorted((re.escape(k) for k in _HW_SPELLINGS if k != "unknown"),
+                                                               key=len, reverse=True)) + r")(?![A-Za-z0-9])",
+                         re.IGNORECASE)
+
+
+def hardware_named(text: Any) -> set[str]:
+    """The canonical hardware types a free text names (``"Using mock implementation for CPU
+    CLAP"`` -> ``{"cpu"}``); empty for a text naming none."""
+    if not isinstance(text, str):
+        return set()
+    return {_HW_SPELLINGS[m.group(1).lower()] for m in _HW_WORD_RE.finditer(text)}
+
+
+def is_mock_endpoint(key: Any, value: Any) -> bool:
+    """A key naming an endpoint (``cpu_endpoint_type``, ``endpoint``) whose text says it was a
+    mock object (``MagicMock``, ``mock``): whatever ran through that endpoint was no model."""
+    return (isinstance(key, str) and "endpoint" in key.lower() and isinstance(value, str)
+            and bool(_MOCK_OBJECT_RE.search(value)))
+
+
 def informative_device_name(spelling: Any, canonical: str | None) -> str | None:
     """The hardware spelling when it says more than its canonical type (``cuda:0``, a GPU model,
     an OS string), else None: ``CPU``, ``AMD ROCm`` or ``Apple MPS`` are only other names for the

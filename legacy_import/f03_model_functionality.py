@@ -23,14 +23,15 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
-from benchwh.legacy_import.f06_hardware_benchmark import hw_fields, simulated_marks, undated_key
+from benchwh.legacy_import.fields import hardware_of, simulated_marks, undated_key
 from benchwh.records import CompatFact, Record, RunInfo
 
 ORIGIN = "verify_model_functionality"
 ERROR_TAIL = 2000  # chars of stderr kept as the error (the exception sits at the end)
 
 _TESTED_RE = re.compile(r"Testing model: (\S+)")
-_MOCK_RE = re.compile(r"\bmock\b", re.IGNORECASE)
+_MOCK_RE = re.compile(r"\b(magic)?mock\b", re.IGNORECASE)
+_JSON_MEMBER_RE = re.compile(r'^\s*"[^"]*"\s*:')
 
 
 def run_info(doc: dict, fallback_time: datetime | None, ctx: ImportContext) -> RunInfo:
@@ -94,25 +95,32 @@ def hardware_seen(doc: Any) -> set[str]:
     items = doc.get("detailed_results")
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("hardware"), str):
-            found.add(hw_fields(item["hardware"])[0])
+            found.add(hardware_of(item["hardware"])[0])
     results = doc.get("model_results")
     if isinstance(results, dict):
         for per_hw in results.values():
             if isinstance(per_hw, dict):
-                found.update(hw_fields(h)[0] for h in per_hw)
+                found.update(hardware_of(h)[0] for h in per_hw)
     return found
 
 
 def _mock_evidence(item: dict, spelling: str) -> str | None:
     """A log line that reports a mock for this hardware (``(MOCK) Using mock implementation for
-    CPU CLAP``, ``cpu_handler: Success (MOCK)``): the test passed without the real model."""
-    word = spelling.strip().lower()
+    CPU CLAP``, ``cpu_handler: Success (MOCK)``) or for the test as a whole (a mock line naming
+    no hardware: ``Detected mock implementation based on MagicMock check``): the test passed
+    without the real model. Lines about other hardware's mocks say nothing about this one."""
+    hw = hardware_of(spelling)[0]
     for stream in ("stdout", "stderr"):
         text = item.get(stream)
         if not isinstance(text, str):
             continue
         for line in text.splitlines():
-            if _MOCK_RE.search(line) and word and word in line.lower():
+            if not _MOCK_RE.search(line):
+                continue
+            named = nz.hardware_named(line)
+            # a member of printed JSON (``"implementation_type": "(MOCK)",``) belongs to the
+            # object around it, whose keys name the hardware: only its own words count
+            if hw in named or (not named and not _JSON_MEMBER_RE.match(line)):
                 return f"test output reports a mock: {line.strip()[:200]!r}"
     return None
 
@@ -181,7 +189,7 @@ def convert_document(doc: Any, ctx: ImportContext, base: tuple = (),
 
 def _fact(run: RunInfo, model: str, spelling: str, ok: bool | None, marks: dict[str, str],
           ctx: ImportContext, where: tuple, models: dict[str, str] | None) -> CompatFact:
-    hw, device, mock = hw_fields(spelling)
+    hw, device, mock = hardware_of(spelling)
     reason = f"hardware spelled {spelling!r} (mock)" if mock else marks.get(hw)
     named = (models or {}).get(model)
     return CompatFact(

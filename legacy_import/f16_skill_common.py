@@ -315,6 +315,22 @@ def _walk(d: dict, sc: SkillContext, col: _Collector, hw_hint: str | None, outco
             col.add_example(sc.pointer + ("examples", i), ex, tt if isinstance(tt, str) else None, hw_hint)
 
 
+def _mock_endpoints(d: dict, hw_hint: str | None) -> dict[str | None, str]:
+    """Hardware -> the reason, for each endpoint the skill dict says was a mock object
+    (``"cpu_endpoint_type": "MagicMock"``); an endpoint key without a hardware prefix is the
+    hint's hardware (None: every hardware of the dict)."""
+    out: dict[str | None, str] = {}
+    for src in (d, d.get("status")):
+        for key, val in (src.items() if isinstance(src, dict) else ()):
+            if nz.is_mock_endpoint(key, val):
+                out.setdefault(hw_of_key(key) or hw_hint, f"{key}: {val.strip()[:60]!r} (a mock endpoint)")
+    return out
+
+
+def _endpoint_sim(mocks: dict[str | None, str], hw: str | None) -> list[str]:
+    return [r for r in (mocks.get(hw), mocks.get(None) if hw is not None else None) if r]
+
+
 def _doc_sim(d: dict, hw: str | None) -> list[str]:
     meta = d.get("metadata")
     if not isinstance(meta, dict):
@@ -363,8 +379,10 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
         return
     col, outcomes = _Collector(), []
     _walk(d, sc, col, hw_hint, outcomes)
+    mocks = _mock_endpoints(d, hw_hint)
     for where, key, hw, val in outcomes:
         st, err, sim = status_of(val)  # type: ignore[misc]
+        sim = "; ".join(dict.fromkeys(([sim] if sim else []) + _endpoint_sim(mocks, hw))) or None
         yield TestOutcome(
             run=sc.run, module=sc.module, test_name=key, status=st, model_name=sc.model_name,
             hardware_type=hw, error=err, details={} if err == val else {"status_text": val},
@@ -376,7 +394,7 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
         plat = ex.get("platform")
         hw = nz.hardware_type(plat) or key_hw
         plat_dev = plat.strip() if isinstance(plat, str) and nz.hardware_type(plat) is None and plat.strip() else None
-        sims = _sim_markers(ex, section_impl) + _doc_sim(d, hw)
+        sims = _sim_markers(ex, section_impl) + _doc_sim(d, hw) + _endpoint_sim(mocks, hw)
         device = plat_dev or pick_device(_device_names(ex) + col.hw_devices.get(hw or "", []), hw or "")
         when = nz.parse_time(ex.get("timestamp")) or sc.base_time
         out = ex.get("output")
@@ -409,7 +427,7 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
             res.is_simulated = bool(sims)
             res.simulation_reason = "; ".join(dict.fromkeys(sims)) or None
             continue
-        sims = (_doc_sim(d, hw) + col.hw_sims.get(hw, [])
+        sims = (_doc_sim(d, hw) + col.hw_sims.get(hw, []) + _endpoint_sim(mocks, hw)
                 + (["implementation_type MOCK"] if nz.is_mock_text(section_impl) else []))
         device = pick_device(col.hw_devices.get(hw, []), hw)
         handlers.append(_result(sc, hw, col.hw_ptr[hw], "handler", col.hw_time.get(hw, sc.base_time), sims,
@@ -420,5 +438,5 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
         nums = raw_numbers(bench)
         if nums:
             device = pick_device(_device_names(bench) + col.hw_devices.get(hw, []), hw)
-            yield _result(sc, hw, where, "benchmark", sc.base_time, _doc_sim(d, hw), device,
+            yield _result(sc, hw, where, "benchmark", sc.base_time, _doc_sim(d, hw) + _endpoint_sim(mocks, hw), device,
                           **fields_from_numbers(nums))

@@ -222,3 +222,48 @@ def test_queries_and_report_show_suspected_placeholders(tmp_path, cli):
     marked = [header["dicts"]["placeholder"][i] for i in cols["ph"] if i]
     assert len(marked) == 2 and all("100" in e for e in marked), marked
     assert "suspected placeholder" in (Path(__file__).resolve().parents[1] / "benchwh" / "report" / "report.js").read_text()
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _at(doc, pointer: str | None):
+    node = doc
+    if pointer in (None, "", "/"):  # the whole document
+        return doc
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+@pytest.mark.parametrize("folder", ["legacy_corpus", "legacy_history"])
+def test_every_format_marks_facts_read_from_a_mock_as_simulated(folder):
+    """Whatever format carried it, a fact whose own entry says its implementation or its
+    endpoint was a mock is simulated, with a reason."""
+    from benchwh import normalize as nz
+    from benchwh.records import TestOutcome
+
+    root = SHARED / folder
+    if not root.is_dir():
+        pytest.skip(f"{folder} not found in ../shared")
+    checked, missed = 0, []
+    for path in sorted(root.rglob("*.json")):
+        out = convert_bytes(path.read_bytes(), path.relative_to(root).as_posix(), abs_path=str(path))
+        if out.status != "imported":
+            continue
+        doc = json.loads(path.read_bytes())
+        for rec in out.records:
+            if not isinstance(rec, (Result, TestOutcome, CompatFact)):
+                continue
+            entry = _at(doc, rec.provenance.source_pointer)
+            if not isinstance(entry, dict):
+                continue
+            mock = [k for k, v in entry.items()
+                    if (k in ("implementation_type", "implementation") and nz.is_mock_text(v))
+                    or nz.is_mock_endpoint(k, v)]
+            if mock:
+                checked += 1
+                if not (rec.is_simulated and rec.simulation_reason):
+                    missed.append((path.name, out.format, rec.provenance.source_pointer, mock))
+    assert checked and not missed, missed[:10]
