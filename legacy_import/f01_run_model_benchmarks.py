@@ -20,6 +20,7 @@ from benchwh.legacy_import import f03_model_functionality as f03
 from benchwh.legacy_import import f06_hardware_benchmark as f06
 from benchwh.legacy_import.base import ImportContext, Importer
 from benchwh.legacy_import.f05_benchmark_models import model_infos
+from benchwh.legacy_import.fields import hardware_of, simulated_marks, undated_key
 from benchwh.records import Record, RunInfo, RunMeta
 
 ORIGIN = "run_model_benchmarks"
@@ -32,7 +33,7 @@ def _functionality(fv: dict, ctx: ImportContext, marks: dict[str, str],
         if not f03.looks_like_f3(sub):
             notes[str(key)] = "not a functionality report; nothing imported from it"
             continue
-        filed_as = f06.hw_fields(key)[0]
+        filed_as = hardware_of(key)[0]
         actual = f03.hardware_seen(sub)
         if actual and filed_as not in actual:
             notes[str(key)] = (f"filed under {key!r} but its entries ran on {sorted(actual)} "
@@ -70,7 +71,7 @@ class RunModelBenchmarksImporter(Importer):
                 and ("models" in doc or "hardware_detected" in doc))
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
-        marks = f06.simulated_marks(doc)
+        marks = simulated_marks(doc)
         yield from model_infos(doc.get("models"))
         notes: dict[str, str] = {}
         failures: dict[str, Any] = {}
@@ -88,7 +89,7 @@ class RunModelBenchmarksImporter(Importer):
         if failures:
             meta["performance_benchmarks_not_run"] = failures
         started = nz.parse_time(doc.get("timestamp")) or ctx.path_time
-        yield RunMeta(run=RunInfo(origin=ORIGIN, started_at=started, run_key=f06.undated_key(started, ctx),
+        yield RunMeta(run=RunInfo(origin=ORIGIN, started_at=started, run_key=undated_key(started, ctx),
                                   metadata=meta))
 
 

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
-from benchwh.legacy_import.fields import hardware_of, simulated_marks, undated_key
+from benchwh.legacy_import.fields import hardware_of, simulated_marks, str_at, undated_key
 from benchwh.records import CompatFact, Record, RunInfo
 
 ORIGIN = "verify_model_functionality"
@@ -150,7 +150,7 @@ def convert_document(doc: Any, ctx: ImportContext, base: tuple = (),
         for i, item in enumerate(details_list):
             if not isinstance(item, dict) or not isinstance(item.get("model"), str):
                 continue
-            spelling = item.get("hardware") if isinstance(item.get("hardware"), str) else None
+            spelling = str_at(item, "hardware")
             if spelling is None:
                 continue  # never guess the hardware from the enclosing key
             ok = item.get("success") if isinstance(item.get("success"), bool) else None

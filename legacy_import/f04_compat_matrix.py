@@ -41,7 +41,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
 from benchwh.legacy_import.f03_model_functionality import aggregate_beside, hardware_seen, run_model_names
-from benchwh.legacy_import.fields import hardware_of, simulated_marks, undated_key
+from benchwh.legacy_import.fields import hardware_of, simulated_marks, str_at, undated_key
 from benchwh.records import CompatFact, Record, RunInfo, RunMeta
 
 _COMPACT_TS = re.compile(r"^\d{8}_\d{6}$")
@@ -109,7 +109,7 @@ def _facts(run: RunInfo, family: str, key: str, entry: dict, marks: dict[str, st
     common = dict(
         run=run, model_family=family, hardware_type=hw, device_name=device, compatible=ok,
         status=None if ok is None else ("completed" if ok else "failed"),
-        error=entry.get("error") if isinstance(entry.get("error"), str) else None,
+        error=str_at(entry, "error"),
         is_simulated=reason is not None, simulation_reason=reason,
     )
     where = ("model_families", family, "hardware_compatibility", key)

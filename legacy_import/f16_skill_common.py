@@ -49,6 +49,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, ptr
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, TestOutcome
 
 HW_PREFIXES = ("cpu", "cuda", "openvino", "apple", "mps", "qualcomm", "rocm", "webnn", "webgpu")
@@ -311,8 +312,7 @@ def _walk(d: dict, sc: SkillContext, col: _Collector, hw_hint: str | None, outco
                 col.add_hw(hw, where, key, val)
     for i, ex in enumerate(d.get("examples") if isinstance(d.get("examples"), list) else []):
         if isinstance(ex, dict):
-            tt = ex.get("test_type")
-            col.add_example(sc.pointer + ("examples", i), ex, tt if isinstance(tt, str) else None, hw_hint)
+            col.add_example(sc.pointer + ("examples", i), ex, str_at(ex, "test_type"), hw_hint)
 
 
 def _mock_endpoints(d: dict, hw_hint: str | None) -> dict[str | None, str]:

@@ -31,6 +31,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, ptr
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, TestOutcome
 
 _TIME_KEYS = ("avg_time", "min_time", "max_time", "load_time", "inference_time")
@@ -81,7 +82,7 @@ class HfPipelineTestImporter(Importer):
         hw_flags = doc.get("hardware") if isinstance(doc.get("hardware"), dict) else {}
         run_meta = {k: meta[k] for k in ("task", "class", "description") if isinstance(meta.get(k), str)}
         run = RunInfo(origin="hf_model_test", started_at=started,
-                      run_key=meta.get("model") if isinstance(meta.get("model"), str) else None,
+                      run_key=str_at(meta, "model"),
                       environment={"hardware": hw_flags} if hw_flags else {}, metadata=run_meta)
         entries = []
         for key, entry in doc["results"].items():

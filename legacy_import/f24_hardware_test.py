@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, TestOutcome
 
 
@@ -77,7 +78,7 @@ class HardwareTestImporter(Importer):
                 continue
             hw = nz.hardware_type(hw_key) or nz.hardware_type(entry.get("implementation_type")) or "unknown"
             ok = entry.get("success") if isinstance(entry.get("success"), bool) else None
-            error = entry.get("error") if isinstance(entry.get("error"), str) else None
+            error = str_at(entry, "error")
             sim = _sim(entry.get("implementation_type"), hw_key)
             details = {k: v for k, v in entry.items() if k in ("init", "handler_created", "implementation_type")}
             yield TestOutcome(run=run, module=None, test_name=hw_key,

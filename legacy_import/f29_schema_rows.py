@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile, ptr
-from benchwh.legacy_import.fields import hardware_of, text
+from benchwh.legacy_import.fields import clean_text, hardware_of
 from benchwh.records import Record, Result, RunInfo
 
 ORIGIN = "legacy_performance_rows"
@@ -68,7 +68,7 @@ def _evidence_against(rows: list) -> list[str]:
 
 def _result(row: dict, i: int, runs: dict[str | None, RunInfo], ctx: ImportContext) -> Result:
     hw, device, mock = hardware_of(row.get("hardware_type"), row.get("device_name"))
-    family = text(row.get("model_family"))
+    family = clean_text(row.get("model_family"))
     metrics = {k: float(v) for k, v in (row.get("metrics") or {}).items() if nz.is_number(v)} \
         if isinstance(row.get("metrics"), dict) else {}
     metrics.update({k: float(v) for k, v in row.items() if k not in _MAPPED and nz.is_number(v)})
@@ -78,10 +78,10 @@ def _result(row: dict, i: int, runs: dict[str | None, RunInfo], ctx: ImportConte
                                                          else None)
     st = nz.status(row.get("status")) or "completed"
     return Result(
-        run=runs[_run_key(row)], model_name=text(row.get("model_name")), hardware_type=hw,
+        run=runs[_run_key(row)], model_name=clean_text(row.get("model_name")), hardware_type=hw,
         device_name=device, model_family=family, modality=nz.modality(row.get("modality"), family),
-        scenario=text(row.get("test_case")), batch_size=nz.to_int(row.get("batch_size")),
-        precision=nz.precision(row.get("precision")), status=st, error=text(row.get("error")),
+        scenario=clean_text(row.get("test_case")), batch_size=nz.to_int(row.get("batch_size")),
+        precision=nz.precision(row.get("precision")), status=st, error=clean_text(row.get("error")),
         latency_ms_mean=nz.ms(row.get("average_latency_ms")),
         throughput_items_per_s=nz.to_float(row.get("throughput_items_per_second")),
         memory_peak_mb=nz.to_float(row.get("memory_peak_mb")),
@@ -92,7 +92,7 @@ def _result(row: dict, i: int, runs: dict[str | None, RunInfo], ctx: ImportConte
 
 
 def _run_key(row: dict) -> str | None:
-    return next((str(row[k]) for k in _RUN_KEYS if text(row.get(k)) or nz.is_number(row.get(k))), None)
+    return next((str(row[k]) for k in _RUN_KEYS if clean_text(row.get(k)) or nz.is_number(row.get(k))), None)
 
 
 class SchemaRowsImporter(Importer):
@@ -120,8 +120,8 @@ class SchemaRowsImporter(Importer):
             key = _run_key(row)
             if key not in runs:
                 runs[key] = RunInfo(origin=ORIGIN, started_at=row_time(row), run_key=key,
-                                    git_commit=text(row.get("git_commit")))
-        unnamed = [i for i, row in enumerate(doc) if text(row.get("model_name")) is None]
+                                    git_commit=clean_text(row.get("git_commit")))
+        unnamed = [i for i, row in enumerate(doc) if clean_text(row.get("model_name")) is None]
         if unnamed:
             raise Quarantine(f"rows {unnamed[:5]} name no model: their numbers cannot be attributed")
         for i, row in enumerate(doc):

@@ -21,7 +21,7 @@ def str_at(mapping: Any, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def text(x: Any) -> str | None:
+def clean_text(x: Any) -> str | None:
     """A non-empty stripped string, or None for anything else (a number, a list, "")."""
     return x.strip() if isinstance(x, str) and x.strip() else None
 
@@ -73,7 +73,7 @@ def entry_failed(entry: dict) -> bool:
         return not flag
     if status_failed(entry.get("status")) == STATUS_FAILED:
         return True
-    return flag is None and text(entry.get("error")) is not None
+    return flag is None and clean_text(entry.get("error")) is not None
 
 
 def undated_key(started: datetime | None, ctx: ImportContext) -> str | None:

@@ -22,6 +22,7 @@ import itertools
 from typing import Any, Iterator
 
 from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile, ptr
+from benchwh.legacy_import.fields import str_at
 from benchwh.legacy_import.harness_common import drop_none, literal
 from benchwh.normalize import (
     bytes_to_mib, epoch_ms_time, is_number, samples_to_ms, to_float, to_int, to_ms,
@@ -76,7 +77,7 @@ class AsvResultsImporter(Importer):
             origin="asv", started_at=min(starts) if starts else None,
             run_key=f"{host}/{doc['commit_hash']}/{doc.get('env_name')}",
             git_commit=doc["commit_hash"], host=host,
-            python_version=doc.get("python") if isinstance(doc.get("python"), str) else None,
+            python_version=str_at(doc, "python"),
             metadata=drop_none({"commit_date": _iso(epoch_ms_time(doc.get("date"))), "env_name": doc.get("env_name"),
                                 "env_params": env or None, "requirements": doc.get("requirements") or None,
                                 "env_vars": doc.get("env_vars") or None, "machine": machine or None,

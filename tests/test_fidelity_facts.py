@@ -267,3 +267,21 @@ def test_every_format_marks_facts_read_from_a_mock_as_simulated(folder):
                 if not (rec.is_simulated and rec.simulation_reason):
                     missed.append((path.name, out.format, rec.provenance.source_pointer, mock))
     assert checked and not missed, missed[:10]
+
+
+def test_importer_helpers_live_in_shared_modules():
+    """Format modules share helpers through legacy_import.fields/base, never through another
+    format module's private names; one function is called hardware_of."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "legacy_import"
+    private, defs = [], []
+    for path in sorted(root.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("benchwh.legacy_import."):
+                private += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+            if isinstance(node, ast.FunctionDef) and node.name == "hardware_of":
+                defs.append(path.name)
+    assert not private, private
+    assert defs == ["fields.py"], defs
