@@ -5,7 +5,8 @@ hardware_detected {hw: bool}}`` (+ ``simulated_hardware``/``warnings`` in annota
 
 The embedded documents are converted by the F3 and F6 importers' own functions, so a
 measurement carried both here and in its standalone file is the same record (same ids; only the
-provenance pointer differs). Known defect in real files: the ``cuda`` entry of
+provenance pointer differs). The ``models`` map names the model behind each F3 skill key:
+compatibility facts are stored under that name (the key kept in ``details['skill_key']``). Known defect in real files: the ``cuda`` entry of
 ``functionality_verification`` is a copy of the CPU report (its entries say ``hardware: cpu``).
 Facts take their hardware from the entries, never from the key they were filed under, so no cuda
 compatibility is recorded from CPU evidence; the mismatch is noted in the run metadata.
