@@ -158,6 +158,13 @@ def ms(x: Any) -> float | None:
     return u if u is not None else to_float(x)
 
 
+def mib(x: Any) -> float | None:
+    """A memory value already in MiB (legacy ``_mb`` keys: ``bytes / 1024**2``); a string with
+    its own memory unit is read in that unit."""
+    u = in_unit(x, "MiB")
+    return u if u is not None else to_float(x)
+
+
 def gb_to_mib(x: Any) -> float | None:
     """Legacy "GB" values came from ``bytes / 1024**3`` (torch allocator): GiB -> MiB. A string
     with its own memory unit is read in that unit."""
@@ -244,6 +251,12 @@ def iso_time(text: str) -> datetime | None:
     if dt.tzinfo is not None:
         dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
     return dt
+
+
+def epoch_ms_time(value: Any) -> datetime | None:
+    """Unix epoch milliseconds (asv's ``date``) -> naive UTC datetime, or None."""
+    v = to_float(value)
+    return None if v is None else parse_time(v / 1000.0)
 
 
 def time_from_path(path: str) -> datetime | None:
@@ -374,6 +387,30 @@ def status(value: Any) -> str | None:
 def is_mock_text(value: Any) -> bool:
     """``(mock)``, ``MOCK``, ``Success (MOCK)``, implementation_type ``MOCK``."""
     return isinstance(value, str) and bool(re.search(r"\bmock\b", value, re.IGNORECASE))
+
+
+_MOCK_OBJECT_RE = re.compile(r"\b(magic|async|non_callable_)?mock\b", re.IGNORECASE)
+
+
+# A spelling as a word of its own; ``_`` separates words here (``qualcomm_init`` names qualcomm).
+_HW_WORD_RE = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(sorted((re.escape(k) for k in _HW_SPELLINGS if k != "unknown"),
+                                                               key=len, reverse=True)) + r")(?![A-Za-z0-9])",
+                         re.IGNORECASE)
+
+
+def hardware_named(text: Any) -> set[str]:
+    """The canonical hardware types a free text names (``"Using mock implementation for CPU
+    CLAP"`` -> ``{"cpu"}``); empty for a text naming none."""
+    if not isinstance(text, str):
+        return set()
+    return {_HW_SPELLINGS[m.group(1).lower()] for m in _HW_WORD_RE.finditer(text)}
+
+
+def is_mock_endpoint(key: Any, value: Any) -> bool:
+    """A key naming an endpoint (``cpu_endpoint_type``, ``endpoint``) whose text says it was a
+    mock object (``MagicMock``, ``mock``): whatever ran through that endpoint was no model."""
+    return (isinstance(key, str) and "endpoint" in key.lower() and isinstance(value, str)
+            and bool(_MOCK_OBJECT_RE.search(value)))
 
 
 def informative_device_name(spelling: Any, canonical: str | None) -> str | None:

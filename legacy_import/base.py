@@ -49,17 +49,39 @@ class ImportContext:
             candidate = os.path.join(folder, name)
             if os.path.isfile(candidate):
                 rel = "/".join([*rel_parts, name])
-                try:
-                    st = os.stat(candidate)
-                    return rel, _neighbour(candidate, st.st_mtime_ns, st.st_size, self.reader)
-                except Quarantine as e:
-                    raise Quarantine(f"{rel} (read with this file): {e}") from None
-                except OSError as e:
-                    raise Quarantine(f"{rel} (read with this file): cannot read: {e.strerror}") from None
+                return rel, self._read_neighbour(candidate, rel)
             if not rel_parts:
                 return None
             rel_parts.pop()
             folder = os.path.dirname(folder)
+
+    def find_near(self, name: str, levels: int) -> tuple[str, Any] | None:
+        """The nearest file called ``name`` in this file's folder or up to ``levels`` folders
+        above it on disk, whatever folder the import started from (as a file's time is read
+        from its folders: a file reads the same given alone or in its folder): ``(its
+        absolute path, its decoded document)``, or None. A neighbour that cannot be decoded
+        raises Quarantine naming it."""
+        if not self.abs_path:
+            return None
+        folder = os.path.dirname(os.path.abspath(self.abs_path))
+        for _ in range(levels + 1):
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                return candidate, self._read_neighbour(candidate, candidate)
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return None
+            folder = parent
+        return None
+
+    def _read_neighbour(self, path: str, shown: str) -> Any:
+        try:
+            st = os.stat(path)
+            return _neighbour(path, st.st_mtime_ns, st.st_size, self.reader)
+        except Quarantine as e:
+            raise Quarantine(f"{shown} (read with this file): {e}") from None
+        except OSError as e:
+            raise Quarantine(f"{shown} (read with this file): cannot read: {e.strerror}") from None
 
 
 class Importer:

@@ -5,7 +5,8 @@ hardware_detected {hw: bool}}`` (+ ``simulated_hardware``/``warnings`` in annota
 
 The embedded documents are converted by the F3 and F6 importers' own functions, so a
 measurement carried both here and in its standalone file is the same record (same ids; only the
-provenance pointer differs). Known defect in real files: the ``cuda`` entry of
+provenance pointer differs). The ``models`` map names the model behind each F3 skill key:
+compatibility facts are stored under that name (the key kept in ``details['skill_key']``). Known defect in real files: the ``cuda`` entry of
 ``functionality_verification`` is a copy of the CPU report (its entries say ``hardware: cpu``).
 Facts take their hardware from the entries, never from the key they were filed under, so no cuda
 compatibility is recorded from CPU evidence; the mismatch is noted in the run metadata.
@@ -20,27 +21,29 @@ from benchwh.legacy_import import f03_model_functionality as f03
 from benchwh.legacy_import import f06_hardware_benchmark as f06
 from benchwh.legacy_import.base import ImportContext, Importer
 from benchwh.legacy_import.f05_benchmark_models import model_infos
+from benchwh.legacy_import.fields import hardware_of, simulated_marks, undated_key
 from benchwh.records import Record, RunInfo, RunMeta
 
 ORIGIN = "run_model_benchmarks"
 
 
 def _functionality(fv: dict, ctx: ImportContext, marks: dict[str, str],
-                   notes: dict[str, str]) -> Iterator[Record]:
+                   notes: dict[str, str], models: dict[str, str]) -> Iterator[Record]:
     done: list[Any] = []
     for key, sub in fv.items():
         if not f03.looks_like_f3(sub):
             notes[str(key)] = "not a functionality report; nothing imported from it"
             continue
-        filed_as = f06.hw_fields(key)[0]
-        actual = f03.hardware_of(sub)
+        filed_as = hardware_of(key)[0]
+        actual = f03.hardware_seen(sub)
         if actual and filed_as not in actual:
             notes[str(key)] = (f"filed under {key!r} but its entries ran on {sorted(actual)} "
                                f"(known defect: a copy of another report); no {key} facts taken from it")
         if any(sub == d for d in done):
             continue  # the same report filed twice adds nothing
         done.append(sub)
-        yield from f03.convert_document(sub, ctx, base=("functionality_verification", key), extra_marks=marks)
+        yield from f03.convert_document(sub, ctx, base=("functionality_verification", key), extra_marks=marks,
+                                        models=models)
 
 
 def _performance(pb: dict, ctx: ImportContext, marks: dict[str, str],
@@ -69,12 +72,13 @@ class RunModelBenchmarksImporter(Importer):
                 and ("models" in doc or "hardware_detected" in doc))
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
-        marks = f06.simulated_marks(doc)
+        marks = simulated_marks(doc)
         yield from model_infos(doc.get("models"))
         notes: dict[str, str] = {}
         failures: dict[str, Any] = {}
         if isinstance(doc.get("functionality_verification"), dict):
-            yield from _functionality(doc["functionality_verification"], ctx, marks, notes)
+            yield from _functionality(doc["functionality_verification"], ctx, marks, notes,
+                                      f03.run_model_names(doc))
         if isinstance(doc.get("performance_benchmarks"), dict):
             yield from _performance(doc["performance_benchmarks"], ctx, marks, failures)
         meta: dict[str, Any] = {}
@@ -86,7 +90,7 @@ class RunModelBenchmarksImporter(Importer):
         if failures:
             meta["performance_benchmarks_not_run"] = failures
         started = nz.parse_time(doc.get("timestamp")) or ctx.path_time
-        yield RunMeta(run=RunInfo(origin=ORIGIN, started_at=started, run_key=f06.undated_key(started, ctx),
+        yield RunMeta(run=RunInfo(origin=ORIGIN, started_at=started, run_key=undated_key(started, ctx),
                                   metadata=meta))
 
 

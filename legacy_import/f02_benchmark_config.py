@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer
-from benchwh.legacy_import.f06_hardware_benchmark import undated_key
+from benchwh.legacy_import.fields import undated_key
 from benchwh.records import Record, RunInfo, RunMeta
 
 # Keys that make a document something other than a configuration.

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
-from benchwh.legacy_import.f06_hardware_benchmark import undated_key
+from benchwh.legacy_import.fields import str_at, undated_key
 from benchwh.records import ModelInfo, Record, RunInfo, RunMeta
 
 ORIGIN = "run_model_benchmarks"
@@ -36,7 +36,7 @@ def model_infos(mapping: Any) -> Iterator[ModelInfo]:
     for key, value in mapping.items():
         if not is_model_entry(value):
             continue
-        family = value.get("family") if isinstance(value.get("family"), str) else None
+        family = str_at(value, "family")
         meta = {"key": key}
         if isinstance(value.get("size"), str):
             meta["size"] = value["size"]

@@ -14,10 +14,8 @@ over the configs' averages (derived): kept in each config result's ``metrics`` a
 ``memory`` is always ``{}``. A failed config keeps the timings the run recorded for it (the
 model's load time, any latency it reported) beside its error.
 
-The module also holds the helpers the other run-suite importers (F1-F5, F7) share: the
-simulated-hardware annotation reader and the hardware-spelling fields. F1 embeds whole F6
-documents and calls :func:`convert_document` on them, so the records are identical to the
-standalone file's.
+F1 embeds whole F6 documents and calls :func:`convert_document` on them, so the records are
+identical to the standalone file's.
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
+from benchwh.legacy_import.fields import entry_simulation, hardware_of, simulated_marks, status_failed, str_at, undated_key
 from benchwh.records import STATUS_COMPLETED, STATUS_FAILED, Record, Result, RunInfo, RunMeta
 
 ORIGIN = "hardware_benchmark_runner"
@@ -35,79 +34,6 @@ ORIGIN = "hardware_benchmark_runner"
 
 # Keys of one config entry that map onto Result columns; everything else goes to metrics.
 _CONFIG_KNOWN = {"status", "error", "latencies", "avg_latency", "throughput", "iterations", "total_time"}
-
-
-# --- helpers shared by the run-suite importers -------------------------------------------
-
-def simulated_marks(doc: Any) -> dict[str, str]:
-    """Read the annotation cleanup_stale_reports injected later (``simulated_hardware: [...]``
-    plus ``warnings: [{message, affected_hardware, verification_date}]``).
-
-    Returns canonical hardware type -> the reason text naming the marker; ``{}`` when absent.
-    """
-    if not isinstance(doc, dict):
-        return {}
-    listed: list[str] = []
-    raw = doc.get("simulated_hardware")
-    if isinstance(raw, list):
-        listed += [x for x in raw if isinstance(x, str)]
-    detail = ""
-    warnings = doc.get("warnings")
-    if isinstance(warnings, list):
-        for w in warnings:
-            if not isinstance(w, dict):
-                continue
-            affected = w.get("affected_hardware")
-            if isinstance(affected, list):
-                listed += [x for x in affected if isinstance(x, str)]
-            msg, when = w.get("message"), w.get("verification_date")
-            if isinstance(msg, str) and not detail:
-                detail = f": {msg!r}" + (f" (verification_date {when})" if isinstance(when, str) else "")
-    out: dict[str, str] = {}
-    for spelling in listed:
-        hw = nz.hardware_type(spelling) or spelling.strip().lower()
-        out.setdefault(hw, f"listed in the file's simulated_hardware annotation{detail}")
-    return out
-
-
-def hw_fields(spelling: Any) -> tuple[str, str | None, bool]:
-    """A hardware spelling -> ``(canonical type, device_name, is_mock)``.
-
-    ``device_name`` keeps the spelling when it says more than the type (``cuda:0``,
-    ``AMD ROCm``); an unrecognised spelling gives ``unknown`` with the spelling kept.
-    """
-    # benchwh.normalize.device is the one rule; the mock marker is a property of the result
-    # (is_simulated), not of the device.
-    if not isinstance(spelling, str) or not spelling.strip():
-        return "unknown", None, False
-    hw, device, mock = nz.device(spelling)
-    return hw or "unknown", device, mock
-
-
-def undated_key(started: datetime | None, ctx: ImportContext) -> str | None:
-    """Run identity for a run whose time is unknown: the file's content hash, so undated runs
-    of one origin do not all collapse into a single run."""
-    return None if started is not None else f"sha256:{ctx.sha256}"
-
-
-def config_status(raw: Any) -> str | None:
-    """Legacy status word -> ``completed`` / ``failed`` (error counts as failed) / other."""
-    st = nz.status(raw)
-    return STATUS_FAILED if st in ("failed", "error") else st
-
-
-def entry_simulation(entry: dict, spelling: Any, marks: dict[str, str], hw: str) -> str | None:
-    """Why a model x hardware entry is simulated, or None: a mock spelling, an explicit flag,
-    a MOCK implementation type, or the file's simulated_hardware annotation."""
-    _, _, mock = hw_fields(spelling)
-    if mock:
-        return f"hardware spelled {spelling!r} (mock)"
-    for flag in ("is_simulation", "is_simulated", "simulated"):
-        if entry.get(flag) is True:
-            return f"{flag}: true"
-    if nz.is_mock_text(entry.get("implementation_type")):
-        return f"implementation_type {entry.get('implementation_type')!r}"
-    return marks.get(hw)
 
 
 # --- F6 conversion -----------------------------------------------------------------------
@@ -127,8 +53,8 @@ def run_info(doc: dict, fallback_time: datetime | None, ctx: ImportContext) -> R
         origin=ORIGIN,
         started_at=started,
         run_key=undated_key(started, ctx),
-        host=sysinfo.get("hostname") if isinstance(sysinfo.get("hostname"), str) else None,
-        python_version=sysinfo.get("python_version") if isinstance(sysinfo.get("python_version"), str) else None,
+        host=str_at(sysinfo, "hostname"),
+        python_version=str_at(sysinfo, "python_version"),
         library_versions=versions,
         environment=dict(sysinfo),
         metadata=meta,
@@ -169,7 +95,7 @@ def convert_document(doc: Any, ctx: ImportContext, base: tuple = (),
 
 def _entry_results(run: RunInfo, family: str, model: str, spelling: str, entry: dict,
                    marks: dict[str, str], ctx: ImportContext, base: tuple) -> Iterator[Result]:
-    hw, device, _ = hw_fields(spelling)
+    hw, device, _ = hardware_of(spelling)
     reason = entry_simulation(entry, spelling, marks, hw)
     measured = nz.parse_time(entry.get("timestamp")) or run.started_at
     fam = entry.get("family") if isinstance(entry.get("family"), str) else family
@@ -180,14 +106,13 @@ def _entry_results(run: RunInfo, family: str, model: str, spelling: str, entry: 
     )
     entry_ptr = (*base, "benchmarks", family, model, spelling)
     configs = entry.get("benchmark_results")
-    entry_status = config_status(entry.get("status"))
+    entry_status = status_failed(entry.get("status"))
     load_ms = nz.s_to_ms(entry.get("model_load_time"))
     if not isinstance(configs, dict) or not configs:
         # A model that failed before any config ran (load_failed...) is one failed attempt.
         if entry_status not in (None, STATUS_COMPLETED):
-            err = entry.get("error")
             yield Result(**common, status=STATUS_FAILED, load_time_ms=load_ms,
-                         error=err if isinstance(err, str) else f"status {entry.get('status')!r}",
+                         error=str_at(entry, "error") or f"status {entry.get('status')!r}",
                          provenance=ctx.prov(ptr(*entry_ptr)))
         return
     summary = entry.get("performance_summary")
@@ -204,13 +129,12 @@ def _entry_results(run: RunInfo, family: str, model: str, spelling: str, entry: 
             scenario=None if shape else str(key),  # keeps an unparseable config distinct
         )
         prov = ctx.prov(ptr(*entry_ptr, "benchmark_results", key))
-        st = config_status(cfg.get("status"))
+        st = status_failed(cfg.get("status"))
         if st == STATUS_FAILED:
-            err = cfg.get("error")
             yield Result(**common, **where, status=STATUS_FAILED, load_time_ms=load_ms,
                          latency_ms_mean=nz.s_to_ms(cfg.get("avg_latency")),
                          latency_samples_ms=nz.samples_s_to_ms(cfg.get("latencies")),
-                         error=err if isinstance(err, str) else None, provenance=prov)
+                         error=str_at(cfg, "error"), provenance=prov)
             continue
         metrics: dict[str, Any] = {}
         total = nz.to_float(cfg.get("total_time"))

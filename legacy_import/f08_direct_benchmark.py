@@ -11,11 +11,11 @@ avg_latency_ms, throughput_items_per_second, memory_mb, latencies_ms [...], devi
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile, ptr
+from benchwh.legacy_import.fields import clean_text, entry_failed, hardware_of
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo
 
 ORIGIN = "run_direct_benchmark"
@@ -25,48 +25,6 @@ _MAPPED = {
     "success", "batch_size", "device", "timestamp", "error",
     "avg_latency_ms", "latencies_ms", "throughput_items_per_second", "memory_mb",
 }
-
-
-def hardware_of(*spellings: Any) -> tuple[str, str | None, str | None]:
-    """``(canonical type, device_name, mock spelling)`` from legacy hardware spellings, the
-    most general first (``"cpu"``, then a device string such as ``"cuda:0"``).
-
-    The type comes from the first recognisable spelling; the device name from the first
-    spelling that says more than that type (``cuda:0``, a CPU model); an unrecognised spelling
-    alone gives ``unknown`` with the spelling kept as device name. The third item is the
-    spelling that carried a ``(mock)`` marker, if any: the caller flags the result.
-    Only text counts, so the answer is kept per tuple of texts (a file repeats its spellings
-    in every entry, an import repeats them in every file)."""
-    return _hardware_of(tuple(s for s in spellings if isinstance(s, str)))
-
-
-@lru_cache(maxsize=4096)
-def _hardware_of(spellings: tuple[str, ...]) -> tuple[str, str | None, str | None]:
-    texts = [s.strip() for s in spellings if s.strip()]
-    mock = next((s for s in texts if nz.hardware(s)[1]), None)
-    hw = next((t for t in map(nz.hardware_type, texts) if t), None)
-    if hw is None:
-        return "unknown", (texts[0] if texts else None), mock
-    device = next((d for d in (nz.informative_device_name(s, hw) for s in texts
-                               if nz.hardware_type(s) in (hw, None)) if d), None)
-    return hw, device, mock
-
-
-def clean_text(x: Any) -> str | None:
-    """A non-empty stripped string, or None for anything else (a number, a list, "")."""
-    return x.strip() if isinstance(x, str) and x.strip() else None
-
-
-def entry_failed(entry: dict) -> bool:
-    """Whether a legacy entry reports a failure: ``success: false``, a failed/error status,
-    or an ``error`` text with no success flag at all."""
-    flag = entry.get("success")
-    if isinstance(flag, bool):
-        return not flag
-    word = nz.status(entry.get("status"))
-    if word in ("failed", "error"):
-        return True
-    return flag is None and clean_text(entry.get("error")) is not None
 
 
 def direct_run(doc: dict, file_time: datetime | None) -> RunInfo:

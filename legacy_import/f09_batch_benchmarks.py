@@ -23,7 +23,8 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
-from benchwh.legacy_import.f08_direct_benchmark import entry_failed, clean_text, convert_direct_doc, hardware_of
+from benchwh.legacy_import.f08_direct_benchmark import convert_direct_doc
+from benchwh.legacy_import.fields import clean_text, entry_failed, hardware_of
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, RunMeta
 
 ORIGIN = "run_batch_benchmarks"

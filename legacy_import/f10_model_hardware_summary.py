@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
-from benchwh.legacy_import.f08_direct_benchmark import entry_failed, clean_text, hardware_of
+from benchwh.legacy_import.fields import clean_text, entry_failed, hardware_of
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo
 
 ORIGIN = "benchmark_hardware_models"

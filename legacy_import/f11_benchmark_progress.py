@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, ptr
-from benchwh.legacy_import.f08_direct_benchmark import clean_text, hardware_of
+from benchwh.legacy_import.fields import clean_text, hardware_of
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, RunMeta
 
 ORIGIN = "execute_comprehensive_benchmarks"

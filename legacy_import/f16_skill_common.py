@@ -49,17 +49,20 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, ptr
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, TestOutcome
 
 HW_PREFIXES = ("cpu", "cuda", "openvino", "apple", "mps", "qualcomm", "rocm", "webnn", "webgpu")
 _NUMBER_DICTS = ("performance_metrics", "metrics", "timing", "performance", "metadata")
-_LATENCY = (("elapsed_time", 1000.0), ("inference_time", 1000.0), ("average_inference_time", 1000.0),
-            ("execution_time", 1000.0), ("avg_time", 1000.0), ("processing_time_ms", 1.0),
-            ("inference_time_ms", 1.0))
-_MEMORY = (("memory_peak_mb", 1.0), ("gpu_memory_mb", 1.0), ("gpu_memory_allocated_gb", 1024.0),
-           ("memory_allocated_gb", 1024.0), ("memory_allocated_mb", 1.0),
-           ("cuda_memory_used_mb", 1.0), ("memory_mb", 1.0), ("memory_usage_mb", 1.0))
-_LOAD = (("model_load_time", 1000.0), ("load_time", 1000.0))
+# Key -> the benchwh.normalize conversion of its unit (seconds, ms, GiB, MiB).
+_LATENCY = (("elapsed_time", nz.s_to_ms), ("inference_time", nz.s_to_ms), ("average_inference_time", nz.s_to_ms),
+            ("execution_time", nz.s_to_ms), ("avg_time", nz.s_to_ms), ("processing_time_ms", nz.ms),
+            ("inference_time_ms", nz.ms))
+_MEMORY = (("memory_peak_mb", nz.mib), ("gpu_memory_mb", nz.mib),
+           ("gpu_memory_allocated_gb", nz.gb_to_mib), ("memory_allocated_gb", nz.gb_to_mib),
+           ("memory_allocated_mb", nz.mib), ("cuda_memory_used_mb", nz.mib),
+           ("memory_mb", nz.mib), ("memory_usage_mb", nz.mib))
+_LOAD = (("model_load_time", nz.s_to_ms), ("load_time", nz.s_to_ms))
 _COUNTS = {"generated_tokens", "tokens", "realtime_factor", "real_time_factor"}
 _SIM_TEXT = re.compile(r"\bsimulat|\bmock\b", re.IGNORECASE)
 _ERROR_OUT = re.compile(r"^\s*(\(mock\)\s*)?error\b", re.IGNORECASE)
@@ -174,7 +177,7 @@ def _metric_name(name: str, value: float) -> tuple[str, float]:
     if base.endswith("_time"):
         return prefix + base + "_s", value
     if base.endswith("_gb"):
-        return prefix + base[:-3] + "_mb", value * 1024.0
+        return prefix + base[:-3] + "_mb", nz.gb_to_mib(value)
     return name, value
 
 
@@ -183,10 +186,10 @@ def fields_from_numbers(nums: dict[str, float]) -> dict[str, Any]:
     rest = dict(nums)
     out: dict[str, Any] = {}
     for target, table in (("latency_ms_mean", _LATENCY), ("memory_peak_mb", _MEMORY), ("load_time_ms", _LOAD)):
-        for key, factor in table:
+        for key, convert in table:
             # a 0.0 memory read (a device status snapshot) is not a peak: it stays a metric
             if key in rest and not (target == "memory_peak_mb" and rest[key] == 0):
-                out[target] = rest.pop(key) * factor
+                out[target] = convert(rest.pop(key))
                 break
     if "tokens_per_second" in rest:
         out["throughput_tokens_per_s"] = rest.pop("tokens_per_second")
@@ -309,8 +312,23 @@ def _walk(d: dict, sc: SkillContext, col: _Collector, hw_hint: str | None, outco
                 col.add_hw(hw, where, key, val)
     for i, ex in enumerate(d.get("examples") if isinstance(d.get("examples"), list) else []):
         if isinstance(ex, dict):
-            tt = ex.get("test_type")
-            col.add_example(sc.pointer + ("examples", i), ex, tt if isinstance(tt, str) else None, hw_hint)
+            col.add_example(sc.pointer + ("examples", i), ex, str_at(ex, "test_type"), hw_hint)
+
+
+def _mock_endpoints(d: dict, hw_hint: str | None) -> dict[str | None, str]:
+    """Hardware -> the reason, for each endpoint the skill dict says was a mock object
+    (``"cpu_endpoint_type": "MagicMock"``); an endpoint key without a hardware prefix is the
+    hint's hardware (None: every hardware of the dict)."""
+    out: dict[str | None, str] = {}
+    for src in (d, d.get("status")):
+        for key, val in (src.items() if isinstance(src, dict) else ()):
+            if nz.is_mock_endpoint(key, val):
+                out.setdefault(hw_of_key(key) or hw_hint, f"{key}: {val.strip()[:60]!r} (a mock endpoint)")
+    return out
+
+
+def _endpoint_sim(mocks: dict[str | None, str], hw: str | None) -> list[str]:
+    return [r for r in (mocks.get(hw), mocks.get(None) if hw is not None else None) if r]
 
 
 def _doc_sim(d: dict, hw: str | None) -> list[str]:
@@ -361,8 +379,10 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
         return
     col, outcomes = _Collector(), []
     _walk(d, sc, col, hw_hint, outcomes)
+    mocks = _mock_endpoints(d, hw_hint)
     for where, key, hw, val in outcomes:
         st, err, sim = status_of(val)  # type: ignore[misc]
+        sim = "; ".join(dict.fromkeys(([sim] if sim else []) + _endpoint_sim(mocks, hw))) or None
         yield TestOutcome(
             run=sc.run, module=sc.module, test_name=key, status=st, model_name=sc.model_name,
             hardware_type=hw, error=err, details={} if err == val else {"status_text": val},
@@ -374,7 +394,7 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
         plat = ex.get("platform")
         hw = nz.hardware_type(plat) or key_hw
         plat_dev = plat.strip() if isinstance(plat, str) and nz.hardware_type(plat) is None and plat.strip() else None
-        sims = _sim_markers(ex, section_impl) + _doc_sim(d, hw)
+        sims = _sim_markers(ex, section_impl) + _doc_sim(d, hw) + _endpoint_sim(mocks, hw)
         device = plat_dev or pick_device(_device_names(ex) + col.hw_devices.get(hw or "", []), hw or "")
         when = nz.parse_time(ex.get("timestamp")) or sc.base_time
         out = ex.get("output")
@@ -407,7 +427,7 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
             res.is_simulated = bool(sims)
             res.simulation_reason = "; ".join(dict.fromkeys(sims)) or None
             continue
-        sims = (_doc_sim(d, hw) + col.hw_sims.get(hw, [])
+        sims = (_doc_sim(d, hw) + col.hw_sims.get(hw, []) + _endpoint_sim(mocks, hw)
                 + (["implementation_type MOCK"] if nz.is_mock_text(section_impl) else []))
         device = pick_device(col.hw_devices.get(hw, []), hw)
         handlers.append(_result(sc, hw, col.hw_ptr[hw], "handler", col.hw_time.get(hw, sc.base_time), sims,
@@ -418,5 +438,5 @@ def skill_records(d: Any, sc: SkillContext, hw_hint: str | None = None,
         nums = raw_numbers(bench)
         if nums:
             device = pick_device(_device_names(bench) + col.hw_devices.get(hw, []), hw)
-            yield _result(sc, hw, where, "benchmark", sc.base_time, _doc_sim(d, hw), device,
+            yield _result(sc, hw, where, "benchmark", sc.base_time, _doc_sim(d, hw) + _endpoint_sim(mocks, hw), device,
                           **fields_from_numbers(nums))

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
 from benchwh.legacy_import.f16_skill_common import SkillContext, skill_model_name, skill_records, skill_time
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import Record, RunInfo
 
 
@@ -52,9 +53,7 @@ def skill_run_fields(meta: Any) -> dict[str, Any]:
         return {}
     versions = {lib: v for k, lib in _VERSION_KEYS.items() if isinstance(v := meta.get(k), str)}
     env = {k: meta[k] for k in _ENV_KEYS if k in meta}
-    py = meta.get("python_version")
-    return {"library_versions": versions, "environment": env,
-            "python_version": py if isinstance(py, str) else None}
+    return {"library_versions": versions, "environment": env, "python_version": str_at(meta, "python_version")}
 
 
 def skill_test_run(d: Any, fallback_time: Any = None) -> RunInfo | None:
@@ -97,7 +96,7 @@ class SkillPerformanceImporter(Importer):
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         meta, res = doc["metadata"], doc["results"]
-        test_file = meta.get("test_file") if isinstance(meta.get("test_file"), str) else None
+        test_file = str_at(meta, "test_file")
         skill = skill_name(meta.get("model")) or skill_name(test_file)
         started = nz.parse_time(meta.get("timestamp")) or ctx.path_time
         inner_meta = res.get("metadata")

@@ -23,16 +23,10 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, ptr
+from benchwh.legacy_import.fields import str_at, tail
 from benchwh.legacy_import.f16_skill_common import HW_PREFIXES, SkillContext, skill_records
 from benchwh.legacy_import.f16_skill_performance import family_of, skill_name
 from benchwh.records import Record, RunInfo, TestOutcome
-
-
-def _tail(text: Any, lines: int = 1) -> str | None:
-    """Last non-empty line(s) of a traceback/stderr text: the message a person reads."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    return "\n".join([ln for ln in text.strip().splitlines() if ln.strip()][-lines:])
 
 
 class PerformanceSummaryImporter(Importer):
@@ -63,11 +57,11 @@ class PerformanceSummaryImporter(Importer):
             details = {}
             if isinstance(pm, dict) and isinstance(pm.get("error"), str):
                 details["performance_metrics_error"] = pm["error"]
-            err = entry.get("error") if isinstance(entry.get("error"), str) else None
+            err = str_at(entry, "error")
             yield TestOutcome(
                 run=run, module=test_file, test_name=f"test_{skill}" if skill else test_file,
                 status=st or "unknown", model_name=skill, duration_s=nz.to_float(entry.get("execution_time")),
-                error=err or _tail(entry.get("traceback")), details=details, measured_at=started,
+                error=err or tail(entry.get("traceback")), details=details, measured_at=started,
                 provenance=ctx.prov(ptr("results", test_file)))
             if not isinstance(pm, dict) or not skill:
                 continue

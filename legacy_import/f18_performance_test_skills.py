@@ -25,7 +25,7 @@ from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
 from benchwh.legacy_import.f16_skill_common import SkillContext, skill_model_name, skill_records, skill_time
 from benchwh.legacy_import.f16_skill_performance import embedded_run, family_of, skill_name
-from benchwh.legacy_import.f17_performance_summary import _tail
+from benchwh.legacy_import.fields import str_at, tail
 from benchwh.records import Record, RunInfo, TestOutcome
 
 CAPTURE_KEYS = frozenset({"test_file", "elapsed_time", "return_code", "stdout", "stderr"})
@@ -40,14 +40,14 @@ def is_capture(doc: Any) -> bool:
 def capture_records(cap: dict, run: RunInfo, ctx: ImportContext, where: tuple,
                     when: datetime | None) -> Iterator[Record]:
     """One capture -> its TestOutcome, plus the records of a printed ``json_result``."""
-    test_file = cap.get("test_file") if isinstance(cap.get("test_file"), str) else None
+    test_file = str_at(cap, "test_file")
     skill = skill_name(test_file)
     rc = nz.to_int(cap.get("return_code"))
     status = "unknown" if rc is None else ("completed" if rc == 0 else "failed")
-    parse_err = cap.get("json_parse_error") if isinstance(cap.get("json_parse_error"), str) else None
+    parse_err = str_at(cap, "json_parse_error")
     jr = cap.get("json_result")
     scraped = cap.get("status_extracted_from_text") is True
-    error = _tail(cap.get("stderr")) if rc not in (0, None) else None
+    error = tail(cap.get("stderr")) if rc not in (0, None) else None
     if parse_err:
         error = f"{error}; " if error else ""
         error += f"test output was not parseable JSON: {parse_err}"
@@ -85,11 +85,11 @@ class PerformanceTestSkillsImporter(Importer):
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         tests = doc["skill_tests"]
-        command = doc.get("command") if isinstance(doc.get("command"), str) else None
+        command = str_at(doc, "command")
         if not any(isinstance(v, dict) for v in tests.values()):
             raise SkipFile(f"no skill test ran (skill_tests is empty) for command: {command}")
         started = nz.parse_time(doc.get("timestamp")) or ctx.path_time
-        py = doc.get("python_version") if isinstance(doc.get("python_version"), str) else None
+        py = str_at(doc, "python_version")
         run = RunInfo(origin="run_performance_tests", started_at=started, run_key=command,
                       command_line=command, python_version=py)
         for key, cap in tests.items():

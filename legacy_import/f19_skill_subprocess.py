@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 from benchwh.legacy_import.base import ImportContext, Importer
 from benchwh.legacy_import.f18_performance_test_skills import capture_records, is_capture
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import Record, RunInfo
 
 
@@ -33,7 +34,7 @@ class SkillSubprocessImporter(Importer):
         return is_capture(doc) and "skill_tests" not in doc
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
-        test_file = doc.get("test_file") if isinstance(doc.get("test_file"), str) else None
+        test_file = str_at(doc, "test_file")
         run = RunInfo(origin="run_performance_tests", started_at=ctx.path_time, run_key=test_file)
         yield from capture_records(doc, run, ctx, (), ctx.path_time)
 

@@ -26,6 +26,7 @@ from benchwh.legacy_import.f16_skill_common import (
     SkillContext, hw_of_key, skill_model_name, skill_records, skill_time, status_of,
 )
 from benchwh.legacy_import.f16_skill_performance import skill_run_fields, skill_test_run
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import Record, Result, RunInfo, content_id
 
 _OTHER_FORMAT_KEYS = {"results", "test_file", "skill_tests", "json_result", "model_results", "tests"}
@@ -65,7 +66,7 @@ class SkillTestImporter(Importer):
         meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
         model = skill_model_name(doc, "") or None
         started = skill_time(doc) or ctx.path_time
-        family = meta.get("model_type") if isinstance(meta.get("model_type"), str) else None
+        family = str_at(meta, "model_type")
         # Without a model name the outcomes are still facts (which sub-test passed); the run is
         # then known only by its content.
         run = skill_test_run(doc, ctx.path_time) or RunInfo(

@@ -31,6 +31,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, ptr
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, TestOutcome
 
 _TIME_KEYS = ("avg_time", "min_time", "max_time", "load_time", "inference_time")
@@ -81,7 +82,7 @@ class HfPipelineTestImporter(Importer):
         hw_flags = doc.get("hardware") if isinstance(doc.get("hardware"), dict) else {}
         run_meta = {k: meta[k] for k in ("task", "class", "description") if isinstance(meta.get(k), str)}
         run = RunInfo(origin="hf_model_test", started_at=started,
-                      run_key=meta.get("model") if isinstance(meta.get("model"), str) else None,
+                      run_key=str_at(meta, "model"),
                       environment={"hardware": hw_flags} if hw_flags else {}, metadata=run_meta)
         entries = []
         for key, entry in doc["results"].items():
@@ -121,7 +122,7 @@ class HfPipelineTestImporter(Importer):
 
 def _fields(n: dict[str, float]) -> dict[str, Any]:
     rest = dict(n)
-    ms = lambda v: v * 1000.0  # noqa: E731 - seconds -> ms, the one unit rule of this format
+    ms = nz.s_to_ms  # every time of this format is in seconds
     out: dict[str, Any] = {}
     if "avg_time" in rest:
         out["latency_ms_mean"] = ms(rest.pop("avg_time"))

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
-from benchwh.legacy_import.f17_performance_summary import _tail
+from benchwh.legacy_import.fields import str_at, tail
 from benchwh.records import Record, RunInfo, TestOutcome
 
 
@@ -58,10 +58,10 @@ class ModelTestBatchImporter(Importer):
                 details["return_code"] = rc
             if isinstance(e.get("platform_status"), dict) and e["platform_status"]:
                 details["platform_status"] = e["platform_status"]
-            error = e.get("error") if isinstance(e.get("error"), str) else None
+            error = str_at(e, "error")
             status = nz.status(e.get("status")) or "unknown"
             if error is None and status != "completed":
-                error = _tail(e.get("stderr")) or _tail(e.get("traceback"))
+                error = tail(e.get("stderr")) or tail(e.get("traceback"))
             count += 1
             yield TestOutcome(run=run, module=None, test_name=model, status=status, model_name=model,
                               duration_s=nz.to_float(e.get("elapsed_time")), error=error, details=details,

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, TestOutcome
 
 
@@ -68,7 +69,7 @@ class HardwareTestImporter(Importer):
                 continue
             timed.setdefault(hw or "unknown", set()).add(t)
             sim = _sim(ex.get("implementation_type"), ex.get("platform"))
-            yield Result(run=run, model_name=model, hardware_type=hw or "unknown", latency_ms_mean=t * 1000.0,
+            yield Result(run=run, model_name=model, hardware_type=hw or "unknown", latency_ms_mean=nz.s_to_ms(t),
                          measured_at=nz.parse_time(ex.get("timestamp")) or started,
                          is_simulated=sim is not None, simulation_reason=sim,
                          provenance=ctx.prov(ptr("examples", i)))
@@ -77,7 +78,7 @@ class HardwareTestImporter(Importer):
                 continue
             hw = nz.hardware_type(hw_key) or nz.hardware_type(entry.get("implementation_type")) or "unknown"
             ok = entry.get("success") if isinstance(entry.get("success"), bool) else None
-            error = entry.get("error") if isinstance(entry.get("error"), str) else None
+            error = str_at(entry, "error")
             sim = _sim(entry.get("implementation_type"), hw_key)
             details = {k: v for k, v in entry.items() if k in ("init", "handler_created", "implementation_type")}
             yield TestOutcome(run=run, module=None, test_name=hw_key,
@@ -92,7 +93,7 @@ class HardwareTestImporter(Importer):
                              is_simulated=sim is not None, simulation_reason=sim,
                              provenance=ctx.prov(ptr("results", hw_key)))
             elif t is not None and t not in timed.get(hw, set()):
-                yield Result(run=run, model_name=model, hardware_type=hw, latency_ms_mean=t * 1000.0,
+                yield Result(run=run, model_name=model, hardware_type=hw, latency_ms_mean=nz.s_to_ms(t),
                              measured_at=started, is_simulated=sim is not None, simulation_reason=sim,
                              provenance=ctx.prov(ptr("results", hw_key)))
 

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
-from benchwh.legacy_import.f17_performance_summary import _tail
+from benchwh.legacy_import.fields import tail
 from benchwh.records import CompatFact, Record, RunInfo
 
 _ENTRY_KEYS = {"model", "platform", "success"}
@@ -63,7 +63,7 @@ class ValidationResultsImporter(Importer):
                 device_name=plat if isinstance(plat, str) and hw is None else None,
                 compatible=True if ok else None,
                 status="unknown" if ok is None else ("completed" if ok else "failed"),
-                error=None if ok else _tail(e.get("stderr")), details=details,
+                error=None if ok else tail(e.get("stderr")), details=details,
                 is_simulated=mock, simulation_reason="platform marked (mock)" if mock else None,
                 measured_at=nz.parse_time(e.get("timestamp")) or run.started_at, provenance=ctx.prov(ptr(i)))
 

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.legacy_import.base import ImportContext, Importer, ptr
 from benchwh.legacy_import.f16_skill_common import fields_from_numbers, raw_numbers
+from benchwh.legacy_import.fields import str_at
 from benchwh.records import STATUS_COMPLETED, STATUS_FAILED, Record, Result, RunInfo, TestOutcome
 
 _METHODS = ("pipeline", "from_pretrained")
@@ -51,7 +52,7 @@ class SimpleModelTestImporter(Importer):
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         meta = doc["metadata"]
-        model = meta.get("model") if isinstance(meta.get("model"), str) else None
+        model = str_at(meta, "model")
         started = nz.parse_time(meta.get("timestamp")) or ctx.path_time
         run = RunInfo(origin="model_test", started_at=started, run_key=model)
         for method, entry in doc["results"].items():

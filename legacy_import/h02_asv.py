@@ -22,9 +22,10 @@ import itertools
 from typing import Any, Iterator
 
 from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile, ptr
+from benchwh.legacy_import.fields import str_at
 from benchwh.legacy_import.harness_common import drop_none, literal
 from benchwh.normalize import (
-    bytes_to_mib, is_number, parse_time, samples_to_ms, to_float, to_int, to_ms,
+    bytes_to_mib, epoch_ms_time, is_number, samples_to_ms, to_float, to_int, to_ms,
 )
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo
 
@@ -43,11 +44,6 @@ def _benchmarks_json(doc: Any) -> bool:
 def _machine_json(doc: Any) -> bool:
     return (isinstance(doc, dict) and isinstance(doc.get("machine"), str) and isinstance(doc.get("version"), int)
             and (set(doc) <= _MACHINE_KEYS or len(doc.keys() & {"arch", "cpu", "num_cpu", "os", "ram"}) >= 2))
-
-
-def _epoch_ms(x: Any):
-    v = to_float(x)
-    return None if v is None else parse_time(v / 1000.0)
 
 
 class AsvResultsImporter(Importer):
@@ -72,7 +68,7 @@ class AsvResultsImporter(Importer):
         mfound = ctx.find_up("machine.json")
         machine = mfound[1] if mfound and _machine_json(mfound[1]) else {}
         cols = doc["result_columns"]
-        starts = [_epoch_ms(dict(zip(cols, row)).get("started_at")) for row in doc["results"].values()
+        starts = [epoch_ms_time(dict(zip(cols, row)).get("started_at")) for row in doc["results"].values()
                   if isinstance(row, list)]
         starts = [t for t in starts if t is not None]
         env = doc.get("params") if isinstance(doc.get("params"), dict) else {}
@@ -81,8 +77,8 @@ class AsvResultsImporter(Importer):
             origin="asv", started_at=min(starts) if starts else None,
             run_key=f"{host}/{doc['commit_hash']}/{doc.get('env_name')}",
             git_commit=doc["commit_hash"], host=host,
-            python_version=doc.get("python") if isinstance(doc.get("python"), str) else None,
-            metadata=drop_none({"commit_date": _iso(_epoch_ms(doc.get("date"))), "env_name": doc.get("env_name"),
+            python_version=str_at(doc, "python"),
+            metadata=drop_none({"commit_date": _iso(epoch_ms_time(doc.get("date"))), "env_name": doc.get("env_name"),
                                 "env_params": env or None, "requirements": doc.get("requirements") or None,
                                 "env_vars": doc.get("env_vars") or None, "machine": machine or None,
                                 "durations": doc.get("durations") or None,
@@ -116,7 +112,7 @@ def _expand(name: str, d: dict, spec: dict, run: RunInfo, device: str | None, ct
         raise Quarantine(f"asv result {name!r}: {len(values)} values for {len(combos)} parameter combinations")
     unit = spec.get("unit")
     kind = spec.get("type")
-    when = _epoch_ms(d.get("started_at"))
+    when = epoch_ms_time(d.get("started_at"))
 
     def at(key: str, i: int) -> Any:
         v = d.get(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Iterator
 
+from benchwh.normalize import hardware_type
 from benchwh.records import CompatFact, RunInfo
 from benchwh.runners.common import Say, error_text, quiet
 from benchwh.runners.deps import require
@@ -34,7 +35,7 @@ def run_compatibility(models: list[str], hardware: list[str], run: RunInfo,
             for spec in specs:
                 say(f"  {spec.key} on {hw}: skipped ({e})")
                 yield CompatFact(run=run, model_name=spec.model_name, model_family=spec.family,
-                                 hardware_type=hw.split(":")[0].strip().lower(), compatible=None,
+                                 hardware_type=hardware_type(hw) or hw.strip().lower(), compatible=None,
                                  status="skipped", error=str(e), measured_at=utc_now())
             continue
         for spec in specs:

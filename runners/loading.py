@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from benchwh.normalize import hardware_type
 from benchwh.runners.environment import cpu_model
 from benchwh.runners.models import (
     AUDIO, CAUSAL, IMAGE_CAUSAL, TEXT2TEXT, TEXT_AUDIO, TEXT_IMAGE, TEXT_VIDEO, VISION, WAVEFORM,
@@ -46,7 +47,8 @@ def resolve_device(hardware: str, torch: ModuleType) -> Device:
     mps_ok = bool(mps and mps.is_available())
     if hw == "auto":
         hw = "cuda" if torch.cuda.is_available() else "mps" if mps_ok else "cpu"
-    base, _, index = hw.partition(":")
+    index = hw.partition(":")[2].strip()
+    base = hardware_type(hw)  # the one hardware vocabulary (``gpu``, ``Apple MPS``... as importers read them)
     if index and (base != "cuda" or not index.isdigit()):
         raise RunnerError(f"unknown hardware '{hardware}': use cpu, cuda, cuda:N, mps or auto")
     if base == "cpu":

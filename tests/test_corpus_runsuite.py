@@ -82,7 +82,7 @@ _cache: dict[str, object] = {}
 
 def outcome(rel: str):
     if rel not in _cache:
-        _cache[rel] = convert_bytes((CORPUS / rel).read_bytes(), rel_path=rel)
+        _cache[rel] = convert_bytes((CORPUS / rel).read_bytes(), rel_path=rel, abs_path=str(CORPUS / rel))
     return _cache[rel]
 
 
@@ -299,6 +299,15 @@ def test_f4_matrices_give_compat_facts_only() -> None:
                 summary = {k: v for k, v in entry.items() if k not in ("model_name", "timestamp")}
                 assert c.details.get("matrix_summary", {}) == summary
                 assert c.measured_at == nz.parse_time(entry["timestamp"])
+            elif "skill_key" in c.details:
+                # a family-only entry of the run whose aggregate (same timestamp) lies beside:
+                # one fact per model that aggregate's ``models`` map gives the family
+                f1 = doc(rel.rsplit("/", 1)[0] + "/benchmark_results.json")
+                assert f1["timestamp"] == source["timestamp"]
+                named = f1["models"][c.details["skill_key"]]
+                assert (c.model_name, c.model_family) == (named["name"], named["family"])
+                assert c.details["compatible_scope"] == "model_family"
+                assert c.compatible is entry["compatible"]
             else:
                 assert c.model_name == c.model_family and c.details["scope"] == "model_family"
                 assert c.compatible is entry["compatible"]
@@ -318,16 +327,26 @@ def test_f4_matrix_numbers_are_derived_from_the_f6_summary() -> None:
     assert checked
 
 
-def test_f4_run_model_benchmarks_cuda_flags_are_not_cuda_evidence() -> None:
+def test_f4_cuda_flags_are_not_cuda_evidence_only_where_the_run_shows_a_copy() -> None:
     for rel, (_, fmt) in EXPECTED.items():
         if fmt != "f04-compat-matrix" or not isinstance(doc(rel).get("timestamp"), str):
             continue
         source = doc(rel)
         cuda_fams = [f for f, v in source["model_families"].items() if "cuda" in v["hardware_compatibility"]]
-        assert "cuda" not in {c.hardware_type for c in of(rel, CompatFact)}, rel
-        if cuda_fams:
+        beside = CORPUS / rel.rsplit("/", 1)[0] / "benchmark_results.json"
+        f1 = json.loads(beside.read_bytes()) if beside.is_file() else {}
+        cuda_report = f1.get("functionality_verification", {}).get("cuda", {})
+        copy = (f1.get("timestamp") == source["timestamp"]
+                and {d["hardware"] for d in cuda_report.get("detailed_results", [])} == {"cpu"})
+        hardware = {c.hardware_type for c in of(rel, CompatFact)}
+        if copy:  # the run's own aggregate shows its cuda report is the CPU one
+            assert "cuda" not in hardware, rel
             [meta] = of(rel, RunMeta)
             assert sorted(meta.run.metadata["matrix_entries_not_evidence"]["entries"]) == sorted(cuda_fams)
+            assert "cuda ran on cpu" in meta.run.metadata["matrix_entries_not_evidence"]["reason"]
+        elif cuda_fams:  # no evidence of a copy in what the run left: the flags are cuda facts
+            assert "cuda" in hardware, rel
+            assert not any("matrix_entries_not_evidence" in m.run.metadata for m in of(rel, RunMeta))
 
 
 def test_f4_model_names_filed_as_hardware_keys_are_not_facts() -> None:
@@ -335,7 +354,11 @@ def test_f4_model_names_filed_as_hardware_keys_are_not_facts() -> None:
     table = doc(rel)["model_families"]["embedding"]["hardware_compatibility"]
     not_hw = [k for k in table if nz.hardware_type(k) is None]
     assert not_hw
-    assert not {c.model_name for c in of(rel, CompatFact)} & set(not_hw)
+    # no fact read from an entry filed under a model name (a family's models, named by the
+    # run's own map, are facts of the family's real hardware entries)
+    filed_under = {c.provenance.source_pointer.split("/hardware_compatibility/", 1)[1].split("/")[0]
+                   for c in of(rel, CompatFact)}
+    assert filed_under and not filed_under & set(not_hw)
     assert "unknown" not in {c.hardware_type for c in of(rel, CompatFact)}
     [meta] = of(rel, RunMeta)
     assert meta.run.metadata["matrix_entries_not_hardware"]["embedding"] == not_hw

@@ -82,6 +82,10 @@ def _show(df, fmt: str, title: str, wide: bool = False) -> None:
     note = f"{df.height} row(s)"
     if sims:
         note += f", {sims} simulated (dimmed; is_simulated = yes)"
+    placeholders = int(df["suspected_placeholder"].fill_null(False).sum()) \
+        if "suspected_placeholder" in df.columns and df.height else 0
+    if placeholders:
+        note += f", {placeholders} suspected placeholder(s) (suspected_placeholder = yes: the same constant on other days)"
     hidden = getattr(table, "hidden_columns", [])
     if hidden:
         note += f"; {len(hidden)} column(s) left out to fit {console.width} columns: {', '.join(hidden)} (--wide shows all)"

@@ -153,7 +153,7 @@ LOW_PRIORITY = ("source", "simulation_reason", "device_name", "scenario", "mode"
 # What stays longest: what a row is (model, hardware, configuration) and its main numbers.
 HIGH_PRIORITY = ("model_name", "hardware_type", "batch_size", "latency_ms_mean", "change_vs_previous",
                  "latency_vs_fastest", "throughput_items_per_s", "sequence_length", "precision",
-                 "compatible", "measured_at", "is_simulated", "memory_peak_mb")
+                 "compatible", "measured_at", "is_simulated", "suspected_placeholder", "memory_peak_mb")
 MAX_TEXT = 40  # a text column is folded at this width in a fitted table
 
 

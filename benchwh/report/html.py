@@ -91,9 +91,15 @@ def build_payload(data, settings) -> str:
     run_ids, dicts["run"] = _dict_ids(pts["run_id"])
     commit_ids, dicts["commit"] = _dict_ids(pts["git_commit"])
     src_ids, dicts["source"] = _dict_ids(pts["source_file"])
+    flagged = pts.select(pl.when(pl.col("suspected_placeholder").fill_null(False))
+                         .then(pl.col("placeholder_evidence").fill_null("suspected placeholder"))
+                         .otherwise(None).cast(pl.String)).to_series()
+    placeholder_ids, dicts["placeholder"] = _dict_ids(flagged)
     columns: dict[str, tuple[str, Any]] = {
         "koff": ("u4", koff), "t": ("u4", np.round(tsec).astype(np.uint32)), "run": ("u4", run_ids),
         "commit": ("u4", commit_ids), "src": ("u4", src_ids), "ns": ("u4", pts["n_samples"].to_numpy()),
+        # suspected placeholder (the same constant on other days): 0 none, else 1 + its evidence's id
+        "ph": ("u4", placeholder_ids),
     }
     for col, *_ in metrics:
         columns[col] = ("f4", pts[col].cast(pl.Float64).fill_null(float("nan")).to_numpy())
@@ -140,7 +146,7 @@ def build_payload(data, settings) -> str:
                   "commit": row["git_commit"], "model": row["model_name"], "simulated": bool(row["is_simulated"])}
     header = {
         "location": data.location, "t0": t0, "results": pts.height, "simulated": data.simulated_results,
-        "failed": data.failed_results, "newest": newest, "dicts": dicts, "keys": kcols,
+        "failed": data.failed_results, "placeholders": int(placeholder_ids.astype(bool).sum()), "newest": newest, "dicts": dicts, "keys": kcols,
         "metrics": [{"col": c, "title": t, "unit": u, "lower": lo} for c, t, u, lo in metrics],
         "verdicts": counts_by, "changes": changes, "annotations": annotations, "changepoints": cps,
         "threshold_pct": settings.threshold_pct,

@@ -86,7 +86,7 @@
     card(newest ? newest.at : "–", newest ? `newest ${newest.simulated ? "(simulated) " : "measured "}run ${newest.run.slice(0, 12)}${newest.commit ? " @ " + newest.commit.slice(0, 10) : ""} (${newest.model})` : "no results"),
     card(modelIds.length.toLocaleString("en"), `models; ${hwSet.size} hardware types measured; ${cells.size} model × hardware pairs measured`),
     card(NK.toLocaleString("en"), `series (${nsim.toLocaleString("en")} simulated, hidden until shown)`),
-    card(H.results.toLocaleString("en"), `completed results (${H.simulated.toLocaleString("en")} simulated); ${H.failed.toLocaleString("en")} failed attempts`),
+    card(H.results.toLocaleString("en"), `completed results (${H.simulated.toLocaleString("en")} simulated; ${(H.placeholders || 0).toLocaleString("en")} suspected placeholders, marked ◇); ${H.failed.toLocaleString("en")} failed attempts`),
     card(H.changepoints.length, "change points marked"),
     card(H.annotations.length, "annotated expected changes"),
   );
@@ -207,15 +207,17 @@
         const v = C[col][i];
         x.push(xOf(i)); y.push(v); allY.push(v);
         const ch = prev == null || prev === 0 ? "–" : pct(((v - prev) / Math.abs(prev)) * 100);
-        cd.push([D.run[C.run[i]] || "–", D.commit[C.commit[i]] || "–", D.source[C.src[i]] || "–", C.ns[i], ch, iso(C.t[i])]);
+        cd.push([D.run[C.run[i]] || "–", D.commit[C.commit[i]] || "–", D.source[C.src[i]] || "–", C.ns[i], ch, iso(C.t[i]),
+          C.ph[i] ? "<br>◇ suspected placeholder: " + D.placeholder[C.ph[i]] : ""]);
         if (state.axis === "commit") { const c = shortCommit(i); if (!commitsT.has(c)) commitsT.set(c, C.t[i]); }
         prev = v;
       }
       traces.push({
         type: "scatter", mode: "lines+markers", name: seriesName(k), x, y, customdata: cd,
-        line: { dash: K.sim[k] ? "dash" : "solid", width: 1.5 }, marker: { size: 5 }, opacity: K.sim[k] ? 0.65 : 1,
+        line: { dash: K.sim[k] ? "dash" : "solid", width: 1.5 }, opacity: K.sim[k] ? 0.65 : 1,
         hovertemplate: `<b>%{fullData.name}</b><br>${m.title}: <b>%{y:.4~g} ${m.unit}</b> (vs previous: %{customdata[4]})` +
-          "<br>samples: %{customdata[3]}<br>run: %{customdata[0]}<br>commit: %{customdata[1]}<br>file: %{customdata[2]}<br>measured: %{customdata[5]}<extra></extra>",
+          "<br>samples: %{customdata[3]}<br>run: %{customdata[0]}<br>commit: %{customdata[1]}<br>file: %{customdata[2]}<br>measured: %{customdata[5]}%{customdata[6]}<extra></extra>",
+        marker: { size: 5, symbol: idx.map((i) => (C.ph[i] ? "diamond-open" : "circle")) },
       });
       const c = changeBy.get(k + "|" + col);
       if (c) {

@@ -33,7 +33,8 @@ CONFIG = ("mode", "scenario", "batch_size", "sequence_length", "input_shape", "p
 GENERIC = ("benchmark", "benchmark_params")
 MEASURES = ("status", "latency_ms_mean", "latency_ms_p50", "throughput_items_per_s",
             "throughput_tokens_per_s", "memory_peak_mb")
-TRAIL = ("measured_at", "is_simulated", "simulation_reason", "source", "source_file", "result_id")
+TRAIL = ("measured_at", "is_simulated", "simulation_reason", "suspected_placeholder", "source", "source_file",
+         "result_id")
 
 # --metric name -> the contract column a trend follows.
 METRICS = {

@@ -16,7 +16,7 @@ from benchwh.warehouse.read import read_frame
 POINT_COLUMNS = (
     "result_id", "run_id", "git_commit", "measured_at", "source_file",
     "model_name", "benchmark", "benchmark_params", "hardware_type", "device_name", "mode", "scenario", "batch_size",
-    "sequence_length", "input_shape", "precision", "is_simulated",
+    "sequence_length", "input_shape", "precision", "is_simulated", "suspected_placeholder", "placeholder_evidence",
     "latency_ms_mean", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95", "latency_ms_p99",
     "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb",
 )
