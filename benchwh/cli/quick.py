@@ -10,10 +10,8 @@ a repeated option) goes through typer, which answers it as it always does.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import traceback
 
 
 def show_status(db: str | None, data_path: str | None, as_json: bool) -> dict:
@@ -30,6 +28,8 @@ def show_status(db: str | None, data_path: str | None, as_json: bool) -> dict:
     except duckdb.Error as e:  # a truncated or foreign file: one line naming it
         raise damaged(loc, e) from None
     if as_json:
+        import json
+
         print(json.dumps(info, indent=2, sort_keys=False, default=str))
         return info
     lines = [f"location:  {info['location']}", f"backend:   {info['backend']}"]
@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(1)  # no warehouse: the same exit as every other command
     except BenchwhError as e:  # as benchwh.cli.main does: one line, exit 1
         if os.environ.get("BENCHWH_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         print(f"Error: {e}", file=sys.stderr)
         sys.exit(1)
