@@ -30,6 +30,11 @@ def ledgered_among(con, digests: list[str], statuses: tuple[str, ...]) -> set[st
     return {r[0] for r in rows}
 
 
+def ledger_is_empty(con) -> bool:
+    """Whether the import ledger holds no file at all (a fresh warehouse)."""
+    return con.execute("SELECT NOT EXISTS (SELECT 1 FROM import_ledger)").fetchone()[0]
+
+
 @contextmanager
 def import_settings(con, threads: int | None) -> Iterator[None]:
     """DuckDB settings for an import, put back afterwards. Memory: DuckDB keeps the blocks it
@@ -41,7 +46,8 @@ def import_settings(con, threads: int | None) -> Iterator[None]:
     if threads is not None:
         wanted["threads"] = str(max(1, threads))
     assert set(wanted) <= set(_SETTABLE)
-    old = {k: con.execute("SELECT current_setting(?)", [k]).fetchone()[0] for k in wanted}
+    # Names as literals (from _SETTABLE): a parameter makes DuckDB's client import pandas.
+    old = {k: con.execute(f"SELECT current_setting('{k}')").fetchone()[0] for k in wanted}
     for k, v in wanted.items():
         con.execute(f"SET {k} = '{v}'")
     try:
