@@ -313,6 +313,16 @@ def read_chunks(files: list[SourceFile], known: set[str], max_files: int,
         yield chunk
 
 
+class _NoPandas:
+    """An import finder that answers "not installed" for pandas (a worker's, see _worker_start;
+    pyarrow's Cython import would take a None left in sys.modules for the module itself)."""
+
+    def find_spec(self, name: str, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r} (not used by import workers)", name=name)
+        return None
+
+
 def _worker_start() -> None:
     """In each worker: leave Ctrl-C to the importing process, exit if it dies (a killed
     import must not leave workers waiting for work forever), collect garbage less often."""
@@ -322,6 +332,13 @@ def _worker_start() -> None:
     import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Converting builds Arrow arrays, and pyarrow's first conversion imports pandas, if installed,
+    # to check for pandas objects (~0.5 s a process). A worker never holds one: it is told pandas
+    # is absent (unless the importing process had already loaded it).
+    import sys
+
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas())
     # What the fork copied stays: keep the collector off it. Conversion makes many short-lived
     # containers and no cycles worth chasing every 700 allocations.
     gc.freeze()
@@ -344,12 +361,10 @@ def start_pool(jobs: int):
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    import pyarrow as pa
-
     from benchwh.legacy_import.registry import importers
+    from benchwh.warehouse import write  # noqa: F401  (pyarrow and the row builders, inherited)
 
     importers()
-    pa.array([0])  # pyarrow imports pandas, if installed, on its first conversion (~0.3 s)
     ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_start)
     pool.submit(int).result()  # fork the workers now
