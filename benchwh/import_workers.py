@@ -57,48 +57,80 @@ def _counts(records) -> tuple[int, int, int]:
     return r, c, t
 
 
+# --- what crosses the worker boundary ----------------------------------------------------
+@dataclass(slots=True)
+class Item:
+    """One file handed to a worker: its bytes to convert, or (``data`` None) the outcome the
+    reader already decided (``status``, ``reason``)."""
+
+    rel_path: str
+    path: str  # absolute
+    sha256: str
+    size: int
+    data: bytes | None = None
+    status: str | None = None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class FileDone:
+    """One file's outcome, as a worker hands it back; its records travel as the chunk's
+    columns, not here."""
+
+    rel_path: str
+    sha256: str
+    size: int
+    status: str
+    format: str | None = None
+    parser_version: int | None = None
+    reason: str | None = None
+    converted: tuple[int, int, int] = (0, 0, 0)  # results, compat facts, tests its content held
+    records: int = 0  # every record its content held (runs and models included)
+    ledger_id: str | None = None
+
+
 # --- conversion (runs in the workers) ----------------------------------------------------
-# An item: (rel_path, absolute path, sha256, size, bytes, None, None) to convert, or
-# (rel_path, path, sha256, size, None, status, reason) already decided by the reader.
-Item = tuple[str, str, str, int, "bytes | None", "str | None", "str | None"]
+def _convert_one(it: Item, forced: str | None, source_tz: str | None) -> tuple[FileDone, list]:
+    """One file's outcome and the records to store (none unless imported or skipped with some)."""
+    from benchwh.warehouse.write import LedgerRow
+
+    if it.data is None:
+        return FileDone(it.rel_path, it.sha256, it.size, it.status, reason=it.reason,
+                        ledger_id=LedgerRow.id_of(it.sha256, it.rel_path, it.status, None)), []
+    with unit_values() as with_units:
+        out = convert_bytes(it.data, it.rel_path, forced, sha256=it.sha256, time_path=it.path,
+                            source_tz=source_tz, abs_path=it.path, reader=_read)
+    records, refused = refusals(out.records)
+    status, reason = out.status, out.reason
+    if with_units and status != QUARANTINED:
+        shown = ", ".join(repr(v) for v in with_units[:3]) + (f" (+{len(with_units) - 3} more)" if len(with_units) > 3 else "")
+        reason = "; ".join(r for r in (reason, f"{len(with_units)} value(s) with a unit where a plain number "
+                                               f"was expected were not stored: {shown}") if r)
+    if refused:  # impossible values are never stored as measurements; the report says why
+        reason = "; ".join(r for r in (reason, summary(refused)) if r)
+        if not any(isinstance(r, (Result, CompatFact, TestOutcome)) for r in records):
+            status, records = QUARANTINED, []
+    done = FileDone(it.rel_path, it.sha256, it.size, status, out.format, out.parser_version, reason,
+                    _counts(records), len(records),
+                    LedgerRow.id_of(it.sha256, it.rel_path, status, out.parser_version))
+    return done, records
 
 
 def convert_chunk(items: list[Item], forced: str | None,
-                  source_tz: str | None = None) -> tuple[list[tuple], dict[str, Any]]:
-    """Convert a chunk of files. Returns, per item, ``(status, format, parser_version, reason,
-    (results, compat, tests), records, ledger id)``, and the chunk's rows as Arrow tables
-    (``Batch.rows_table``), deduplicated by id within the chunk. Reads nothing but the items.
+                  source_tz: str | None = None) -> tuple[list[FileDone], dict[str, Any]]:
+    """Convert a chunk of files. Returns each item's ``FileDone`` and the chunk's rows as Arrow
+    tables (``Batch.rows_table``), deduplicated by id within the chunk. Reads nothing but the items.
 
     This is the one per-file boundary: a file whose records cannot become rows (a value that
     does not fit its column, such as a batch size of 2**31 in an int32 column) is that file's
     quarantine with the reason, and the other files of the chunk are written as usual."""
-    from benchwh.warehouse.write import Batch, LedgerRow
+    from benchwh.warehouse.write import LedgerRow
 
-    metas: list = []
-    converted: list = []  # per item: the outcome's records, or None
-    for rel, path, digest, _size, data, status, reason in items:
-        if data is None:
-            metas.append((status, None, None, reason, (0, 0, 0), 0, LedgerRow.id_of(digest, rel, status, None)))
-            converted.append(None)
-            continue
-        with unit_values() as with_units:
-            out = convert_bytes(data, rel, forced, sha256=digest, time_path=path, source_tz=source_tz,
-                                abs_path=path, reader=_read)
-        records, refused = refusals(out.records)
-        status, reason = out.status, out.reason
-        if with_units and status != QUARANTINED:
-            shown = ", ".join(repr(v) for v in with_units[:3]) + (f" (+{len(with_units) - 3} more)" if len(with_units) > 3 else "")
-            reason = "; ".join(r for r in (reason, f"{len(with_units)} value(s) with a unit where a plain number "
-                                                   f"was expected were not stored: {shown}") if r)
-        if refused:  # impossible values are never stored as measurements; the report says why
-            reason = "; ".join(r for r in (reason, summary(refused)) if r)
-            if not any(isinstance(r, (Result, CompatFact, TestOutcome)) for r in records):
-                status, records = QUARANTINED, []
-        metas.append((status, out.format, out.parser_version, reason, _counts(records),
-                      len(records), LedgerRow.id_of(digest, rel, status, out.parser_version)))
-        converted.append(records)
+    pairs = [_convert_one(it, forced, source_tz) for it in items]
+    done = [d for d, _ in pairs]
+    converted = [records for _, records in pairs]
     try:
-        return metas, _tables(converted)
+        return done, _tables(converted)
     except _ROW_ERRORS:
         pass
     # Some file's records do not fit the columns: find it (them) file by file.
@@ -108,11 +140,12 @@ def convert_chunk(items: list[Item], forced: str | None,
         try:
             _tables([records])
         except _ROW_ERRORS as e:
-            digest, rel = items[i][2], items[i][0]
-            metas[i] = (QUARANTINED, metas[i][1], metas[i][2], f"a value does not fit its column: {_one_line(e)}",
-                        (0, 0, 0), 0, LedgerRow.id_of(digest, rel, QUARANTINED, metas[i][2]))
-            converted[i] = None
-    return metas, _tables(converted)
+            d = done[i]
+            done[i] = FileDone(d.rel_path, d.sha256, d.size, QUARANTINED, d.format, d.parser_version,
+                               f"a value does not fit its column: {_one_line(e)}",
+                               ledger_id=LedgerRow.id_of(d.sha256, d.rel_path, QUARANTINED, d.parser_version))
+            converted[i] = []
+    return done, _tables(converted)
 
 
 _ROW_ERRORS = (OverflowError, ValueError, TypeError, ArithmeticError)  # pyarrow's ArrowInvalid is a ValueError
@@ -219,7 +252,7 @@ def safe_name(rel_path: str) -> str:
 
 @dataclass(slots=True)
 class Chunk:
-    items: list
+    items: list[Item]
     size: int = 0
     recheck: bool = False  # one file whose content an earlier, not yet written file also had
 
@@ -249,35 +282,45 @@ def read_chunks(files: list[SourceFile], known: set[str], max_files: int,
         sf.rel_path = safe_name(sf.rel_path)
         pre = prehashed.get(sf.path) if prehashed else None
         if pre is not None and pre[0] in known:
-            chunk.items.append((sf.rel_path, sf.path, pre[0], pre[1], None, DUPLICATE,
-                                "same content already imported"))
+            chunk.items.append(Item(sf.rel_path, sf.path, pre[0], pre[1], None, DUPLICATE,
+                                    "same content already imported"))
             if len(chunk.items) >= max_files:
                 yield chunk
                 chunk = Chunk([])
             continue
         data, status, reason = read_source(sf.path, max_bytes)
         if data is None:
-            chunk.items.append((sf.rel_path, sf.path, "", 0, None, status, reason))
+            chunk.items.append(Item(sf.rel_path, sf.path, "", 0, None, status, reason))
         else:
             digest = hashlib.sha256(data).hexdigest()
             if digest in known:
-                chunk.items.append((sf.rel_path, sf.path, digest, len(data), None, DUPLICATE,
-                                    "same content already imported"))
+                chunk.items.append(Item(sf.rel_path, sf.path, digest, len(data), None, DUPLICATE,
+                                        "same content already imported"))
             elif digest in seen:
                 if chunk.items:
                     yield chunk
                     chunk = Chunk([])
-                yield Chunk([(sf.rel_path, sf.path, digest, len(data), data, None, None)], len(data), True)
+                yield Chunk([Item(sf.rel_path, sf.path, digest, len(data), data)], len(data), True)
                 continue
             else:
                 seen.add(digest)
-                chunk.items.append((sf.rel_path, sf.path, digest, len(data), data, None, None))
+                chunk.items.append(Item(sf.rel_path, sf.path, digest, len(data), data))
                 chunk.size += len(data)
         if len(chunk.items) >= max_files or chunk.size >= CHUNK_BYTES:
             yield chunk
             chunk = Chunk([])
     if chunk.items:
         yield chunk
+
+
+class _NoPandas:
+    """An import finder that answers "not installed" for pandas (a worker's, see _worker_start;
+    pyarrow's Cython import would take a None left in sys.modules for the module itself)."""
+
+    def find_spec(self, name: str, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r} (not used by import workers)", name=name)
+        return None
 
 
 def _worker_start() -> None:
@@ -289,6 +332,13 @@ def _worker_start() -> None:
     import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Converting builds Arrow arrays, and pyarrow's first conversion imports pandas, if installed,
+    # to check for pandas objects (~0.5 s a process). A worker never holds one: it is told pandas
+    # is absent (unless the importing process had already loaded it).
+    import sys
+
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas())
     # What the fork copied stays: keep the collector off it. Conversion makes many short-lived
     # containers and no cycles worth chasing every 700 allocations.
     gc.freeze()
@@ -311,12 +361,10 @@ def start_pool(jobs: int):
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    import pyarrow as pa
-
     from benchwh.legacy_import.registry import importers
+    from benchwh.warehouse import write  # noqa: F401  (pyarrow and the row builders, inherited)
 
     importers()
-    pa.array([0])  # pyarrow imports pandas, if installed, on its first conversion (~0.3 s)
     ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_start)
     pool.submit(int).result()  # fork the workers now

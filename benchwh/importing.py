@@ -6,12 +6,15 @@ new file. Each batch is one transaction holding its files' rows *and* their ledg
 killed import leaves every file either fully in or fully out, and a rerun picks up exactly where
 it stopped.
 
-How the work is split: this process reads each file and hashes it (content already in the
-ledger, or seen earlier in this run, is a duplicate and is never parsed); worker processes
-(``jobs``) parse, identify and convert chunks of files and hand back Arrow columns; this process
-writes them batch by batch, in file order, so the outcome does not depend on ``jobs``. Memory is
-bounded: a bounded number of chunks in flight, one batch pending and a capped DuckDB cache,
-never the whole import (``benchmarks/import_speed.py --rss-check`` measures it).
+How the work is split: worker processes (``jobs``) first hash every file, and the digests are
+checked against the ledger inside DuckDB (content already there is a duplicate and is never read
+again; an empty ledger skips this pass); this process then reads the other files in order
+(content seen earlier in this run is a duplicate and is never parsed); the workers parse,
+identify and convert chunks of them and hand back one ``FileDone`` per file and Arrow columns;
+this process writes them batch by batch, in file order, so the outcome does not depend on
+``jobs``. Memory is bounded: a bounded number of chunks in flight, one batch pending and a
+capped DuckDB cache, never the whole import (``benchmarks/import_speed.py --rss-check``
+measures it).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from typing import Any, Callable, Iterable
 
 from benchwh.errors import BenchwhError
 from benchwh.import_workers import (
-    CHUNK_FILES, GC_THRESHOLD, POOL_MIN_FILES, SourceFile, converted, default_jobs, read_chunks, start_pool,
+    CHUNK_FILES, GC_THRESHOLD, POOL_MIN_FILES, FileDone, SourceFile, converted, default_jobs, read_chunks,
+    start_pool,
 )
 from benchwh.legacy_import.convert import DUPLICATE, IMPORTED, NOT_READ, QUARANTINED, SKIPPED
 
@@ -147,22 +151,6 @@ class ImportReport:
                            "reason": reason})
 
 
-@dataclass(slots=True)
-class FileDone:
-    """One file's outcome without its records (those travel as columns)."""
-
-    rel_path: str
-    sha256: str
-    size: int
-    status: str
-    format: str | None = None
-    parser_version: int | None = None
-    reason: str | None = None
-    converted: tuple[int, int, int] = (0, 0, 0)  # results, compat facts, tests its content held
-    records: int = 0  # every record its content held (runs and models included)
-    ledger_id: str | None = None
-
-
 # --- writing (this process) ----------------------------------------------------------------
 def run_import(
     db,
@@ -228,87 +216,108 @@ def run_import(
 
 def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report,
             max_bytes: int, source_tz: str | None = None) -> None:
-    """``run_import``'s work, once the files are found and the workers started."""
-    from benchwh.warehouse.bulk import import_settings, ledgered_among
+    """``run_import``'s work, once the files are found and the workers started: the ledger
+    check, then each converted chunk handed to a ``_Writer`` in file order."""
+    from benchwh.warehouse.bulk import import_settings, ledger_is_empty, ledgered_among
     from benchwh.warehouse.open import open_warehouse
-    from benchwh.warehouse.write import Batch, LedgerRow, append_in_transaction, commit
 
     threads = (os.cpu_count() or 1) - jobs if pool is not None else None
     with open_warehouse(db) as con, import_settings(con, threads):
         # The ledger stays in DuckDB: this import's digests (hashed in the workers) are joined
         # against it once; only the matches come back, so memory follows the import, not the
-        # warehouse. Files found there are not read again.
-        digests = _hash_all(files, pool, jobs, max_bytes)
-        known = ledgered_among(con, [d for d, _ in digests if d is not None], (IMPORTED, SKIPPED))
-        prehashed = {sf.path: ds for sf, ds in zip(files, digests) if ds[0] in known}
-        del digests
-        in_ledger = frozenset(known)  # "already imported" means these, not a twin in this run
-        first_path: dict[str, str] = {}
-        pending: list[FileDone] = []
-        tables: list[dict] = []
-        n_records = 0
-
-        def flush() -> None:
-            nonlocal pending, tables, n_records
-            if not pending:
-                return
-            batch = Batch()
-            for chunk_tables in tables:
-                for name, tbl in chunk_tables.items():
-                    batch.add_rows(name, tbl)
-            when = datetime.now()
-
-            def body(c) -> Any:
-                stats = append_in_transaction(c, batch, when)
-                ledger = Batch()
-                for o in pending:
-                    if o.status in (DUPLICATE, NOT_READ):
-                        continue
-                    per = stats.per_file.get(o.sha256, {}) if o.status == IMPORTED else {}
-                    ledger.ledger(LedgerRow(
-                        file_sha256=o.sha256, path=o.rel_path, size_bytes=o.size, format=o.format,
-                        parser_version=o.parser_version, status=o.status,
-                        results=per.get("results", 0), compat=per.get("compatibility", 0),
-                        tests=per.get("test_results", 0), reason=o.reason, imported_at=when,
-                    ), o.ledger_id)
-                stats.add(append_in_transaction(c, ledger, when))
-                return stats
-
-            stats = commit(con, body, dry_run=dry_run, what="import")
-            report.added.update({k: v for k, v in stats.inserted.items() if v})
-            for o in pending:
-                per = stats.per_file.get(o.sha256, {}) if o.status == IMPORTED else {}
-                _account(report, o, (per.get("results", 0), per.get("compatibility", 0),
-                                     per.get("test_results", 0)))
-            pending, tables, n_records = [], [], 0
-
-        done = 0
+        # warehouse. Files found there are not read again. An empty ledger knows nothing: the
+        # files are then read once, by the conversion.
+        known: set[str] = set()
+        prehashed: dict[str, tuple[str | None, int]] = {}
+        if not ledger_is_empty(con):
+            digests = _hash_all(files, pool, jobs, max_bytes)
+            known = ledgered_among(con, [d for d, _ in digests if d is not None], (IMPORTED, SKIPPED))
+            prehashed = {sf.path: ds for sf, ds in zip(files, digests) if ds[0] in known}
+            del digests
+        writer = _Writer(con, report, dry_run, known)
         max_files = max(1, min(CHUNK_FILES, batch_files))
-        with closing(converted(read_chunks(files, known, max_files, max_bytes, prehashed), forced, pool, jobs,
-                               source_tz)) as done_chunks:
-            for chunk, (metas, chunk_tables) in done_chunks:
-                for item, (status, fmt, version, reason, counts, n, lid) in zip(chunk.items, metas):
-                    rel, digest, size = item[0], item[2], item[3]
-                    if chunk.recheck and digest in known:
-                        # an earlier file of this run with the same content was imported meanwhile
-                        o = FileDone(rel, digest, size, DUPLICATE, reason="same content already imported")
-                        chunk_tables = {}
-                    else:
-                        o = FileDone(rel, digest, size, status, fmt, version, reason, counts, n, lid)
-                    if o.status == DUPLICATE and digest not in in_ledger:
-                        o.reason = f"same content as {first_path.get(digest, 'another file')} in this import"
-                    if o.status in (IMPORTED, SKIPPED):
-                        known.add(digest)
-                        first_path.setdefault(digest, rel)
-                    pending.append(o)
-                    n_records += o.records
-                    done += 1
-                    if progress:
-                        progress(done, len(files), rel)
-                tables.append(chunk_tables)
-                if len(pending) >= batch_files or n_records >= batch_records:
-                    flush()
-        flush()
+        chunks = read_chunks(files, known, max_files, max_bytes, prehashed)
+        with closing(converted(chunks, forced, pool, jobs, source_tz)) as done_chunks:
+            for chunk, (outcomes, tables) in done_chunks:
+                writer.take(chunk, outcomes, tables)
+                if progress:
+                    for o in outcomes:
+                        writer.done += 1
+                        progress(writer.done, len(files), o.rel_path)
+                if len(writer.pending) >= batch_files or writer.n_records >= batch_records:
+                    writer.flush()
+        writer.flush()
+
+
+class _Writer:
+    """This process's side of an import: collects converted chunks in file order and writes
+    them, rows and ledger rows of a batch in one transaction (``flush``). ``known``: digests
+    imported or skipped (by the ledger, or earlier in this run), which ``read_chunks`` reads as
+    it is updated here."""
+
+    def __init__(self, con, report: ImportReport, dry_run: bool, known: set[str]) -> None:
+        self.con, self.report, self.dry_run, self.known = con, report, dry_run, known
+        self.in_ledger = frozenset(known)  # "already imported" means these, not a twin in this run
+        self.first_path: dict[str, str] = {}
+        self.pending: list[FileDone] = []
+        self.tables: list[dict] = []
+        self.n_records = 0
+        self.done = 0
+
+    def take(self, chunk, outcomes: list[FileDone], tables: dict) -> None:
+        for o in outcomes:
+            if chunk.recheck and o.sha256 in self.known:
+                # an earlier file of this run with the same content was imported meanwhile
+                o = FileDone(o.rel_path, o.sha256, o.size, DUPLICATE, reason="same content already imported")
+                tables = {}
+            if o.status == DUPLICATE and o.sha256 not in self.in_ledger:
+                o.reason = f"same content as {self.first_path.get(o.sha256, 'another file')} in this import"
+            if o.status in (IMPORTED, SKIPPED):
+                self.known.add(o.sha256)
+                self.first_path.setdefault(o.sha256, o.rel_path)
+            self.pending.append(o)
+            self.n_records += o.records
+        self.tables.append(tables)
+
+    def flush(self) -> None:
+        from benchwh.warehouse.write import Batch, commit
+
+        if not self.pending:
+            return
+        batch = Batch()
+        for chunk_tables in self.tables:
+            for name, tbl in chunk_tables.items():
+                batch.add_rows(name, tbl)
+        when = datetime.now()
+        stats = commit(self.con, lambda c: self._write(c, batch, when), dry_run=self.dry_run, what="import")
+        self.report.added.update({k: v for k, v in stats.inserted.items() if v})
+        for o in self.pending:
+            _account(self.report, o, _added(stats, o))
+        self.pending, self.tables, self.n_records = [], [], 0
+
+    def _write(self, c, batch, when: datetime) -> Any:
+        """In the batch's transaction: its rows, then one ledger row per file read."""
+        from benchwh.warehouse.write import Batch, LedgerRow, append_in_transaction
+
+        stats = append_in_transaction(c, batch, when)
+        ledger = Batch()
+        for o in self.pending:
+            if o.status in (DUPLICATE, NOT_READ):
+                continue
+            r, cf, t = _added(stats, o)
+            ledger.ledger(LedgerRow(
+                file_sha256=o.sha256, path=o.rel_path, size_bytes=o.size, format=o.format,
+                parser_version=o.parser_version, status=o.status, results=r, compat=cf, tests=t,
+                reason=o.reason, imported_at=when,
+            ), o.ledger_id)
+        stats.add(append_in_transaction(c, ledger, when))
+        return stats
+
+
+def _added(stats, o: FileDone) -> tuple[int, int, int]:
+    """(results, compat facts, tests) rows file ``o`` added in the batch written with ``stats``."""
+    per = stats.per_file.get(o.sha256, {}) if o.status == IMPORTED else {}
+    return per.get("results", 0), per.get("compatibility", 0), per.get("test_results", 0)
 
 
 def _hash_all(files: list[SourceFile], pool, jobs: int, max_bytes: int) -> list[tuple[str | None, int]]:

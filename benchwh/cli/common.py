@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, Optional
 
@@ -42,4 +41,10 @@ def out(text: str) -> None:
 
 
 def out_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, sort_keys=False, default=str))
+    """``value`` as indented JSON on stdout (orjson: the stdlib encoder is pure Python once
+    indented). Times and other non-JSON values are written as ``str`` gives them; NaN and
+    infinities, which JSON has no spelling for, as null."""
+    import orjson
+
+    opts = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+    print(orjson.dumps(value, default=str, option=opts).decode())

@@ -10,7 +10,6 @@ a repeated option) goes through typer, which answers it as it always does.
 
 from __future__ import annotations
 
-import json
 import sys
 
 
@@ -20,6 +19,8 @@ def show_status(db: str | None, data_path: str | None, as_json: bool) -> dict:
 
     info = Warehouse(db, data_path).status()  # a truncated or foreign file: one line naming it
     if as_json:
+        import json
+
         print(json.dumps(info, indent=2, sort_keys=False, default=str))
         return info
     lines = [f"location:  {info['location']}", f"backend:   {info['backend']}"]

@@ -38,29 +38,45 @@ def change_points(data) -> Iterable[ChangePoint]:
 
 
 def _detect(data) -> Iterator[ChangePoint]:
+    """Per chart metric, each series' valid point values; series of one length are screened
+    together (``benchwh.regress.changepoint.screen``, as ``benchwh changes`` does) and only
+    those that may hold a change are analysed one by one. Yields in key, metric, time order."""
+    import numpy as np
     import polars as pl
 
-    from benchwh.regress.changepoint import change_points as detect
+    from benchwh.regress.changepoint import change_points as detect, screen
     from benchwh.report.data import CHART_METRICS
 
     points = data.points
     if points is None or not points.height:
         return
     metrics = [m[0] for m in CHART_METRICS if m[0] in points.columns]
-    counts = points.group_by("key").len().filter(pl.col("len") >= MIN_POINTS)
-    if not counts.height:
-        return
-    long = points.join(counts.select("key"), on="key").sort(["key", "measured_at"], maintain_order=True)
-    for (key,), part in long.group_by(["key"], maintain_order=True):
-        times = part["measured_at"].to_list()
-        for metric in metrics:
-            col = part[metric]
-            ok = col.is_not_null() & col.is_not_nan()
-            if int(ok.sum()) < MIN_POINTS:
-                continue
-            idx = [i for i, v in enumerate(ok.to_list()) if v]
-            values = col.filter(ok).to_list()
-            for ch in detect(values, alpha=ALPHA, min_change_pct=MIN_CHANGE_PCT):
-                pct = "" if ch.change_pct is None else f"{ch.change_pct:+.1f}% "
-                yield ChangePoint(int(key), metric, times[idx[ch.index]],
-                                  f"{pct}(e-divisive on point values, p={ch.p_value:.2g})")
+    long = points.sort(["key", "measured_at"], maintain_order=True)
+    keys = long["key"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    times = long["measured_at"]
+    found: list[tuple[int, int, int, ChangePoint]] = []
+    for mpos, metric in enumerate(metrics):
+        col = long[metric].cast(pl.Float64)
+        ok = (col.is_not_null() & col.is_not_nan()).to_numpy()
+        vals = col.fill_null(float("nan")).to_numpy()
+        by_len: dict[int, list[np.ndarray]] = {}
+        for s, e in zip(starts.tolist(), ends.tolist()):
+            idx = s + np.flatnonzero(ok[s:e])
+            if len(idx) >= MIN_POINTS:
+                by_len.setdefault(len(idx), []).append(idx)
+        for ln, members in by_len.items():
+            step = max(1, 2_000_000 // (ln * ln))
+            for lo in range(0, len(members), step):
+                chunk = members[lo:lo + step]
+                flagged = screen(vals[np.stack(chunk)], alpha=ALPHA, min_change_pct=MIN_CHANGE_PCT)
+                for idx in (c for c, f in zip(chunk, flagged) if f):
+                    for ch in detect(vals[idx], alpha=ALPHA, min_change_pct=MIN_CHANGE_PCT):
+                        pct = "" if ch.change_pct is None else f"{ch.change_pct:+.1f}% "
+                        at = int(idx[ch.index])
+                        found.append((int(keys[at]), mpos, at, ChangePoint(
+                            int(keys[at]), metric, times[at],
+                            f"{pct}(e-divisive on point values, p={ch.p_value:.2g})")))
+    found.sort(key=lambda t: t[:3])
+    yield from (t[3] for t in found)

@@ -17,17 +17,38 @@ def ledgered_among(con, digests: list[str], statuses: tuple[str, ...]) -> set[st
     DuckDB against the ledger, so only matches come to Python, never the whole ledger."""
     import pyarrow as pa
 
+    from benchwh.warehouse.connect import execute, register
+
     if not digests:
         return set()
     marks = ", ".join("?" for _ in statuses)
-    con.register("_bw_digests", pa.table({"d": pa.array(digests, pa.string())}))
+    # Built from buffers, registered and queried with pandas hidden: pyarrow's and DuckDB's
+    # conversions of Python objects import pandas (seconds) to look for pandas objects.
+    register(con, "_bw_digests", pa.table({"d": _string_array(digests)}))
     try:
-        rows = con.execute(
-            f"SELECT DISTINCT p.d FROM _bw_digests p SEMI JOIN import_ledger l ON l.file_sha256 = p.d "
+        rows = execute(
+            con, f"SELECT DISTINCT p.d FROM _bw_digests p SEMI JOIN import_ledger l ON l.file_sha256 = p.d "
             f"AND l.status IN ({marks})", list(statuses)).fetchall()
     finally:
         con.unregister("_bw_digests")
     return {r[0] for r in rows}
+
+
+def ledger_is_empty(con) -> bool:
+    """Whether the import ledger holds no file at all (a fresh warehouse)."""
+    return con.execute("SELECT NOT EXISTS (SELECT 1 FROM import_ledger)").fetchone()[0]
+
+
+def _string_array(values: list[str]):
+    """A pyarrow string array of ``values`` (no None) from its two buffers."""
+    import numpy as np
+    import pyarrow as pa
+
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return pa.Array.from_buffers(pa.large_string(), len(encoded),
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
 
 
 @contextmanager
@@ -41,7 +62,8 @@ def import_settings(con, threads: int | None) -> Iterator[None]:
     if threads is not None:
         wanted["threads"] = str(max(1, threads))
     assert set(wanted) <= set(_SETTABLE)
-    old = {k: con.execute("SELECT current_setting(?)", [k]).fetchone()[0] for k in wanted}
+    # Names as literals (from _SETTABLE): a parameter makes DuckDB's client import pandas.
+    old = {k: con.execute(f"SELECT current_setting('{k}')").fetchone()[0] for k in wanted}
     for k, v in wanted.items():
         con.execute(f"SET {k} = '{v}'")
     try:

@@ -189,20 +189,34 @@ def connection(loc: Location, read_only: bool = False, create: bool = False,
         con.close()
 
 
-def execute(con, sql: str, params: Any = None):
-    """``con.execute(sql, params)`` without the pandas import DuckDB's Python client makes to
-    convert any parameter (a second at startup). When pandas is not loaded no parameter can be
-    a pandas object, so it is hidden for the call and the conversion skips it; a process that
-    has loaded pandas is not touched."""
+@contextmanager
+def _pandas_hidden() -> Iterator[None]:
+    """While pandas is not loaded, make it look not installed: DuckDB's Python client imports
+    it (a second at startup) to check whether a parameter or a registered object is a pandas
+    one, and none can be. A process that has loaded pandas is not touched."""
     import sys
 
-    if not params:
-        return con.execute(sql)
     if "pandas" in sys.modules:
-        return con.execute(sql, params)
+        yield
+        return
     sys.modules["pandas"] = None  # type: ignore[assignment]  # "not installed", for this call only
     try:
-        return con.execute(sql, params)
+        yield
     finally:
         if sys.modules.get("pandas", 0) is None:
             del sys.modules["pandas"]
+
+
+def execute(con, sql: str, params: Any = None):
+    """``con.execute(sql, params)`` without the pandas import DuckDB's Python client makes to
+    convert any parameter (see ``_pandas_hidden``)."""
+    if not params:
+        return con.execute(sql)
+    with _pandas_hidden():
+        return con.execute(sql, params)
+
+
+def register(con, name: str, table: Any) -> None:
+    """``con.register(name, table)`` for an Arrow table, without DuckDB importing pandas."""
+    with _pandas_hidden():
+        con.register(name, table)

@@ -8,7 +8,6 @@ under ``--data-path`` / ``BENCHWH_DATA_PATH``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from benchwh.errors import LocationError
@@ -22,13 +21,40 @@ MEMORY = "duckdb-memory"
 DUCKLAKE = "ducklake"
 
 
-@dataclass(frozen=True)
 class Location:
-    backend: str  # FILE | MEMORY | DUCKLAKE
-    path: Path | None = None  # the DuckDB file (FILE) or the local .ducklake catalog file
-    catalog: str | None = None  # DuckLake catalog spec as ATTACH takes it ('postgres:...' or a file)
-    data_path: Path | None = None  # DuckLake data files
-    raw: str = ""
+    """Where a warehouse is; immutable, compared and hashed by its fields. (A plain class, not a
+    dataclass: ``dataclasses`` loads ``inspect``, which ``benchwh status`` would pay for at startup.)
+
+    ``backend``: FILE | MEMORY | DUCKLAKE; ``path``: the DuckDB file (FILE) or the local
+    .ducklake catalog file; ``catalog``: the DuckLake catalog spec as ATTACH takes it
+    ('postgres:...' or a file); ``data_path``: DuckLake data files; ``raw``: as the user wrote it."""
+
+    __slots__ = ("backend", "path", "catalog", "data_path", "raw")
+    backend: str
+    path: Path | None
+    catalog: str | None
+    data_path: Path | None
+    raw: str
+
+    def __init__(self, backend: str, path: Path | None = None, catalog: str | None = None,
+                 data_path: Path | None = None, raw: str = "") -> None:
+        for name, value in zip(self.__slots__, (backend, path, catalog, data_path, raw)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"Location is immutable: cannot assign to {name!r}")
+
+    def _fields(self) -> tuple:
+        return (self.backend, self.path, self.catalog, self.data_path, self.raw)
+
+    def __eq__(self, other) -> bool:
+        return self._fields() == other._fields() if isinstance(other, Location) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Location(" + ", ".join(f"{n}={v!r}" for n, v in zip(self.__slots__, self._fields())) + ")"
 
     @property
     def is_file(self) -> bool:

@@ -20,7 +20,7 @@ from benchwh.errors import LocationError, LockedError, MigrationError, RevisionE
 from benchwh.warehouse.connect import check_file, connection, exists, retry_locked
 from benchwh.warehouse.location import DUCKLAKE, FILE, Location
 
-VERSION_TABLE = "alembic_version"
+from benchwh.warehouse.revision import VERSION_TABLE, read_revision, require_head  # noqa: F401  (re-exported)
 
 
 def _config(buffer: io.StringIO | None = None, lake: bool = False):
@@ -56,46 +56,11 @@ def revisions() -> list[str]:
     return [r.revision for r in reversed(list(script().walk_revisions()))]
 
 
-def read_revision(con) -> str | None:
-    """The warehouse's revision, or None for an empty (un-migrated) warehouse."""
-    from benchwh.warehouse.connect import execute
-
-    found = execute(
-        con,
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = current_database()"
-        " AND schema_name = current_schema()",
-        [VERSION_TABLE],
-    ).fetchone()[0]
-    if not found:
-        return None
-    rows = con.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchall()
-    if len(rows) > 1:
-        raise RevisionError(f"warehouse has {len(rows)} revisions recorded; run `benchwh check`")
-    return rows[0][0] if rows else None
-
-
 def current_revision(loc: Location) -> str | None:
     if not exists(loc):
         return None
     with connection(loc, read_only=loc.backend == FILE) as con:
         return read_revision(con)
-
-
-def require_head(loc: Location, rev: str | None) -> None:
-    """Refuse a warehouse that is not at this benchwh's head revision (without loading
-    alembic: the chain's constants in ``benchwh.migrations`` are checked against it by a test)."""
-    from benchwh.migrations import HEAD as h, REVISIONS
-
-    if rev == h:
-        return
-    where = f"warehouse {loc}"
-    if rev is None:
-        raise RevisionError(f"{where} has no benchwh schema: run `benchwh migrate`")
-    if rev not in REVISIONS:
-        raise RevisionError(
-            f"{where} is at revision {rev}, newer than this benchwh knows (head {h}): upgrade benchwh"
-        )
-    raise RevisionError(f"{where} is at revision {rev}, behind head {h}: run `benchwh migrate`")
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from benchwh.warehouse.connect import raw_connect
 from benchwh.warehouse.location import Location, resolve
-from benchwh.warehouse.migrate import read_revision, require_head
+from benchwh.warehouse.revision import read_revision, require_head
 
 
 def as_location(db: "Location | str | None") -> Location:

@@ -111,28 +111,32 @@ def newest_points(con, key: Sequence[str], metrics: Sequence[str], k: int = 2,
     filters = (filters or Filters(include_simulated=True)).normalized()
     where, wparams = _point_where(key, metrics, sample_metrics, filters, benchmark)
     keys = ", ".join(key)
-    clean = "list_filter(latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
     branches, params = [], []
     for m in metrics:
         # A point is a measured value of this metric; the k newest distinct times per series.
-        has = f"coalesce(len({clean}), 0) > 0" if m in sample_metrics else "false"
+        # Narrow rows only: no samples are read here.
         branches.append(
             f"SELECT ? AS metric, {keys}, result_id, run_id, git_commit, measured_at, "
-            f"CAST({m} AS DOUBLE) AS value, {has} AS has_samples "
+            f"CAST({m} AS DOUBLE) AS value "
             f"FROM ({FLAT_SELECT}) flat WHERE {' AND '.join(where)} AND {m} IS NOT NULL "
             f"AND NOT isnan(CAST({m} AS DOUBLE)) "
             f"QUALIFY dense_rank() OVER (PARTITION BY {keys} ORDER BY measured_at DESC) <= ?")
         params += [m, *wparams, int(k)]
-    # Duplicates (one measurement reached twice): the first with samples where they count,
-    # else the first by result id, as series_points settles them.
-    sql = (f"SELECT metric, {keys}, measured_at, arg_min(struct_pack(result_id := result_id, "
-           f"run_id := run_id, git_commit := git_commit, value := value), "
-           f"struct_pack(s := NOT has_samples, r := result_id)) AS p "
-           f"FROM ({' UNION ALL '.join(branches)}) GROUP BY ALL")
+    # The samples of those few rows only; then duplicates (one measurement reached twice): the
+    # first with samples where they count, else the first by result id, as series_points
+    # settles them.
     rclean = "list_filter(r.latency_samples_ms, x -> x IS NOT NULL AND NOT isnan(x))"
-    outer = (f"SELECT metric, {', '.join(f'top.{c}' for c in key)}, top.measured_at, "
-             f"p.result_id AS result_id, p.run_id AS run_id, p.git_commit AS git_commit, "
-             f"p.value AS value, {rclean} AS samples "
-             f"FROM ({sql}) top LEFT JOIN results r ON r.result_id = p.result_id "
-             f"ORDER BY {_order(key, 'p.result_id')}")
+    cand = (f"SELECT top.*, {rclean} AS samples FROM ({' UNION ALL '.join(branches)}) top "
+            f"LEFT JOIN results r ON r.result_id = top.result_id")
+    if sample_metrics:
+        has = f"metric IN ({', '.join('?' * len(sample_metrics))}) AND coalesce(len(samples), 0) > 0"
+    else:
+        has = "false"
+    sql = (f"SELECT metric, {keys}, measured_at, arg_min(struct_pack(result_id := result_id, "
+           f"run_id := run_id, git_commit := git_commit, value := value, samples := samples), "
+           f"struct_pack(s := NOT ({has}), r := result_id)) AS p FROM ({cand}) GROUP BY ALL")
+    params = [*sample_metrics, *params]
+    outer = (f"SELECT metric, {keys}, measured_at, p.result_id AS result_id, p.run_id AS run_id, "
+             f"p.git_commit AS git_commit, p.value AS value, p.samples AS samples "
+             f"FROM ({sql}) ORDER BY {_order(key, 'p.result_id')}")
     return read_frame(con, outer, params)

@@ -6,7 +6,7 @@ from typing import Any
 
 from benchwh.warehouse.connect import connection, damage_reported, exists
 from benchwh.warehouse.location import FILE, Location
-from benchwh.warehouse.migrate import read_revision
+from benchwh.warehouse.revision import read_revision
 
 # The tables ``status`` counts, in ``benchwh.warehouse.tables.SCHEMAS`` order (a test checks
 # they agree): named here so ``status`` does not load pyarrow for their names.

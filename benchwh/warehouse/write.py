@@ -147,6 +147,10 @@ class Batch:
         # table -> {id: row source}; dicts keep insertion order and make dedupe O(1)
         self.rows: dict[str, dict[str, Any]] = {t: {} for t in WRITE_ORDER}
         self.parts: dict[str, list[pa.Table]] = {}
+        # model descriptions without metadata already in rows["models"] (hashable): a model
+        # named by many files has one description per file, and a list search per result
+        # grew with them
+        self._plain_models: set[tuple] = set()
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.rows.values()) + sum(
@@ -173,10 +177,14 @@ class Batch:
         mid = model_id(name)
         models = self.rows["models"]
         entry = (name, family, modality, metadata or None, source)
+        if entry[3] is None:
+            if entry in self._plain_models:
+                return mid
+            self._plain_models.add(entry)
         got = models.get(mid)
         if got is None:
             models[mid] = [entry]
-        elif entry not in got:
+        elif entry[3] is None or entry not in got:
             got.append(entry)
         return mid
 
