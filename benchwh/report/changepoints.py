@@ -38,9 +38,10 @@ def change_points(data) -> Iterable[ChangePoint]:
 
 
 def _detect(data) -> Iterator[ChangePoint]:
+    import numpy as np
     import polars as pl
 
-    from benchwh.regress.changepoint import change_points as detect
+    from benchwh.regress.changepoint import change_points as detect, screen
     from benchwh.report.data import CHART_METRICS
 
     points = data.points
@@ -51,6 +52,7 @@ def _detect(data) -> Iterator[ChangePoint]:
     if not counts.height:
         return
     long = points.join(counts.select("key"), on="key").sort(["key", "measured_at"], maintain_order=True)
+    todo = []  # (key, metric, times of the valued points, values)
     for (key,), part in long.group_by(["key"], maintain_order=True):
         times = part["measured_at"].to_list()
         for metric in metrics:
@@ -58,9 +60,21 @@ def _detect(data) -> Iterator[ChangePoint]:
             ok = col.is_not_null() & col.is_not_nan()
             if int(ok.sum()) < MIN_POINTS:
                 continue
-            idx = [i for i, v in enumerate(ok.to_list()) if v]
-            values = col.filter(ok).to_list()
-            for ch in detect(values, alpha=ALPHA, min_change_pct=MIN_CHANGE_PCT):
-                pct = "" if ch.change_pct is None else f"{ch.change_pct:+.1f}% "
-                yield ChangePoint(int(key), metric, times[idx[ch.index]],
-                                  f"{pct}(e-divisive on point values, p={ch.p_value:.2g})")
+            todo.append((int(key), metric, [t for t, v in zip(times, ok.to_list()) if v], col.filter(ok).to_list()))
+    # Series of one length are screened together (``screen`` never rules out one that holds
+    # a change point); only the rest go through the detector one by one, as `benchwh changes`.
+    by_len: dict[int, list[int]] = {}
+    for i, (_, _, _, values) in enumerate(todo):
+        by_len.setdefault(len(values), []).append(i)
+    keep = np.ones(len(todo), dtype=bool)
+    for ln, members in by_len.items():
+        step = max(1, 2_000_000 // (ln * ln))
+        for lo in range(0, len(members), step):
+            chunk = members[lo:lo + step]
+            keep[chunk] = screen(np.array([todo[i][3] for i in chunk], dtype=float), alpha=ALPHA,
+                                 min_change_pct=MIN_CHANGE_PCT)
+    for i in np.flatnonzero(keep).tolist():
+        key, metric, times, values = todo[i]
+        for ch in detect(values, alpha=ALPHA, min_change_pct=MIN_CHANGE_PCT):
+            pct = "" if ch.change_pct is None else f"{ch.change_pct:+.1f}% "
+            yield ChangePoint(key, metric, times[ch.index], f"{pct}(e-divisive on point values, p={ch.p_value:.2g})")
