@@ -42,3 +42,5 @@ def out(text: str) -> None:
 
 def out_json(value: Any) -> None:
     print(json.dumps(value, indent=2, sort_keys=False, default=str))
+
+WideOpt = Annotated[bool, typer.Option("--wide", help="Table: every column and whole lines, even wider than the terminal.")]

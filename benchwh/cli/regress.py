@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, location, out, out_json, say
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, WideOpt, location, out, out_json, say
 from benchwh.errors import QueryError
 
 FORMATS = ("table", "json", "csv", "markdown", "github", "junit")
@@ -50,27 +50,31 @@ def _rows(findings: list[dict]) -> list[list[str]]:
 HEADER = ["series", "baseline", "current", "change", "p / z", "method", "verdict"]
 
 
-def _table(rows: list[list[str]], width: int | None = None) -> str:
+def _table(rows: list[list[str]], width: int | None = None, wide: bool = False,
+           header: list[str] = HEADER) -> str:
     """Aligned columns; when wider than the terminal (``width``), the wide text columns (the
-    series, the method's reason) wrap onto more lines so the table fits, nothing cut."""
+    series, the method's reason) wrap onto more lines so the table fits, nothing cut.
+    ``wide``: one line per row, however wide."""
     import shutil
     import textwrap
 
+    head = [str(h) for h in header]
+    rows = [[str(c) for c in r] for r in rows]
     width = width or shutil.get_terminal_size().columns
-    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     gaps = 2 * (len(widths) - 1)
-    # shrink the widest column, one character at a time, until the table fits (min 12 each)
-    while sum(widths) + gaps > width:
+    # shrink the widest column, one character at a time, until the table fits (min 8 each)
+    while not wide and sum(widths) + gaps > width:
         k = max(range(len(widths)), key=lambda c: widths[c])
-        if widths[k] <= 12:
+        if widths[k] <= 8:
             break
         widths[k] -= 1
     lines = []
-    for r in [HEADER, *rows]:
+    for r in [head, *rows]:
         cells = [textwrap.wrap(c, w, break_on_hyphens=False) or [""] for c, w in zip(r, widths)]
         for n in range(max(len(c) for c in cells)):
             lines.append("  ".join((c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells, widths)).rstrip())
-        if r is HEADER:
+        if r is head:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -113,6 +117,7 @@ def regressions(
     db: DbOpt = None,
     data_path: DataPathOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Compare each series' latest result with its baseline, direction-aware.
 
@@ -160,7 +165,7 @@ def regressions(
 
         out(junit_regressions([f.as_dict() for f in report.findings]))
     else:
-        out(_table(_rows(findings)) if findings else
+        out(_table(_rows(findings), wide=wide) if findings else
             "no series with a baseline to compare" + ("" if show_all else " (--all lists every series)"))
     say(", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no series")
     if fail_on_regression and report.regressions:
@@ -236,6 +241,7 @@ def changes(
     db: DbOpt = None,
     data_path: DataPathOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Every change point in every series' history (e-divisive means, significance-tested).
 
@@ -276,12 +282,8 @@ def changes(
         out(junit_changes(report.per_series))
     else:
         body = [_change_row(d) + [d["verdict"]] for d in rows]
-        header = CHANGE_HEADER + ["verdict"]
         if body:
-            widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
-            lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *body]]
-            lines.insert(1, "  ".join("-" * w for w in widths))
-            out("\n".join(lines))
+            out(_table(body, wide=wide, header=CHANGE_HEADER + ["verdict"]))
         else:
             out("no change points")
     tested = ", ".join(f"{n} on {k}" for k, n in sorted(report.tested_on().items()))

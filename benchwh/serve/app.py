@@ -213,19 +213,18 @@ def create_app(config: Config):
 
     # --- model: the report's own page and script, for one model -------------------------
     def model_page(request: Request) -> Response:
+        name = arg(request, "name")
+        if name is None:
+            raise QueryError("which model? open /model?name=MODEL (the overview links every model)")
+        return HTMLResponse(cache.get_or_make(("model", name, warehouse_stamp(loc)), lambda: render_model(name)))
+
+    def render_model(name: str) -> str:
         from benchwh.regress import Settings
         from benchwh.report import compat_cells
         from benchwh.report import html as rhtml
         from benchwh.report.data import gather
         from benchwh.warehouse.queries import resolved
 
-        name = arg(request, "name")
-        if name is None:
-            raise QueryError("which model? open /model?name=MODEL (the overview links every model)")
-        stamp = warehouse_stamp(loc)
-        hit = cache.get(("model", name, stamp))
-        if hit is not None:
-            return HTMLResponse(hit)
         with gate.shared():
             _, names = resolved(loc, model=name)
             model = names["model"]
@@ -241,9 +240,7 @@ def create_app(config: Config):
                 'Box = raw latency samples, diamond = the stored mean.</p><div id="model-list"></div></section>'
                 f'<section id="compatibility"><h2>Compatibility</h2>{rhtml.compat_table(cells, cm, chw)}</section>'
                 f'<script type="application/octet-stream" id="payload">{payload}</script>')
-        text = page(model, body, location=str(loc), scripts=("/static/plotly.min.js", "/static/report.js"))
-        cache.put(("model", name, stamp), text)
-        return HTMLResponse(text)
+        return page(model, body, location=str(loc), scripts=("/static/plotly.min.js", "/static/report.js"))
 
     # --- compare two runs ---------------------------------------------------------------
     def compare(request: Request) -> Response:

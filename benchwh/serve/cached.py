@@ -39,6 +39,7 @@ class Cache:
     def __init__(self, size: int = 64):
         self.size, self.items = size, OrderedDict()
         self.lock = threading.Lock()
+        self.making: dict = {}
 
     def get(self, key):
         if key is None or key[-1] is None:
@@ -48,6 +49,23 @@ class Cache:
                 return None
             self.items.move_to_end(key)
             return self.items[key]
+
+    def get_or_make(self, key, make: Callable[[], Any]):
+        """The cached value of ``key``, else ``make()``'s, made once however many requests
+        ask for it at the same moment (the others wait for it)."""
+        hit = self.get(key)
+        if hit is not None or key is None or key[-1] is None:
+            return hit if hit is not None else make()
+        with self.lock:
+            gate = self.making.setdefault(key, threading.Lock())
+        with gate:
+            hit = self.get(key)
+            if hit is None:
+                hit = make()
+                self.put(key, hit)
+        with self.lock:
+            self.making.pop(key, None)
+        return hit
 
     def put(self, key, value) -> None:
         if key is None or key[-1] is None:

@@ -47,11 +47,15 @@ def newest_results(con, limit: int = 50):
     cols = ("result_id", "run_id", "model_name", "hardware_type", "device_name", "mode", "batch_size",
             "sequence_length", "precision", "status", "latency_ms_mean", "throughput_items_per_s",
             "memory_peak_mb", "is_simulated", "measured_at", "git_commit")
-    # The newest ids are picked on the results table alone, then joined into flat rows.
-    return read_frame(con, f"SELECT {', '.join(cols)} FROM ({FLAT_SELECT}) flat WHERE result_id IN ("
-                           "SELECT result_id FROM results ORDER BY measured_at DESC NULLS LAST, inserted_at DESC, "
-                           "result_id LIMIT ?) ORDER BY measured_at DESC NULLS LAST, inserted_at DESC, result_id",
-                      [int(limit)])
+    # The newest rows are picked on the results table alone, then joined to their names.
+    return read_frame(con, """
+        WITH r AS (SELECT * FROM results ORDER BY measured_at DESC NULLS LAST, inserted_at DESC, result_id LIMIT ?)
+        SELECT r.result_id, r.run_id, m.model_name, h.hardware_type, h.device_name, r.mode, r.batch_size,
+               r.sequence_length, r.precision, r.status, r.latency_ms_mean, r.throughput_items_per_s,
+               r.memory_peak_mb, r.is_simulated, r.measured_at, ru.git_commit
+        FROM r LEFT JOIN runs ru ON ru.run_id = r.run_id LEFT JOIN models m ON m.model_id = r.model_id
+        LEFT JOIN hardware h ON h.hardware_id = r.hardware_id
+        ORDER BY r.measured_at DESC NULLS LAST, r.inserted_at DESC, r.result_id""", [int(limit)])
 
 
 def run_ids(con, limit: int | None = None) -> list[str]:
