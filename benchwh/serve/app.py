@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ def create_app(config: Config):
     from benchwh.warehouse.open import open_warehouse
 
     loc = config.db
-    cache = Cache()
+    cache = Cache(256)
     statics: dict[str, tuple[bytes, str]] = {}
 
     def compute_findings():
@@ -212,11 +213,36 @@ def create_app(config: Config):
         return HTMLResponse(text)
 
     # --- model: the report's own page and script, for one model -------------------------
+    viewed: dict[str, None] = {}  # model pages asked for, remade in the background after a write
+    rewarm = {"stamp": None}
+
+    def warm_viewed(stamp) -> None:
+        """After a write, remake the model pages visitors have opened, off the request path
+        (a visitor asking for one meanwhile waits for that one, never for the others)."""
+        if stamp is None or rewarm["stamp"] == stamp:
+            return
+        rewarm["stamp"] = stamp
+
+        def work():
+            for name in list(viewed):
+                if warehouse_stamp(loc) != stamp:
+                    return  # written again: the next request starts over
+                try:
+                    cache.get_or_make(("model", name, stamp), lambda: render_model(name))
+                except Exception:  # noqa: BLE001 - a request for it shows the error itself
+                    continue
+
+        threading.Thread(target=work, daemon=True, name="benchwh-serve-warm").start()
+
     def model_page(request: Request) -> Response:
         name = arg(request, "name")
         if name is None:
             raise QueryError("which model? open /model?name=MODEL (the overview links every model)")
-        return HTMLResponse(cache.get_or_make(("model", name, warehouse_stamp(loc)), lambda: render_model(name)))
+        stamp = warehouse_stamp(loc)
+        text = cache.get_or_make(("model", name, stamp), lambda: render_model(name))
+        viewed[name] = None
+        warm_viewed(stamp)
+        return HTMLResponse(text)
 
     def render_model(name: str) -> str:
         from benchwh.regress import Settings
