@@ -20,7 +20,7 @@ import socket
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ENV_PROGRESS_DIR = "BENCHWH_PROGRESS_DIR"
 DEFAULT_STALE_AFTER_S = 60.0
@@ -71,17 +71,21 @@ def write_atomic(path: Path, doc: dict[str, Any]) -> None:
 
 class Progress:
     """One run's progress file. ``start`` once, ``step`` per configuration begun or done,
-    then ``finish`` or ``fail``. Usable as a context manager: an exception marks it failed."""
+    then ``finish`` or ``fail``. Usable as a context manager: an exception marks it failed.
+
+    ``folder`` None writes no file (an in-memory warehouse, a run without one). ``listener``
+    is called with a copy of the document after every write (the CLI's terminal bar)."""
 
     def __init__(self, folder: Path | None, run_id: str, total: int | None = None, what: str = "",
-                 model: str | None = None):
+                 model: str | None = None, listener: Callable[[dict[str, Any]], None] | None = None):
         self.folder = Path(folder) if folder is not None else None
         self.path = self.folder / f"{_safe_name(run_id)}.json" if self.folder is not None else None
         self.doc: dict[str, Any] = {
             "run_id": str(run_id), "what": what, "model": model, "state": RUNNING, "total": total,
-            "done": 0, "current": None, "eta_s": None, "error": None, "pid": os.getpid(),
+            "done": 0, "current": None, "last": None, "eta_s": None, "error": None, "pid": os.getpid(),
             "host": socket.gethostname(), "started_at": None, "updated_at": None,
         }
+        self.listener = listener
         self._t0: float | None = None
 
     def _write(self) -> None:
@@ -90,6 +94,8 @@ class Progress:
         self.doc["updated_ts"] = t
         if self.path is not None:
             write_atomic(self.path, self.doc)
+        if self.listener is not None:
+            self.listener(dict(self.doc))
 
     def start(self) -> "Progress":
         self._t0 = _now()
@@ -98,16 +104,32 @@ class Progress:
         self._write()
         return self
 
-    def step(self, current: str | None = None, done: int | None = None) -> None:
+    def step(self, current: str | None = None, done: int | None = None, last: str | None = None) -> None:
         """Configuration ``current`` is under way; ``done`` configurations are complete
-        (default: one more than before)."""
+        (default: one more than before); ``last`` is the one completed most recently."""
         self.doc["done"] = self.doc["done"] + 1 if done is None else int(done)
         self.doc["current"] = current
+        if last is not None:
+            self.doc["last"] = last
+        self._update_eta()
+        self._write()
+
+    def begin(self, current: str) -> None:
+        """Configuration ``current`` is under way (none completed by this)."""
+        self.doc["current"] = current
+        self._write()
+
+    def expect(self, total: int | None) -> None:
+        """The run now knows (or no longer knows) how many configurations it has."""
+        self.doc["total"] = int(total) if total is not None else None
+        self._update_eta()
+        self._write()
+
+    def _update_eta(self) -> None:
         total, done_n = self.doc["total"], self.doc["done"]
         if total and done_n and self._t0 is not None:
             per = (_now() - self._t0) / done_n
             self.doc["eta_s"] = round(max(total - done_n, 0) * per, 1)
-        self._write()
 
     def finish(self) -> None:
         self.doc.update(state=FINISHED, current=None, eta_s=0)
@@ -188,21 +210,24 @@ def read_all(folder: Path | None, stale_after_s: float = DEFAULT_STALE_AFTER_S) 
     return out
 
 
-def sweep_progress(dest: Any, run_id: str, spec: Any, what: str) -> Progress:
-    """The progress of a runner sweep (``benchwh.runners.session``): N = models x precisions
-    x batch sizes x sequence lengths; ``step(result)`` after each recorded result."""
-    total = 1
-    for attr in ("models", "precisions", "batch_sizes", "seq_lens"):
-        total *= max(len(getattr(spec, attr, None) or [None]), 1)
-    return _SweepProgress(progress_dir(dest.db, dest.data_path), run_id, total, what)
+def config_label(record: Any) -> str | None:
+    """A short name of a record's configuration: ``model hardware precision b8 s128``."""
+    r = record
+    parts = [getattr(r, "model_name", None) or getattr(r, "benchmark", None) or getattr(r, "test_name", None),
+             getattr(r, "hardware_type", None), getattr(r, "precision", None),
+             f"b{r.batch_size}" if getattr(r, "batch_size", None) is not None else None,
+             f"s{r.sequence_length}" if getattr(r, "sequence_length", None) is not None else None]
+    return " ".join(str(p) for p in parts if p) or None
 
 
-class _SweepProgress(Progress):
-    def step(self, current: Any = None, done: int | None = None) -> None:  # type: ignore[override]
-        if current is not None and not isinstance(current, str):
-            r = current
-            parts = [getattr(r, "model_name", None), getattr(r, "precision", None),
-                     f"b{r.batch_size}" if getattr(r, "batch_size", None) is not None else None,
-                     f"s{r.sequence_length}" if getattr(r, "sequence_length", None) is not None else None]
-            current = " ".join(str(p) for p in parts if p) or None
-        super().step(current, done)
+def config_key(record: Any) -> tuple:
+    """What makes a record one configuration of a run: results that differ only in their
+    scenario (a generation's prefill, decode and end-to-end) or rank (a distributed run's
+    per-rank rows) are one configuration."""
+    import json as _json
+
+    names = ("model_name", "benchmark", "test_name", "module", "hardware_type", "device_name", "mode",
+             "batch_size", "sequence_length", "input_shape", "precision")
+    params = getattr(record, "benchmark_params", None)
+    return (type(record).__name__, *(str(getattr(record, n, None)) for n in names),
+            _json.dumps(params, sort_keys=True, default=str) if params else None)

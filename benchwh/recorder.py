@@ -18,10 +18,17 @@ With ``store=False`` nothing touches the warehouse stack: results go to an inter
 lasts (appended, never rewritten) and becomes one plain interchange document when the block
 ends. Leaving the block (normally or by an exception) writes what is still waiting. Nothing is
 printed unless ``say`` is given.
+
+The recorder also publishes the run's progress by itself (``benchwh.progress``: a small file
+beside the warehouse that ``benchwh serve`` shows, never a warehouse write, so a locked warehouse
+cannot delay it): started on entering, configuration k of N as results are taken (N when
+``total`` is given or ``expect`` states it), the configuration under way (``configuration``),
+an ETA, then finished or failed on leaving. ``on_progress`` receives each update too.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from types import ModuleType
@@ -42,6 +49,10 @@ class Recorder:
     (checked when the next record comes and at the end). ``lock_timeout_s``: the bounded lock
     wait (default $BENCHWH_LOCK_TIMEOUT). ``visualize``: a PNG drawn from the warehouse for the
     recorded models at the end. ``say``: where messages go (default: nowhere).
+    ``total``: the configurations the run will record, when known; ``what``: a label for the
+    progress (default ``origin``); ``progress``: publish progress (beside the warehouse; with
+    ``store=False`` only where $BENCHWH_PROGRESS_DIR says); ``on_progress``: called with the
+    progress document after each update.
     """
 
     def __init__(self, db: str | None = None, *, origin: str = "benchwh.recorder", store: bool = True,
@@ -49,7 +60,9 @@ class Recorder:
                  flush_interval_s: float = 2.0, lock_timeout_s: float | None = None, run: RunInfo | None = None,
                  torch: ModuleType | None = None, metadata: dict[str, Any] | None = None,
                  visualize: str | Path | None = None, argv: list[str] | None = None,
-                 say: Callable[[str], None] | None = None):
+                 say: Callable[[str], None] | None = None, total: int | None = None,
+                 what: str | None = None, progress: bool = True,
+                 on_progress: Callable[[dict[str, Any]], None] | None = None):
         if not store and output is None:
             raise BenchwhError("results not stored in the warehouse need a file: pass an output path "
                                "(`--output FILE.json`)")
@@ -71,6 +84,10 @@ class Recorder:
         self.spooled: list[Path] = []
         self.loc = None
         self._open = False
+        self._total, self._what, self._publish, self._on_progress = total, what, progress, on_progress
+        self.progress = None              # the run's benchwh.progress.Progress while open
+        self._configs: set[tuple] = set()
+        self._announced = False
 
     # --- lifecycle -----------------------------------------------------------------------
     def __enter__(self) -> "Recorder":
@@ -88,14 +105,20 @@ class Recorder:
         self._take(meta)
         self._open = True
         self._last_write = time.monotonic()
+        self._start_progress()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self._open = False
         try:
-            self.flush()
-        finally:
-            self._finish_output()
+            try:
+                self.flush()
+            finally:
+                self._finish_output()
+        except BaseException as e:
+            self._end_progress(type(e), e)
+            raise
+        self._end_progress(exc_type, exc)
         self.say(self.summary())
         if self.visualize_png is not None and exc_type is None:
             visualize(self.db, self.model_names(), self.visualize_png)
@@ -113,6 +136,36 @@ class Recorder:
         except LockedError:
             pass
         return loc
+
+    def _start_progress(self) -> None:
+        from benchwh.progress import ENV_PROGRESS_DIR, Progress, progress_dir
+
+        folder = None
+        if self._publish and (self.store or os.environ.get(ENV_PROGRESS_DIR)):
+            folder = progress_dir(self.loc if self.store else None)
+        if folder is not None or self._on_progress is not None:
+            self.progress = Progress(folder, self.run.run_id, self._total, self._what or self.origin,
+                                     listener=self._on_progress).start()
+
+    def _end_progress(self, exc_type, exc) -> None:
+        if self.progress is None:
+            return
+        if exc_type is None:
+            self.progress.finish()
+        else:
+            self.progress.fail(f"{exc_type.__name__}: {exc}")
+
+    def expect(self, total: int | None) -> None:
+        """State how many configurations the run will record (for k of N and the ETA)."""
+        self._total = total
+        if self.progress is not None:
+            self.progress.expect(total)
+
+    def configuration(self, label: str) -> None:
+        """Say which configuration is being measured now (shown as the run's current one)."""
+        self._announced = True
+        if self.progress is not None:
+            self.progress.begin(str(label))
 
     def _finish_output(self) -> None:
         """The output journal becomes one plain interchange document (atomically)."""
@@ -159,6 +212,7 @@ class Recorder:
         self._take(record)
         self.records.append(record)
         self._n_waiting += 1
+        self._count_configuration(record)
         if self.store and (self._n_waiting >= self.flush_every
                            or time.monotonic() - self._last_write >= self.flush_interval_s):
             self.flush()
@@ -196,6 +250,20 @@ class Recorder:
     def test(self, module: str | None, test_name: str, status: str, **fields: Any) -> TestOutcome:
         fields.setdefault("measured_at", utc_now())
         return self.add(TestOutcome(run=self.run, module=module, test_name=test_name, status=status, **fields))
+
+    def _count_configuration(self, record: Record) -> None:
+        """One more configuration done when ``record`` is the first of its configuration."""
+        if self.progress is None or not isinstance(record, (Result, CompatFact, TestOutcome)):
+            return
+        from benchwh.progress import config_key, config_label
+
+        key = config_key(record)
+        if key in self._configs:
+            return
+        self._configs.add(key)
+        label = config_label(record)
+        current = self.progress.doc["current"] if self._announced else label
+        self.progress.step(current, done=len(self._configs), last=label)
 
     # --- writing -------------------------------------------------------------------------
     def flush(self) -> None:

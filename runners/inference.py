@@ -149,7 +149,7 @@ def measure_generation(lm: LoadedModel, device: Device, batch: int, seq: int | N
 
 
 def _one_precision(model: ModelSpec, precision: str, spec: SweepSpec, device: Device, run: RunInfo,
-                   torch: ModuleType, transformers: ModuleType, say: Say) -> Iterator[Result]:
+                   torch: ModuleType, transformers: ModuleType, say: Say, begin: Say = quiet) -> Iterator[Result]:
     release(device, torch)
     baseline = current_rss_bytes()
     attempt_at = utc_now()
@@ -169,6 +169,7 @@ def _one_precision(model: ModelSpec, precision: str, spec: SweepSpec, device: De
     say(f"  {model.key} {precision}: loaded in {lm.load_time_ms:.0f} ms")
     try:
         for b, s in configurations(spec, model, spec.scenario):
+            begin(f"{model.model_name} {device.hardware_type} {precision} b{b}" + (f" s{s}" if s is not None else ""))
             if spec.scenario == "generate":
                 rs = measure_generation(lm, device, b, s, precision, spec, run, torch, baseline)
             else:
@@ -190,8 +191,9 @@ def _line(model: ModelSpec, r: Result) -> str:
     return f"{where}: mean {r.latency_ms_mean:.3f} ms, p50 {r.latency_ms_p50:.3f} ms"
 
 
-def run_inference(spec: SweepSpec, run: RunInfo, say: Say = quiet) -> Iterator[Result]:
-    """Every configuration of the sweep, measured in order, as Results of ``run``.
+def run_inference(spec: SweepSpec, run: RunInfo, say: Say = quiet, begin: Say = quiet) -> Iterator[Result]:
+    """Every configuration of the sweep, measured in order, as Results of ``run``;
+    ``begin`` is told each configuration's name before it is measured.
 
     Raises RunnerError before measuring anything for an unknown model or absent hardware,
     MissingExtraError without torch/transformers."""
@@ -210,4 +212,4 @@ def run_inference(spec: SweepSpec, run: RunInfo, say: Say = quiet) -> Iterator[R
         f"backend {spec.backend}")
     for model in models:
         for precision in spec.precisions:
-            yield from _one_precision(model, precision, spec, device, run, torch, transformers, say)
+            yield from _one_precision(model, precision, spec, device, run, torch, transformers, say, begin)

@@ -12,6 +12,8 @@ from benchwh.runners.common import Say, SweepSpec
 from benchwh.runners.deps import require
 from benchwh.runners.models import RunnerError
 
+OnProgress = Callable[[dict], None]  # receives each progress document (benchwh.progress)
+
 
 @dataclass
 class Destination:
@@ -30,13 +32,25 @@ class Destination:
 
 
 def _recorder(origin: str, dest: Destination, torch: Any, metadata: dict, say: Say,
-              environment: dict | None = None):
+              environment: dict | None = None, total: int | None = None, what: str | None = None,
+              on_progress: OnProgress | None = None):
+    """The run's Recorder; it publishes the run's progress (``total`` configurations) itself."""
     from benchwh.runners.environment import capture
     from benchwh.recorder import Recorder
 
     run = capture(origin, torch=torch, metadata_=metadata, extra_environment=environment)
     return Recorder(dest.db, origin=origin, store=dest.store, output=dest.output,
-                    data_path=dest.data_path, run=run, visualize=dest.visualize, say=say)
+                    data_path=dest.data_path, run=run, visualize=dest.visualize, say=say,
+                    total=total, what=what, on_progress=on_progress)
+
+
+def sweep_total(spec: SweepSpec) -> int:
+    """Configurations a sweep measures: per model, precisions x its (batch, length) pairs."""
+    from benchwh.runners.common import configurations
+    from benchwh.runners.models import resolve_model
+
+    return sum(len(spec.precisions) * len(list(configurations(spec, resolve_model(m), spec.scenario)))
+               for m in spec.models)
 
 
 def backend_environment(spec: SweepSpec, device: Any) -> dict[str, Any]:
@@ -57,10 +71,12 @@ def backend_environment(spec: SweepSpec, device: Any) -> dict[str, Any]:
     return env
 
 
-def run_sweep(kind: str, spec: SweepSpec, dest: Destination, say: Say) -> list[Record]:
+def run_sweep(kind: str, spec: SweepSpec, dest: Destination, say: Say,
+              on_progress: OnProgress | None = None) -> list[Record]:
     """``kind`` is 'inference' or 'training'. Unknown models, absent hardware and bad values
     are refused before a run is opened; then every configuration is measured and recorded
-    as it completes. Returns the run's records."""
+    as it completes. The recorder publishes the run's progress (``on_progress`` gets each
+    update: the CLI's terminal bar). Returns the run's records."""
     from benchwh.runners import inference, training
     from benchwh.runners.loading import resolve_device
     from benchwh.runners.models import resolve_model
@@ -78,16 +94,15 @@ def run_sweep(kind: str, spec: SweepSpec, dest: Destination, say: Say) -> list[R
     mod: Callable = {"inference": inference.run_inference, "training": training.run_training}[kind]
     origin = {"inference": inference.ORIGIN, "training": training.ORIGIN}[kind]
     meta = {"runner": kind, "sweep": dataclasses.asdict(spec)}
-    from benchwh.progress import sweep_progress
-
-    with _recorder(origin, dest, torch, meta, say, env) as rec, sweep_progress(dest, rec.run.run_id, spec, kind) as prog:
-        for result in mod(spec, rec.run, say):
+    with _recorder(origin, dest, torch, meta, say, env, total=sweep_total(spec), what=kind,
+                   on_progress=on_progress) as rec:
+        for result in mod(spec, rec.run, say, begin=rec.configuration):
             rec.add(result)
-            prog.step(result)
     return rec.records
 
 
-def run_compat(models: list[str], hardware: list[str], dest: Destination, say: Say) -> list[Record]:
+def run_compat(models: list[str], hardware: list[str], dest: Destination, say: Say,
+               on_progress: OnProgress | None = None) -> list[Record]:
     """One compatibility fact per model x hardware, recorded like a sweep's results."""
     from benchwh.runners import compatibility
     from benchwh.runners.models import resolve_model
@@ -99,7 +114,8 @@ def run_compat(models: list[str], hardware: list[str], dest: Destination, say: S
     for m in models:
         resolve_model(m)
     meta = {"runner": "compatibility", "models": models, "hardware": hardware}
-    with _recorder(compatibility.ORIGIN, dest, torch, meta, say) as rec:
+    with _recorder(compatibility.ORIGIN, dest, torch, meta, say, total=len(models) * len(hardware),
+                   what="compatibility", on_progress=on_progress) as rec:
         for fact in compatibility.run_compatibility(models, hardware, rec.run, say):
             rec.add(fact)
     return rec.records

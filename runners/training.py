@@ -110,8 +110,9 @@ def measure_config(lm: LoadedModel, device: Device, batch: int, seq: int | None,
 
 
 def _one_precision(model: ModelSpec, precision: str, spec: SweepSpec, device: Device, run: RunInfo,
-                   torch: ModuleType, transformers: ModuleType, say: Say) -> Iterator[Result]:
+                   torch: ModuleType, transformers: ModuleType, say: Say, begin: Say = quiet) -> Iterator[Result]:
     for b, s in configurations(spec, model):
+        begin(f"{model.model_name} {device.hardware_type} {precision} b{b}" + (f" s{s}" if s is not None else ""))
         # A fresh model per configuration: the previous one's weights and optimizer state
         # must not leak into this one's steps or memory.
         release(device, torch)
@@ -133,8 +134,9 @@ def _one_precision(model: ModelSpec, precision: str, spec: SweepSpec, device: De
         yield r
 
 
-def run_training(spec: SweepSpec, run: RunInfo, say: Say = quiet) -> Iterator[Result]:
-    """Every configuration of the sweep as a training Result of ``run`` (mode 'training')."""
+def run_training(spec: SweepSpec, run: RunInfo, say: Say = quiet, begin: Say = quiet) -> Iterator[Result]:
+    """Every configuration of the sweep as a training Result of ``run`` (mode 'training');
+    ``begin`` is told each configuration's name before it is measured."""
     spec.validate()
     if spec.backend != "eager":
         raise RunnerError(f"--backend {spec.backend} is for inference; training runs eager PyTorch")
@@ -150,4 +152,4 @@ def run_training(spec: SweepSpec, run: RunInfo, say: Say = quiet) -> Iterator[Re
     say(f"training on {device.hardware_type} ({device.device_name or 'unknown device'})")
     for model in models:
         for precision in spec.precisions:
-            yield from _one_precision(model, precision, spec, device, run, torch, transformers, say)
+            yield from _one_precision(model, precision, spec, device, run, torch, transformers, say, begin)

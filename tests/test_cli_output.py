@@ -164,3 +164,46 @@ def test_regressions_table_fits_the_terminal(cli, wh, width):
         for ch in "".join(f["series"].split()):
             pos = text.index(ch, pos) + 1
     assert re.search(r"[+-]\d+\.\d%", res.stdout)  # changes as signed percents
+
+
+def test_regressions_wide_keeps_one_line_per_series(cli, wh):
+    """At 80 columns the table wraps; --wide prints each series on one line, wider than the
+    terminal, with the whole label in it."""
+    rows = json.loads(cli("regressions", "--db", wh, "--all", "--format", "json").stdout)["findings"]
+    narrow = cli("regressions", "--db", wh, "--all", env={"COLUMNS": "80"})
+    wide = cli("regressions", "--db", wh, "--all", "--wide", env={"COLUMNS": "80"})
+    assert wide.code == 0, wide.stderr
+    body = _lines(wide.stdout)[2:]
+    assert len(body) == len(rows) < len(_lines(narrow.stdout)[2:])
+    assert max(len(line) for line in body) > 80
+    for f in rows:
+        assert any(f["series"] in line for line in body), f["series"]
+
+
+def test_changes_table_fits_and_wide_shows_whole_lines(cli, tmp_path):
+    """`changes` on a series with one level shift: its table fits 80 columns; --wide does not wrap."""
+    from conftest import run_cli
+    from benchwh.runners.recorder import Recorder
+    from datetime import datetime, timedelta
+
+    db = str(tmp_path / "ch.duckdb")
+    assert run_cli("migrate", "--db", db).code == 0
+    t0 = datetime(2026, 1, 1)
+    for i in range(12):
+        with Recorder(db, origin="test.changes", progress=False) as rec:
+            rec.result("acme/a-model-with-a-long-name-for-wrapping", "cpu", batch_size=1, sequence_length=128,
+                       precision="fp32", latency_ms_mean=10.0 if i < 6 else 20.0, measured_at=t0 + timedelta(days=i))
+    narrow = cli("changes", "--db", db, env={"COLUMNS": "80"})
+    assert narrow.code == 0, narrow.stderr
+    assert "no change points" not in narrow.stdout
+    assert max(len(line) for line in _lines(narrow.stdout)) <= 80
+    wide = cli("changes", "--db", db, "--wide", env={"COLUMNS": "80"})
+    assert wide.code == 0 and max(len(line) for line in _lines(wide.stdout)) > 80
+    assert len(_lines(wide.stdout)) < len(_lines(narrow.stdout))
+
+
+@pytest.mark.parametrize("argv", [["query", "latest"], ["query", "trend"], ["query", "compare-hardware"], ["query", "runs"],
+                                  ["query", "sql"], ["regressions"], ["changes"], ["import"]])
+def test_every_table_printing_command_has_wide(cli, argv):
+    res = cli(*argv, "--help", env={"COLUMNS": "200"})
+    assert res.code == 0 and "--wide" in res.stdout, (argv, res.stdout[-400:])

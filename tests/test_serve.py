@@ -291,20 +291,14 @@ def test_failure_and_staleness(tmp_path):
     assert shown_state({**alive, "host": "elsewhere"}, stale_after_s=5) == STALE
 
 
-def test_sweep_progress_counts_configurations(tmp_path):
-    from benchwh.progress import read_all, sweep_progress
-    from benchwh.records import Result
+def test_sweep_total_counts_each_models_configurations():
+    """N of a sweep: per model, precisions x the (batch, length) pairs it measures (a vision
+    model ignores the sequence lengths)."""
     from benchwh.runners.common import SweepSpec
-    from benchwh.runners.session import Destination
+    from benchwh.runners.session import sweep_total
 
-    spec = SweepSpec(models=["a", "b"], batch_sizes=[1, 2], seq_lens=[8], precisions=["fp32"])
-    dest = Destination(db=str(tmp_path / "wh.duckdb"))
-    with sweep_progress(dest, "run-s", spec, "inference") as prog:
-        prog.step(Result(run=None, model_name="a", hardware_type="cpu", batch_size=2, sequence_length=8,
-                         precision="fp32"))
-        d = read_all(tmp_path / "wh.duckdb.progress")[0]
-        assert d["total"] == 4 and d["done"] == 1 and d["current"] == "a fp32 b2 s8" and d["what"] == "inference"
-    assert read_all(tmp_path / "wh.duckdb.progress")[0]["state"] == "finished"
+    spec = SweepSpec(models=["bert-tiny", "vit-tiny"], batch_sizes=[1, 2], seq_lens=[8, 16], precisions=["fp32", "fp16"])
+    assert sweep_total(spec) == 2 * 2 * 2 + 2 * 2
 
 
 def test_progress_endpoint_counts_stored_results(small_db, tmp_path):
@@ -341,6 +335,26 @@ def test_a_runner_sweep_publishes_its_progress(fresh_db):
     d = docs[0]
     assert d["shown"] == "finished" and d["total"] == 2 and d["done"] == 2 and d["what"] == "inference"
     assert d["current"] is None and d["eta_s"] == 0 and d["pid"] == os.getpid()
+    assert d["last"] == "prajjwal1/bert-tiny cpu fp32 b1 s16"
+
+
+def test_a_cli_runner_draws_a_terminal_progress_bar(fresh_db):
+    """On a terminal (rich's TTY_COMPATIBLE=1 says stderr is one) `benchwh run inference`
+    draws the recorder's progress as a rich bar: k/N configurations, finished; on a pipe it
+    draws nothing."""
+    pytest.importorskip("torch", reason="runner tests need torch (pip install 'benchwh[runners]')")
+    pytest.importorskip("transformers", reason="runner tests need transformers (pip install 'benchwh[runners]')")
+    args = ("run", "inference", "--model", "bert-tiny", "--hardware", "cpu", "--batch-sizes", "1,2",
+            "--seq-lens", "8", "--iterations", "2", "--warmup", "1", "--db", fresh_db)
+    res = run_cli(*args, env={"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "0", "COLUMNS": "200", "NO_COLOR": "1"})
+    assert res.code == 0, res.stderr
+    bar = [line for line in res.stderr.splitlines() if "configurations" in line]
+    assert bar, res.stderr
+    assert "inference" in bar[-1] and "2/2 configurations" in bar[-1] and "finished" in bar[-1]
+    assert "━" in bar[-1]  # rich's bar
+    assert "prajjwal1/bert-tiny" in res.stdout  # the results table is still on stdout
+    plain = run_cli(*args, env={"TTY_COMPATIBLE": "0"})
+    assert plain.code == 0 and "configurations" not in plain.stderr and "━" not in plain.stderr
 
 
 @pytest.mark.postgres

@@ -40,20 +40,18 @@ pytestmark = [
 # Playwright predicates are functions: a string expression would need eval, which the CSP refuses.
 DONE_AT_LEAST = "([id, n]) => (document.querySelector(`#live-body tr[data-run=\"${id}\"]`)?.dataset.done|0) >= n"
 
-# A benchmark in another process: publishes progress and records one result per step,
-# then hangs on its last configuration until killed.
+# A benchmark in another process: a plain recorder script (its progress is published by
+# the recorder itself), one result per configuration, then it hangs on its last configuration
+# until killed.
 RUNNER = r"""
 import sys, time
-from benchwh.progress import for_run
 from benchwh.runners.recorder import Recorder
 db, total = sys.argv[1], int(sys.argv[2])
-with Recorder(db, origin="test.live", flush_every=1, say=lambda m: None) as rec:
-    prog = for_run(db, None, rec.run.run_id, total=total, what="inference").start()
+with Recorder(db, origin="test.live", flush_every=1, total=total, what="inference", say=lambda m: None) as rec:
     print(rec.run.run_id, flush=True)
     for i in range(total - 1):
         time.sleep(0.8)
         rec.result("acme/live", "cpu", batch_size=i + 1, latency_ms_mean=1.0 + i)
-        prog.step(f"acme/live b{i + 1}")
     while True:
         time.sleep(1)
 """
@@ -238,7 +236,7 @@ def test_a_run_in_another_process_shows_progress_then_turns_stale(browser, small
         o.page.wait_for_function(DONE_AT_LEAST, arg=[run_id, 5], timeout=20_000)
         assert int(row.get_attribute("data-done")) > first  # it moved without a reload
         cells = row.locator("td").all_text_contents()
-        assert cells[2] == "running" and "5 of 6" in cells[3] and cells[4] == "acme/live b5"
+        assert cells[2] == "running" and "5 of 6" in cells[3] and cells[4] == "acme/live cpu b5"
         o.page.wait_for_function(
             "id => document.querySelector(`#live-body tr[data-run=\"${id}\"] td:nth-child(7)`)?.textContent === '5'",
             arg=run_id, timeout=10_000)  # its results are in the warehouse, counted there

@@ -48,3 +48,6 @@ def out_json(value: Any) -> None:
 
     opts = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
     print(orjson.dumps(value, default=str, option=opts).decode())
+
+
+WideOpt = Annotated[bool, typer.Option("--wide", help="Table: every column and whole lines, even wider than the terminal.")]

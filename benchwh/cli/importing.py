@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, out, say, warehouse
+from benchwh.cli.common import DataPathOpt, DbOpt, WideOpt, out, say, warehouse
 
 
 def import_(
@@ -27,6 +27,7 @@ def import_(
     source_tz: Annotated[Optional[str], typer.Option("--source-tz", help="Zone of naive times a file does not settle itself, e.g. America/Los_Angeles or UTC-08:00 (default: keep them as written, zone unknown).", show_default=False)] = None,
     db: DbOpt = None,
     data_path: DataPathOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Import benchmark result files (legacy JSON and benchmark-harness output): every format
     recognised by content, idempotently.
@@ -59,7 +60,7 @@ def import_(
             report = wh.import_(paths, format=fmt, dry_run=dry_run, progress=progress, jobs=jobs,
                                 max_file_size=max_file_size, source_tz=source_tz, sink=sink)
             sink.finish(report)
-    _print_summary(report, paths)
+    _print_summary(report, paths, wide)
     if report_file:
         say(f"report written to {report_file}")
     if strict and report.quarantined:
@@ -103,7 +104,7 @@ def summary_line(report, paths) -> str:
     return "; ".join(parts)
 
 
-def _print_summary(report, paths=()) -> None:
+def _print_summary(report, paths=(), wide: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -118,7 +119,8 @@ def _print_summary(report, paths=()) -> None:
             total = [a + b for a, b in zip(total, vals)]
             table.add_row(fmt, *map(str, vals))
         table.add_row("total", *map(str, total), style="bold")
-        Console().print(table)  # the terminal's width: rich wraps the format names to fit
+        # The terminal's width: rich wraps the format names to fit (--wide: never wrapped).
+        (Console(width=10_000) if wide else Console()).print(table)
     out(summary_line(report, paths))
     if report.not_read:
         out(f"not read: {sum(report.not_read.values())} file(s) no importer reads ("

@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, say, warehouse
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, WideOpt, out, say, warehouse
 
 ModelOpt = Annotated[Optional[str], typer.Option(
     "--model", help="Only this model (stored name, or the short name it was run under, e.g. bert-tiny).",
@@ -36,7 +36,6 @@ ParamOpt = Annotated[Optional[list[str]], typer.Option(
     "--param", help="Only results whose benchmark parameter KEY has this value: KEY=VALUE (repeatable).",
     show_default=False)]
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", help="At most this many rows.", show_default=False)]
-WideOpt = Annotated[bool, typer.Option("--wide", help="Table: every column, even wider than the terminal.")]
 
 query_app = typer.Typer(
     name="query",

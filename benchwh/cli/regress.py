@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, say, warehouse
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, WideOpt, out, out_json, say, warehouse
 from benchwh.errors import QueryError
 
 FORMATS = ("table", "json", "csv", "markdown", "github", "junit")
@@ -82,6 +82,7 @@ def regressions(
     db: DbOpt = None,
     data_path: DataPathOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Compare each series' latest result with its baseline, direction-aware.
 
@@ -121,7 +122,7 @@ def regressions(
     else:
         from benchwh.cli.render import text_table
 
-        out(text_table(HEADER, _rows(findings)) if findings else
+        out(text_table(HEADER, _rows(findings), wrap=not wide) if findings else
             "no series with a baseline to compare" + ("" if show_all else " (--all lists every series)"))
     say(", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no series")
     if fail_on_regression and report.regressions:
@@ -196,6 +197,7 @@ def changes(
     db: DbOpt = None,
     data_path: DataPathOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Every change point in every series' history (e-divisive means, significance-tested).
 
@@ -234,7 +236,7 @@ def changes(
 
         body = [[str(c) for c in _change_row(d)] + [d["verdict"]] for d in rows]
         if body:
-            out(text_table(CHANGE_HEADER + ["verdict"], body, wrap=False))
+            out(text_table(CHANGE_HEADER + ["verdict"], body, wrap=not wide))
         else:
             out("no change points")
     tested = ", ".join(f"{n} on {k}" for k, n in sorted(report.tested_on().items()))

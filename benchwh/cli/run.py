@@ -1,7 +1,8 @@
 """``benchwh run inference|training|compatibility|models`` and ``benchwh ingest --spool``.
 
 Each command parses, makes one call into ``benchwh.runners.session`` (or the spool), and
-formats. torch and the warehouse stack are imported only inside the commands that use them:
+formats; the run's progress is drawn on stderr as a rich bar (``benchwh.cli.progress_bar``) when
+stderr is a terminal. torch and the warehouse stack are imported only inside the commands that use them:
 ``--no-db-store`` runs need neither duckdb nor polars, and ``--help`` needs neither torch.
 """
 
@@ -13,6 +14,7 @@ import typer
 from typing_extensions import Annotated
 
 from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, say, warehouse
+from benchwh.cli.progress_bar import TerminalBar
 from benchwh.errors import BenchwhError
 
 run_app = typer.Typer(
@@ -85,7 +87,8 @@ def _sweep(kind: str, models, hardware, batch_sizes, seq_lens, precision, iterat
     spec = SweepSpec(models=_split(models), hardware=hardware, batch_sizes=_ints(batch_sizes, "--batch-sizes"),
                      seq_lens=_ints(seq_lens, "--seq-lens"), precisions=_split(precision),
                      iterations=iterations, warmup=warmup, **extra)
-    records = run_sweep(kind, spec, _dest(db, data_path, no_db_store, output, visualize), say)
+    with TerminalBar() as bar:
+        records = run_sweep(kind, spec, _dest(db, data_path, no_db_store, output, visualize), say, on_progress=bar)
     _report(records, as_json)
 
 
@@ -154,8 +157,9 @@ def compatibility(
     """
     from benchwh.runners.session import run_compat
 
-    records = run_compat(_split(models), _split(hardware),
-                         _dest(db, data_path, no_db_store, output, None), say)
+    with TerminalBar() as bar:
+        records = run_compat(_split(models), _split(hardware),
+                             _dest(db, data_path, no_db_store, output, None), say, on_progress=bar)
     _report(records, as_json)
 
 

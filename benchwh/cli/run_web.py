@@ -9,6 +9,7 @@ import typer
 from typing_extensions import Annotated
 
 from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, say
+from benchwh.cli.progress_bar import TerminalBar
 from benchwh.cli.run import (
     BatchOpt, ItersOpt, ModelsOpt, NoStoreOpt, OutputOpt, VisOpt, WarmupOpt, _dest, _ints, _report, _split, run_app,
 )
@@ -42,5 +43,6 @@ def web(
     spec = WebSpec(models=_split(models), backend=backend, browser=browser,
                    batch_sizes=_ints(batch_sizes, "--batch-sizes"), seq_len=seq_len, iterations=iterations,
                    warmup=warmup, threads=threads)
-    records = record_web(spec, _dest(db, data_path, no_db_store, output, visualize_from_db), say)
+    with TerminalBar() as bar:
+        records = record_web(spec, _dest(db, data_path, no_db_store, output, visualize_from_db), say, on_progress=bar)
     _report(records, as_json)

@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections import OrderedDict
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from typing import Any, Callable
 
 from benchwh.errors import BenchwhError, LocationError, LockedError, QueryError, RevisionError
+from benchwh.serve.cached import Background, Cache, Gate, warehouse_stamp
 from benchwh.serve.html import esc, href, page, pct, table
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 TOKEN_COOKIE = "benchwh_token"
 ENV_TOKEN = "BENCHWH_SERVE_TOKEN"
+RUN_CHOICES = 200  # runs offered in the compare page's pickers (newest first)
 
 
 @dataclass
@@ -36,6 +40,9 @@ class Config:
     sql_timeout_s: float = 5.0
     lock_timeout_s: float = 5.0  # how long a request waits for a writer before answering 503
     poll_ms: int = 1000
+    # The overview's judged series are computed off the request path (benchwh.serve.cached);
+    # a request waits this long for them before showing the page without them (it reloads).
+    findings_wait_s: float = 1.0
     # Host headers accepted (None: any). The CLI sets the loopback names when it binds
     # loopback without a token, so a page on another site cannot reach the app through a
     # DNS name rebound to 127.0.0.1.
@@ -69,41 +76,6 @@ def _static(name: str) -> tuple[bytes, str]:
     return data, "text/javascript" if name.endswith(".js") else "text/css"
 
 
-class _Cache:
-    """Small LRU of rendered answers keyed by page, query and the warehouse file's stamp
-    (size and modification time of the file and its WAL): any write changes the stamp."""
-
-    def __init__(self, size: int = 32):
-        self.size, self.items = size, OrderedDict()
-
-    def get(self, key):
-        if key is None or key not in self.items:
-            return None
-        self.items.move_to_end(key)
-        return self.items[key]
-
-    def put(self, key, value) -> None:
-        if key is None:
-            return
-        self.items[key] = value
-        self.items.move_to_end(key)
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
-
-
-def warehouse_stamp(loc) -> tuple | None:
-    if not loc.is_file or loc.path is None:
-        return None
-    out = []
-    for p in (loc.path, loc.path.with_name(loc.path.name + ".wal")):
-        try:
-            st = p.stat()
-            out.append((st.st_size, st.st_mtime_ns))
-        except FileNotFoundError:
-            out.append(None)
-    return tuple(out)
-
-
 def create_app(config: Config):
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
@@ -114,11 +86,32 @@ def create_app(config: Config):
     from benchwh.warehouse.open import open_warehouse
 
     loc = config.db
-    cache = _Cache()
+    cache = Cache(256)
     statics: dict[str, tuple[bytes, str]] = {}
 
-    def connect():
-        return open_warehouse(loc, read_only=True, timeout_s=config.lock_timeout_s)
+    def compute_findings():
+        """Every series' newest point judged as `benchwh regressions` does (the report's data
+        layer, change points left out: the overview does not draw trends); only the
+        regressions and improvements are kept."""
+        from benchwh.regress import IMPROVEMENT, REGRESSION, Settings
+        from benchwh.report.data import gather
+
+        with gate.shared():
+            data = gather(loc, None, Settings(), timeout_s=config.lock_timeout_s, change_points=lambda _d: [])
+        return [f for f in data.latest if f.verdict in (REGRESSION, IMPROVEMENT)]
+
+    gate = Gate()
+    findings = Background(compute_findings, config.findings_wait_s)
+    if loc.is_file:  # judged before the first visitor asks
+        findings.start(warehouse_stamp(loc))
+
+    @contextmanager
+    def connect(timeout_s: float | None = None, alone: bool = False):
+        """A read-only connection for one request; ``alone``: no other connection of this
+        process is open meanwhile (the guarded SQL, which locks the instance's settings)."""
+        with (gate.exclusive() if alone else gate.shared()), open_warehouse(
+                loc, read_only=True, timeout_s=config.lock_timeout_s if timeout_s is None else timeout_s) as con:
+            yield con
 
     def html_page(title: str, body: str, status: int = 200, scripts=()) -> HTMLResponse:
         return HTMLResponse(page(title, body, location=str(loc), scripts=scripts), status_code=status)
@@ -152,15 +145,15 @@ def create_app(config: Config):
 
     # --- overview ---------------------------------------------------------------------
     def overview(request: Request) -> Response:
-        from benchwh.regress import IMPROVEMENT, REGRESSION, Settings
-        from benchwh.report.data import gather
+        from benchwh.regress import IMPROVEMENT, REGRESSION
         from benchwh.warehouse import serve_read
         from benchwh.warehouse.queries import resolved
 
         since = since_arg(request)
         model, hardware = arg(request, "model"), arg(request, "hardware")
-        key = ("overview", str(since), model, hardware, warehouse_stamp(loc))
-        hit = cache.get(key if key[-1] is not None else None)
+        stamp = warehouse_stamp(loc)
+        key = ("overview", str(since), model, hardware, stamp)
+        hit = cache.get(key)
         if hit is not None:
             return HTMLResponse(hit)
         with connect() as con:
@@ -170,14 +163,17 @@ def create_app(config: Config):
             totals = serve_read.counts(con)
             cover = serve_read.coverage(con).to_dicts()
             newest = serve_read.newest_results(con, 30).to_dicts()
-        # The report's data layer judges each series' newest point exactly as `benchwh
-        # regressions` does, reading only the two newest points' samples (faster at scale).
-        data = gather(loc, [model] if model else None, Settings(), timeout_s=config.lock_timeout_s)
+        judged, fresh, started = findings.get(stamp)
         order = {REGRESSION: 0, IMPROVEMENT: 1}
-        changes = sorted((f for f in data.latest if f.verdict in order
+        changes = sorted((f for f in judged or () if f.verdict in order
+                          and (model is None or f.series.key["model_name"] == model)
                           and (hardware is None or f.series.key["hardware_type"] == hardware)
                           and (since is None or f.current.measured_at.date() >= since)),
                          key=lambda f: (order[f.verdict], f.series.label))
+        pending = "" if fresh else (
+            f'<p class="pending" id="changes-pending">{"Shown: the judgement of the warehouse before its latest writes; " if judged is not None else ""}'
+            f"every series' newest result is being judged for the current data (started {time.time() - started:.0f} s ago); "
+            "this page reloads itself until it is done.</p>")
         rows = [{"verdict": f.verdict, "model": f.series.key["model_name"], "series": f.series.label,
                  "baseline": f.judgement.baseline, "current": f.current.value,
                  "change": pct(f.judgement.change_pct), "method": f.judgement.method,
@@ -198,7 +194,7 @@ def create_app(config: Config):
                       "run": lambda r: href("/compare", a=r["baseline run"], b=r["run"]),
                       "run_id": lambda r: href("/runs", run=r["run_id"])}
         body = (f"<h1>Overview</h1>{form}<div class=\"summary\">{cards}</div>"
-                f"<section id=\"changes\"><h2>Regressions and improvements{(' since ' + esc(since)) if since else ''}</h2>"
+                f"<section id=\"changes\"><h2>Regressions and improvements{(' since ' + esc(since)) if since else ''}</h2>{pending}"
                 "<p class=\"meta\">Each series' newest result against the one before it, as <code>benchwh regressions</code> "
                 "judges it. The run links open the comparison of the two runs.</p>"
                 + table(rows, ["verdict", "model", "series", "baseline", "current", "change", "method", "p", "run", "measured"],
@@ -210,24 +206,55 @@ def create_app(config: Config):
                                  "status", "latency_ms_mean", "throughput_items_per_s", "memory_peak_mb", "is_simulated", "run_id"],
                         links=model_link)
                 + "</section>")
+        if not fresh:  # not cached: reloads (a meta refresh: no script) until the judgement is in
+            return HTMLResponse(page("overview", body, location=str(loc), head='<meta http-equiv="refresh" content="3">'))
         text = page("overview", body, location=str(loc))
-        cache.put(key if key[-1] is not None else None, text)
+        cache.put(key, text)
         return HTMLResponse(text)
 
     # --- model: the report's own page and script, for one model -------------------------
+    viewed: dict[str, None] = {}  # model pages asked for, remade in the background after a write
+    rewarm = {"stamp": None}
+
+    def warm_viewed(stamp) -> None:
+        """After a write, remake the model pages visitors have opened, off the request path
+        (a visitor asking for one meanwhile waits for that one, never for the others)."""
+        if stamp is None or rewarm["stamp"] == stamp:
+            return
+        rewarm["stamp"] = stamp
+
+        def work():
+            for name in list(viewed):
+                if warehouse_stamp(loc) != stamp:
+                    return  # written again: the next request starts over
+                try:
+                    cache.get_or_make(("model", name, stamp), lambda: render_model(name))
+                except Exception:  # noqa: BLE001 - a request for it shows the error itself
+                    continue
+
+        threading.Thread(target=work, daemon=True, name="benchwh-serve-warm").start()
+
     def model_page(request: Request) -> Response:
+        name = arg(request, "name")
+        if name is None:
+            raise QueryError("which model? open /model?name=MODEL (the overview links every model)")
+        stamp = warehouse_stamp(loc)
+        text = cache.get_or_make(("model", name, stamp), lambda: render_model(name))
+        viewed[name] = None
+        warm_viewed(stamp)
+        return HTMLResponse(text)
+
+    def render_model(name: str) -> str:
         from benchwh.regress import Settings
         from benchwh.report import compat_cells
         from benchwh.report import html as rhtml
         from benchwh.report.data import gather
         from benchwh.warehouse.queries import resolved
 
-        name = arg(request, "name")
-        if name is None:
-            raise QueryError("which model? open /model?name=MODEL (the overview links every model)")
-        _, names = resolved(loc, model=name)
-        model = names["model"]
-        data = gather(loc, [model], Settings(), timeout_s=config.lock_timeout_s)
+        with gate.shared():
+            _, names = resolved(loc, model=name)
+            model = names["model"]
+            data = gather(loc, [model], Settings(), timeout_s=config.lock_timeout_s)
         payload = rhtml.build_payload(data, Settings())
         cells, cm, chw = compat_cells(data.compat)
         body = (f"<h1>{esc(model)}</h1>"
@@ -239,7 +266,7 @@ def create_app(config: Config):
                 'Box = raw latency samples, diamond = the stored mean.</p><div id="model-list"></div></section>'
                 f'<section id="compatibility"><h2>Compatibility</h2>{rhtml.compat_table(cells, cm, chw)}</section>'
                 f'<script type="application/octet-stream" id="payload">{payload}</script>')
-        return html_page(model, body, scripts=("/static/plotly.min.js", "/static/report.js"))
+        return page(model, body, location=str(loc), scripts=("/static/plotly.min.js", "/static/report.js"))
 
     # --- compare two runs ---------------------------------------------------------------
     def compare(request: Request) -> Response:
@@ -253,12 +280,12 @@ def create_app(config: Config):
         if (a or b) and (ca or cb):
             raise QueryError("compare two runs (a=, b=) or two commits (ca=, cb=), not both")
         with connect() as con:
-            ids = serve_read.run_ids(con)
+            ids = serve_read.run_ids(con, limit=RUN_CHOICES)
 
             def pick(v: str | None, which: str) -> str | None:
                 if v is None:
                     return None
-                hits = [r for r in ids if r == v] or [r for r in ids if r.startswith(v)]
+                hits = serve_read.runs_matching(con, v)
                 if len(hits) != 1:
                     raise QueryError(f"{which}={v!r}: {len(hits)} runs match; give more characters of the run id")
                 return hits[0]
@@ -280,7 +307,10 @@ def create_app(config: Config):
                 side_a = (f"run {a}", {a}) if a else None
                 side_b = (f"run {b}", {b}) if b else None
             frame = serve_read.runs_frame(con, sorted(side_a[1] | side_b[1])) if side_a and side_b else None
-        opts = lambda cur: "".join(f'<option value="{esc(r)}"{" selected" if r == cur else ""}>{esc(r)}</option>' for r in ids)
+        # The newest runs to choose from (a compared older run is listed too); any run id or
+        # prefix works in the URL.
+        opts = lambda cur: "".join(f'<option value="{esc(r)}"{" selected" if r == cur else ""}>{esc(r)}</option>'
+                                   for r in ([cur] if cur and cur not in ids else []) + ids)
         form = (f'<form class="filters" method="get" action="/compare"><label>baseline run<select name="a">'
                 f'<option value=""></option>{opts(a)}</select></label><label>current run<select name="b">'
                 f'<option value=""></option>{opts(b)}</select></label><button type="submit">compare</button></form>'
@@ -327,14 +357,16 @@ def create_app(config: Config):
 
     # --- runs and live progress -------------------------------------------------------------
     def runs(request: Request) -> Response:
-        from benchwh.warehouse.queries import runs as runs_query
+        from benchwh.warehouse.serve_read import newest_runs
 
         try:
             limit = int(arg(request, "limit") or 100)
         except ValueError:
             raise QueryError("limit: give a number of runs") from None
+        if limit < 1:
+            raise QueryError("limit: give a number of runs (1 or more)")
         with connect() as con:
-            rows = runs_query(con, limit=limit).to_dicts()
+            rows = newest_runs(con, limit).to_dicts()
         live = (f'<section id="live" data-poll-ms="{int(config.poll_ms)}"><h2>In progress</h2>'
                 '<p class="meta">Published by running benchmarks beside the warehouse; updates without reload. '
                 f'A run not heard from for {config.stale_after_s:g} s whose process is gone is shown stale.</p>'
@@ -357,7 +389,7 @@ def create_app(config: Config):
         counts: dict[str, int] = {}
         if ids:
             try:
-                with open_warehouse(loc, read_only=True, timeout_s=0.5) as con:
+                with connect(timeout_s=0.5) as con:
                     counts = serve_read.results_per_run(con, ids)
             except (LockedError, RevisionError, LocationError) as e:
                 note = f"warehouse busy: {e}"
@@ -377,7 +409,7 @@ def create_app(config: Config):
         if not q.strip():
             return html_page("SQL", f"<h1>SQL</h1>{form}")
         try:
-            with connect() as con:
+            with connect(alone=True) as con:
                 frame, cut = guarded_sql(con, q, is_lake=loc.is_lake, limit=config.sql_row_limit,
                                          timeout_s=config.sql_timeout_s)
         except QueryError as e:

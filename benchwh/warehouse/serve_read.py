@@ -29,14 +29,16 @@ def counts(con) -> dict[str, Any]:
 
 def coverage(con):
     """Completed results per model x hardware type, measured and simulated apart (Polars)."""
+    # Aggregated by id first, then named: the join touches one row per group, not per result.
     return read_frame(con, """
-        SELECT m.model_name, h.hardware_type,
-               count(*) FILTER (WHERE NOT r.is_simulated) AS measured,
-               count(*) FILTER (WHERE r.is_simulated) AS simulated,
-               max(r.measured_at) AS newest
-        FROM results r LEFT JOIN models m ON m.model_id = r.model_id
-        LEFT JOIN hardware h ON h.hardware_id = r.hardware_id
-        WHERE r.status = 'completed'
+        WITH g AS (
+            SELECT model_id, hardware_id, count(*) FILTER (WHERE NOT is_simulated) AS measured,
+                   count(*) FILTER (WHERE is_simulated) AS simulated, max(measured_at) AS newest
+            FROM results WHERE status = 'completed' GROUP BY model_id, hardware_id)
+        SELECT m.model_name, h.hardware_type, sum(g.measured)::BIGINT AS measured,
+               sum(g.simulated)::BIGINT AS simulated, max(g.newest) AS newest
+        FROM g LEFT JOIN models m ON m.model_id = g.model_id
+        LEFT JOIN hardware h ON h.hardware_id = g.hardware_id
         GROUP BY m.model_name, h.hardware_type ORDER BY m.model_name, h.hardware_type""", [])
 
 
@@ -45,13 +47,62 @@ def newest_results(con, limit: int = 50):
     cols = ("result_id", "run_id", "model_name", "hardware_type", "device_name", "mode", "batch_size",
             "sequence_length", "precision", "status", "latency_ms_mean", "throughput_items_per_s",
             "memory_peak_mb", "is_simulated", "measured_at", "git_commit")
-    return read_frame(con, f"SELECT {', '.join(cols)} FROM ({FLAT_SELECT}) flat "
-                           "ORDER BY measured_at DESC NULLS LAST, inserted_at DESC, result_id LIMIT ?", [int(limit)])
+    # The newest rows are picked on the results table alone, then joined to their names.
+    return read_frame(con, """
+        WITH r AS (SELECT * FROM results ORDER BY measured_at DESC NULLS LAST, inserted_at DESC, result_id LIMIT ?)
+        SELECT r.result_id, r.run_id, m.model_name, h.hardware_type, h.device_name, r.mode, r.batch_size,
+               r.sequence_length, r.precision, r.status, r.latency_ms_mean, r.throughput_items_per_s,
+               r.memory_peak_mb, r.is_simulated, r.measured_at, ru.git_commit
+        FROM r LEFT JOIN runs ru ON ru.run_id = r.run_id LEFT JOIN models m ON m.model_id = r.model_id
+        LEFT JOIN hardware h ON h.hardware_id = r.hardware_id
+        ORDER BY r.measured_at DESC NULLS LAST, r.inserted_at DESC, r.result_id""", [int(limit)])
 
 
-def run_ids(con) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT run_id FROM runs ORDER BY started_at DESC NULLS LAST, run_id").fetchall()]
+def run_ids(con, limit: int | None = None) -> list[str]:
+    """Run ids, newest start first (at most ``limit``)."""
+    sql = "SELECT run_id FROM runs ORDER BY started_at DESC NULLS LAST, run_id"
+    if limit is None:
+        return [r[0] for r in con.execute(sql).fetchall()]
+    return [r[0] for r in con.execute(sql + " LIMIT ?", [int(limit)]).fetchall()]
+
+
+def runs_matching(con, prefix: str) -> list[str]:
+    """Run ids equal to ``prefix``, else those starting with it (at most 2: enough to tell)."""
+    exact = con.execute("SELECT run_id FROM runs WHERE run_id = ?", [prefix]).fetchall()
+    if exact:
+        return [exact[0][0]]
+    return [r[0] for r in con.execute("SELECT run_id FROM runs WHERE starts_with(run_id, ?) ORDER BY run_id LIMIT 2",
+                                      [prefix]).fetchall()]
+
+
+def newest_runs(con, limit: int):
+    """The runs page's table for the ``limit`` newest runs (by start, then first
+    measurement), as ``benchwh.warehouse.queries.runs`` gives it, aggregating only their
+    results and facts (Polars)."""
+    return read_frame(con, """
+        WITH pick AS (
+            SELECT ru.run_id, ru.started_at FROM runs ru
+            ORDER BY ru.started_at DESC NULLS LAST, ru.run_id LIMIT ?
+        ), ev AS (
+            SELECT run_id, 1 AS is_result, model_id, hardware_id, is_simulated, measured_at
+            FROM results WHERE run_id IN (SELECT run_id FROM pick)
+            UNION ALL
+            SELECT run_id, 0, model_id, hardware_id, is_simulated, measured_at
+            FROM compatibility WHERE run_id IN (SELECT run_id FROM pick)
+        ), agg AS (
+            SELECT run_id, sum(is_result)::BIGINT AS results, (count(*) - sum(is_result))::BIGINT AS compatibility_facts,
+                   count(*) FILTER (WHERE is_simulated) AS simulated, count(DISTINCT model_id) AS models,
+                   list(DISTINCT hardware_id) AS hardware_ids, min(measured_at) AS first_measured_at,
+                   max(measured_at) AS last_measured_at
+            FROM ev GROUP BY run_id
+        )
+        SELECT a.run_id, ru.origin AS source, ru.started_at, ru.git_commit, ru.git_branch, ru.host, a.results,
+               a.compatibility_facts, a.simulated, a.models,
+               (SELECT string_agg(DISTINCT h.hardware_type, ',' ORDER BY h.hardware_type)
+                FROM hardware h WHERE list_contains(a.hardware_ids, h.hardware_id)) AS hardware_types,
+               a.first_measured_at, a.last_measured_at
+        FROM agg a JOIN runs ru ON ru.run_id = a.run_id
+        ORDER BY ru.started_at DESC NULLS LAST, a.first_measured_at DESC NULLS LAST, a.run_id""", [int(limit)])
 
 
 def runs_frame(con, run_list: Sequence[str]):
@@ -104,3 +155,4 @@ def commits_matching(con, prefix: str) -> dict[str, list[str]]:
                                    "ORDER BY git_commit, run_id", [prefix]).fetchall():
         out.setdefault(commit, []).append(run)
     return out
+

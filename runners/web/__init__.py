@@ -277,7 +277,7 @@ def run_web(spec: WebSpec, run: RunInfo, say=lambda _m: None) -> Iterator[Result
             browser.close()
 
 
-def record_web(spec: WebSpec, dest, say=lambda _m: None) -> list[Record]:
+def record_web(spec: WebSpec, dest, say=lambda _m: None, on_progress=None) -> list[Record]:
     """``benchwh run web``: check the request, open a run, measure, record every result."""
     from benchwh.runners.deps import require
     from benchwh.runners.session import _recorder
@@ -293,7 +293,8 @@ def record_web(spec: WebSpec, dest, say=lambda _m: None) -> list[Record]:
     torch, _ = require("benchwh run web")
     env = {"backend": f"onnxruntime-web/{spec.backend}", "ort_web_version": ORT_WEB_VERSION}
     meta = {"runner": "web", "sweep": dataclasses.asdict(spec)}
-    with _recorder(ORIGIN, dest, torch, meta, say, env) as rec:
+    with _recorder(ORIGIN, dest, torch, meta, say, env, total=len(spec.models) * len(spec.batch_sizes),
+                   what="web", on_progress=on_progress) as rec:
         for result in run_web(spec, rec.run, say):
             rec.add(result)
     return rec.records
