@@ -255,7 +255,7 @@ def render(df, fmt: str) -> str:
 def text_table(header: list[str], rows: list[list[str]], width: int | None = None, wrap: bool = True) -> str:
     """Aligned columns under an underlined header. With ``wrap``, a table wider than the
     terminal (``width``) has its widest columns wrapped onto more lines so that it fits,
-    nothing cut (12 characters at the least); without, columns are as wide as their text."""
+    nothing cut (8 characters at the least); without, columns are as wide as their text."""
     import shutil
     import textwrap
 
@@ -263,10 +263,10 @@ def text_table(header: list[str], rows: list[list[str]], width: int | None = Non
     if wrap:
         width = width or shutil.get_terminal_size().columns
         gaps = 2 * (len(widths) - 1)
-        # shrink the widest column, one character at a time, until the table fits (min 12 each)
+        # shrink the widest column, one character at a time, until the table fits (min 8 each)
         while sum(widths) + gaps > width:
             k = max(range(len(widths)), key=lambda c: widths[c])
-            if widths[k] <= 12:
+            if widths[k] <= 8:
                 break
             widths[k] -= 1
     lines = []
