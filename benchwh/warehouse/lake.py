@@ -20,7 +20,11 @@ checked by ``tests/test_lake_concurrency.py``). ``commit_write`` therefore:
    caller's counts stay true.
 
 The later of two committers always sees both copies in step 2, so after every writer returns
-each id is present exactly once. Readers may see a duplicate for the moment between the two
+each id is present exactly once. Steps 2 and 3 find this commit's ids and rows by time travel to
+its snapshot and by ``rowid``, never by the current ``snapshot_id``: an UPDATE (a third writer
+merging new metadata into a model or run row, or flagging results) keeps a row's ``rowid`` but
+makes its ``snapshot_id`` the updater's, so copies that both inserters see as another writer's
+would otherwise be left in place by each. Readers may see a duplicate for the moment between the two
 steps; ``benchwh check`` reports any left behind by a writer killed in that moment.
 """
 
@@ -303,44 +307,56 @@ def _tables_inserted(con, snapshot: int) -> list[str]:
     return [t for t in ID_COLUMN if t in names]
 
 
+def _ids_of(table: str) -> str:
+    """SQL for the ids of the rows ``snapshot`` wrote into ``table`` (two parameters: the
+    snapshot, twice), read by time travel. A row's ``snapshot_id`` is the last snapshot that
+    inserted *or updated* it, so the current table cannot say which rows a snapshot inserted:
+    a later writer that merged new metadata into a model row (``UPDATE``) has made every copy of
+    that id its own. Its ``rowid`` stays, and an update keeps the id."""
+    from benchwh.warehouse.tables import ID_COLUMN
+
+    return f"SELECT {ID_COLUMN[table]} FROM {table} AT (VERSION => ?) WHERE snapshot_id = ?"
+
+
 def _other_copies(con, table: str, snapshot: int, start: int) -> int:
-    """Rows of ``table`` sharing an id with a row ``snapshot`` inserted (the ids as inserted,
-    read by time travel: another writer may have removed them since). The transaction that made
-    ``snapshot`` began at ``start`` and saw none of its ids then, so any other copy was
-    committed after ``start``: only those snapshots' rows are read."""
+    """Rows of ``table`` sharing an id with a row ``snapshot`` wrote, other than those rows
+    themselves (by ``rowid``). The transaction that made ``snapshot`` began at ``start`` and
+    saw none of the ids it inserted then, so any other copy was committed, and any update of
+    it made, after ``start``: only rows whose last write came after ``start`` are read."""
     from benchwh.warehouse.tables import ID_COLUMN
 
     idcol = ID_COLUMN[table]
     return con.execute(
-        f"SELECT count(*) FROM {table} WHERE snapshot_id > ? AND snapshot_id <> ? AND {idcol} IN "
-        f"(SELECT {idcol} FROM {table} AT (VERSION => ?) WHERE snapshot_id = ?)",
-        [start, snapshot, snapshot, snapshot]).fetchone()[0]
+        f"SELECT count(*) FROM {table} WHERE snapshot_id > ? AND {idcol} IN ({_ids_of(table)}) "
+        f"AND rowid NOT IN (SELECT rowid FROM {table} AT (VERSION => ?) WHERE snapshot_id = ?)",
+        [start, snapshot, snapshot, snapshot, snapshot]).fetchone()[0]
 
 
-def _gone(con, table: str, snapshot: int) -> list[tuple[str, str | None]]:
-    """``(id, source_sha256)`` of rows ``snapshot`` inserted into ``table`` that are no longer
-    there (read by time travel to that snapshot)."""
+def _gone(con, table: str, snapshot: int, start: int) -> list[tuple[str, str | None]]:
+    """``(id, source_sha256)`` of rows ``snapshot`` inserted into ``table`` (rows new in it, not
+    rows it updated: those existed at ``start``) that are no longer there, by ``rowid``."""
     from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS
 
     idcol = ID_COLUMN[table]
     sha = "a.source_sha256" if "source_sha256" in SCHEMAS[table].names else "NULL"
     return con.execute(
         f"SELECT a.{idcol}, {sha} FROM {table} AS a AT (VERSION => ?) WHERE a.snapshot_id = ? "
-        f"AND a.{idcol} NOT IN (SELECT {idcol} FROM {table} WHERE snapshot_id = ?)",
-        [snapshot, snapshot, snapshot]).fetchall()
+        f"AND a.rowid NOT IN (SELECT rowid FROM {table}) "
+        f"AND a.rowid NOT IN (SELECT rowid FROM {table} AT (VERSION => ?))",
+        [snapshot, snapshot, start]).fetchall()
 
 
 def _remove_later_copies(con, table: str, snapshot: int) -> int:
-    """Delete every copy but the earliest committed of ids ``snapshot`` inserted (one statement
-    in the caller's transaction); returns rows deleted."""
+    """Delete every copy but the earliest committed of ids ``snapshot`` wrote (one statement
+    in the caller's transaction), whatever snapshot last updated each copy; returns rows deleted."""
     from benchwh.warehouse.tables import ID_COLUMN
 
     idcol = ID_COLUMN[table]
     return con.execute(
         f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM ("
         f"SELECT rowid, row_number() OVER (PARTITION BY {idcol} ORDER BY rowid) AS copy FROM {table} "
-        f"WHERE {idcol} IN (SELECT {idcol} FROM {table} WHERE snapshot_id = ?)) WHERE copy > 1)",
-        [snapshot]).fetchone()[0]
+        f"WHERE {idcol} IN ({_ids_of(table)})) WHERE copy > 1)",
+        [snapshot, snapshot]).fetchone()[0]
 
 
 Lost = dict[str, list[tuple[str, "str | None"]]]
@@ -374,7 +390,7 @@ def settle(con, snapshot: int, start: int, timeout_s: float | None = None) -> Lo
     _retrying(con, attempt, "removing duplicate ids", timeout_s)
     con.execute("BEGIN TRANSACTION")
     try:
-        return {t: gone for t in tables if (gone := _gone(con, t, snapshot))}
+        return {t: gone for t in tables if (gone := _gone(con, t, snapshot, start))}
     finally:
         _rollback(con)
 
