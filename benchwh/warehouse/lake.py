@@ -50,6 +50,10 @@ from benchwh.warehouse.location import DUCKLAKE, Location
 T = TypeVar("T")
 
 CATALOG = "lake"  # the attach alias every lake connection uses as its default catalog
+# A PostgreSQL-catalog lake's catalog database attached once more, plainly: benchwh's writers
+# take a transaction-scoped advisory lock there (``_writers_lock``).
+WRITERS_LOCK = "benchwh_writers"
+_LOCK_KEY = 0x62656E6368776800  # "benchwh\0": one advisory lock per catalog database
 ENV_EXTENSION_DIR = "BENCHWH_EXTENSION_DIR"
 _BASE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 # DuckDB's own file name for each wheel's extension (the postgres wheel ships "postgres", which
@@ -166,6 +170,8 @@ def _attached(loc: Location, read_only: bool, create: bool, timeout_s: float | N
         _load(con, ("ducklake", "postgres") if _on_postgres(loc) else ("ducklake",))
         # A local catalog is a DuckDB file: one process at a time, so wait out its lock.
         retry_locked(lambda: con.execute(_attach_sql(loc, read_only, create)), str(loc), timeout_s)
+        if _on_postgres(loc) and not read_only:  # the catalog database itself, for the writers' lock
+            con.execute(f"ATTACH {_quote(loc.catalog[len('postgres:'):])} AS {WRITERS_LOCK} (TYPE postgres)")
     except duckdb.Error as e:
         con.close()
         raise _explain(loc, e) from None
@@ -395,11 +401,56 @@ def settle(con, snapshot: int, start: int, timeout_s: float | None = None) -> Lo
         _rollback(con)
 
 
+@contextmanager
+def _writers_lock(con, what: str, timeout_s: float | None) -> Iterator[None]:
+    """Hold the lake's writers' lock (PostgreSQL catalogs; a local catalog file admits one
+    process anyway): ``pg_advisory_xact_lock`` in a transaction of the catalog database on a
+    connection of its own, released when that transaction ends, or when the process dies and
+    PostgreSQL closes its session. Waits at most the lock timeout, then LockedError.
+
+    Why: DuckLake checks conflicts per table, and since 1.5 an INSERT conflicts with a concurrent
+    DELETE or UPDATE of the same table (and the reverse), while two INSERTs of the same new id
+    both commit. Unserialised, writers that merge model and run rows (UPDATE) and the removal of
+    duplicate ids (DELETE) keep aborting each other's transactions on a busy lake, and the
+    duplicates the removal is for arise in the first place. Under the lock a benchwh writer sees
+    every other benchwh writer's commit before it writes, so it inserts no duplicate and meets
+    no conflict; ``settle`` stays for writers outside it (a process of an older benchwh)."""
+    from benchwh.warehouse.connect import ENV_LOCK_TIMEOUT, lock_timeout_s
+
+    if not con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
+                       [WRITERS_LOCK]).fetchone()[0]:
+        yield
+        return
+    timeout = lock_timeout_s(timeout_s)
+    holder = con.cursor()
+    try:
+        holder.execute("BEGIN TRANSACTION")
+        try:
+            # SET LOCAL: for this transaction only; the number is ours, not the user's
+            holder.execute(f"CALL postgres_execute('{WRITERS_LOCK}', 'SET LOCAL lock_timeout = "
+                           f"''{max(1, int(timeout * 1000))}ms''; SELECT pg_advisory_xact_lock({_LOCK_KEY})')")
+        except duckdb.Error as e:
+            if "lock timeout" not in str(e):
+                raise
+            raise LockedError(f"{what}: another writer of this lake held its writers' lock for {timeout:.0f}s "
+                              f"(set {ENV_LOCK_TIMEOUT} to wait longer)") from None
+        yield
+    finally:
+        _rollback(holder)  # ends the catalog transaction: the lock goes with it
+        holder.close()
+
+
 def commit_write(con, body: Callable[[object], T], what: str = "append",
                  timeout_s: float | None = None) -> tuple[T, Lost]:
-    """Run ``body(con)`` inside one lake transaction and commit it; on a commit conflict the
-    whole transaction (``body`` included, so it must only depend on what it reads) is run again.
-    Then settle duplicate ids (``settle``). Returns ``body``'s value and the rows taken back."""
+    """Run ``body(con)`` inside one lake transaction and commit it, holding the writers' lock
+    (``_writers_lock``); on a commit conflict the whole transaction (``body`` included, so it
+    must only depend on what it reads) is run again. Then settle duplicate ids (``settle``).
+    Returns ``body``'s value and the rows taken back."""
+    with _writers_lock(con, what, timeout_s):
+        return _commit_write(con, body, what, timeout_s)
+
+
+def _commit_write(con, body: Callable[[object], T], what: str, timeout_s: float | None) -> tuple[T, Lost]:
     start = -1
 
     def attempt() -> T:
