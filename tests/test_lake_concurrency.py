@@ -44,7 +44,14 @@ print(json.dumps({"tag": tag, "inserted": rec.inserted_results, "spooled": len(r
 
 def _writer(db: str, tag: str, n: int, flush: int, go: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", WRITER, db, tag, str(n), str(flush), str(go)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+
+
+def _env(**extra: str) -> dict[str, str]:
+    """The writers serialise on the lake's writers' lock: on a loaded 2-core test machine six
+    processes can queue past the default 30 s wait, which is a lock-wait error, not the race
+    these tests look for; they wait up to 10 minutes."""
+    return dict(os.environ, BENCHWH_LOCK_TIMEOUT="600", **extra)
 
 
 def _finish(procs: list[subprocess.Popen], timeout: float) -> list[str]:
@@ -216,7 +223,7 @@ def test_four_writers_and_two_importers_of_one_folder(warehouse_db, tmp_path):
     write_tree(src, 40)  # 70 results (see tests/test_import.py)
     go = tmp_path / "go"
     writers = [_writer(warehouse_db, f"machine-{k}", 250, 25, go) for k in range(4)]
-    env = dict(os.environ, BENCHWH_IMPORT_BATCH_FILES="5")  # 8 commits each: interleaved
+    env = _env(BENCHWH_IMPORT_BATCH_FILES="5")  # 8 commits each: interleaved
     reports = [tmp_path / f"import-{k}.json" for k in range(2)]
     importers = [subprocess.Popen([BENCHWH, "import", str(src), "--db", warehouse_db, "--report", str(r)],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
