@@ -61,12 +61,14 @@ def prepare_backend(lm: LoadedModel, inputs: dict, device: Device, precision: st
 
 def measure_config(lm: LoadedModel, device: Device, batch: int, seq: int | None, precision: str,
                    spec: SweepSpec, run: RunInfo, torch: ModuleType,
-                   baseline_rss: int | None) -> Result:
+                   baseline_rss: int | None, prepared: tuple | None = None) -> Result:
     """Warm up, then time ``spec.iterations`` calls of one configuration; every sample kept.
     ``measured_at`` is when this configuration's measurement began; ``load_time_ms`` is the
     load of the model at this precision, shared by its configurations. Any exception becomes
     a failed Result (the caller releases device memory). With ``--scenario generate`` see
-    ``measure_generation`` (three Results)."""
+    ``measure_generation`` (three Results). ``prepared``: ``prepare_backend``'s
+    ``(Prepared, notes)`` for this configuration's inputs, made once by a caller that times the
+    same call itself (``benchmarks/runner_overhead.py``); by default it is made here."""
     model = lm.spec
     measured_at = utc_now()
     shape = None
@@ -74,15 +76,17 @@ def measure_config(lm: LoadedModel, device: Device, batch: int, seq: int | None,
              "backend": spec.backend}
     try:
         inputs, shape = make_inputs(lm, batch, seq, device, torch, lm.dtype)
-        prepared, notes = prepare_backend(lm, inputs, device, precision, spec.backend, torch)
+        if prepared is None:
+            prepared = prepare_backend(lm, inputs, device, precision, spec.backend, torch)
+        call, notes = prepared
         extra.update(notes)
-        fn = prepared.call
+        fn = call.call
         probe = MemoryProbe(device, torch, baseline_rss)  # the timed calls', not the export's
         with torch.inference_mode():
             probe.start()
             for _ in range(spec.warmup):
                 fn()
-            samples, _ = time_calls(fn, spec.iterations, device, torch, sync=prepared.sync)
+            samples, _ = time_calls(fn, spec.iterations, device, torch, sync=call.sync)
         peak = probe.peak_mib()
     except Exception as e:  # OOM, unsupported dtype, bad input, parity: a failed configuration
         extra.update(getattr(e, "notes", {}))

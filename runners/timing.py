@@ -23,56 +23,78 @@ MIB = 1024.0 * 1024.0
 def time_calls(fn: Callable[[], Any], iterations: int, device: Device, torch: ModuleType,
                keep: bool = False, sync: Callable[[], None] | None = None) -> tuple[list[float], list[Any]]:
     """Call ``fn`` ``iterations`` times; each call's latency in ms, and (``keep``) its
-    return values. Nothing but the call sits between the two clock readings. ``sync``: for
-    work outside torch's streams (ONNX Runtime on CUDA), waited for after each call and timed
-    with the wall clock instead of CUDA events."""
-    samples: list[float] = []
-    kept: list[Any] = []
+    return values. Between the two clock readings there is the call and, where the device
+    needs one, its wait, nothing else: without ``keep`` the return value is dropped at once
+    (as a bare ``fn()`` statement drops it, so the previous output never lives through the next
+    call), with it the value is stored after the second reading. ``sync``: for work outside
+    torch's streams (ONNX Runtime on CUDA), waited for after each call and timed with the wall
+    clock instead of CUDA events."""
     if sync is not None:
         synchronize(device, torch)
-        return _synced_wall_clock(fn, sync, iterations, keep)
+        sync()
+        return _wall_clock(fn, iterations, keep, sync)
     if device.hardware_type == "cuda":
-        with torch.cuda.device(device.torch_device):
-            torch.cuda.synchronize()
-            start = torch.cuda.Event(enable_timing=True)
-            end = torch.cuda.Event(enable_timing=True)
+        return _cuda_events(fn, iterations, device, torch, keep)
+    if device.hardware_type == "mps":
+        torch.mps.synchronize()
+        return _wall_clock(fn, iterations, keep, torch.mps.synchronize)
+    return _wall_clock(fn, iterations, keep, None)
+
+
+def _wall_clock(fn: Callable[[], Any], iterations: int, keep: bool,
+                sync: Callable[[], None] | None) -> tuple[list[float], list[Any]]:
+    """``time.perf_counter_ns`` around each call (and its ``sync``)."""
+    samples: list[float] = []
+    kept: list[Any] = []
+    clock = time.perf_counter_ns
+    if sync is not None:
+        call = fn
+
+        def fn() -> Any:
+            out = call()
+            sync()
+            return out
+    if keep:
+        put = kept.append
+        for _ in range(iterations):
+            t0 = clock()
+            out = fn()
+            t1 = clock()
+            samples.append((t1 - t0) / 1e6)
+            put(out)
+    else:
+        for _ in range(iterations):
+            t0 = clock()
+            fn()
+            t1 = clock()
+            samples.append((t1 - t0) / 1e6)
+    return samples, kept
+
+
+def _cuda_events(fn: Callable[[], Any], iterations: int, device: Device, torch: ModuleType,
+                 keep: bool) -> tuple[list[float], list[Any]]:
+    """A pair of CUDA events around each call, waited for before the next call."""
+    samples: list[float] = []
+    kept: list[Any] = []
+    with torch.cuda.device(device.torch_device):
+        torch.cuda.synchronize()
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        if keep:
             for _ in range(iterations):
                 start.record()
                 out = fn()
                 end.record()
                 end.synchronize()
                 samples.append(float(start.elapsed_time(end)))
-                if keep:
-                    kept.append(out)
-        return samples, kept
-    if device.hardware_type == "mps":
-        return _synced_wall_clock(fn, torch.mps.synchronize, iterations, keep)
-    clock = time.perf_counter_ns
-    for _ in range(iterations):
-        t0 = clock()
-        out = fn()
-        t1 = clock()
-        samples.append((t1 - t0) / 1e6)
-        if keep:
-            kept.append(out)
-    return samples, kept
-
-
-def _synced_wall_clock(fn: Callable[[], Any], sync: Callable[[], None], iterations: int,
-                       keep: bool) -> tuple[list[float], list[Any]]:
-    """The wall clock around each call and the wait for its work (``sync``), after one wait
-    for what came before."""
-    samples: list[float] = []
-    kept: list[Any] = []
-    clock = time.perf_counter_ns
-    sync()
-    for _ in range(iterations):
-        t0 = clock()
-        out = fn()
-        sync()
-        samples.append((clock() - t0) / 1e6)
-        if keep:
-            kept.append(out)
+                kept.append(out)
+        else:
+            for _ in range(iterations):
+                start.record()
+                fn()
+                end.record()
+                end.synchronize()
+                samples.append(float(start.elapsed_time(end)))
     return samples, kept
 
 

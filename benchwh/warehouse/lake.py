@@ -20,7 +20,11 @@ checked by ``tests/test_lake_concurrency.py``). ``commit_write`` therefore:
    caller's counts stay true.
 
 The later of two committers always sees both copies in step 2, so after every writer returns
-each id is present exactly once. Readers may see a duplicate for the moment between the two
+each id is present exactly once. Steps 2 and 3 find this commit's ids and rows by time travel to
+its snapshot and by ``rowid``, never by the current ``snapshot_id``: an UPDATE (a third writer
+merging new metadata into a model or run row, or flagging results) keeps a row's ``rowid`` but
+makes its ``snapshot_id`` the updater's, so copies that both inserters see as another writer's
+would otherwise be left in place by each. Readers may see a duplicate for the moment between the two
 steps; ``benchwh check`` reports any left behind by a writer killed in that moment.
 """
 
@@ -44,6 +48,10 @@ from benchwh.warehouse.location import DUCKLAKE, Location
 T = TypeVar("T")
 
 CATALOG = "lake"  # the attach alias every lake connection uses as its default catalog
+# A PostgreSQL-catalog lake's catalog database attached once more, plainly: benchwh's writers
+# take a transaction-scoped advisory lock there (``_writers_lock``).
+WRITERS_LOCK = "benchwh_writers"
+_LOCK_KEY = 0x62656E6368776800  # "benchwh\0": one advisory lock per catalog database
 ENV_EXTENSION_DIR = "BENCHWH_EXTENSION_DIR"
 _BASE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 # DuckDB's own file name for each wheel's extension (the postgres wheel ships "postgres", which
@@ -162,6 +170,8 @@ def _attached(loc: Location, read_only: bool, create: bool, timeout_s: float | N
         _load(con, ("ducklake", "postgres") if _on_postgres(loc) else ("ducklake",))
         # A local catalog is a DuckDB file: one process at a time, so wait out its lock.
         retry_locked(lambda: con.execute(_attach_sql(loc, read_only, create)), str(loc), timeout_s)
+        if _on_postgres(loc) and not read_only:  # the catalog database itself, for the writers' lock
+            con.execute(f"ATTACH {_quote(loc.catalog[len('postgres:'):])} AS {WRITERS_LOCK} (TYPE postgres)")
     except duckdb.Error as e:
         con.close()
         raise _explain(loc, e) from None
@@ -293,44 +303,56 @@ def _tables_inserted(con, snapshot: int) -> list[str]:
     return [t for t in ID_COLUMN if t in names]
 
 
+def _ids_of(table: str) -> str:
+    """SQL for the ids of the rows ``snapshot`` wrote into ``table`` (two parameters: the
+    snapshot, twice), read by time travel. A row's ``snapshot_id`` is the last snapshot that
+    inserted *or updated* it, so the current table cannot say which rows a snapshot inserted:
+    a later writer that merged new metadata into a model row (``UPDATE``) has made every copy of
+    that id its own. Its ``rowid`` stays, and an update keeps the id."""
+    from benchwh.warehouse.tables import ID_COLUMN
+
+    return f"SELECT {ID_COLUMN[table]} FROM {table} AT (VERSION => ?) WHERE snapshot_id = ?"
+
+
 def _other_copies(con, table: str, snapshot: int, start: int) -> int:
-    """Rows of ``table`` sharing an id with a row ``snapshot`` inserted (the ids as inserted,
-    read by time travel: another writer may have removed them since). The transaction that made
-    ``snapshot`` began at ``start`` and saw none of its ids then, so any other copy was
-    committed after ``start``: only those snapshots' rows are read."""
+    """Rows of ``table`` sharing an id with a row ``snapshot`` wrote, other than those rows
+    themselves (by ``rowid``). The transaction that made ``snapshot`` began at ``start`` and
+    saw none of the ids it inserted then, so any other copy was committed, and any update of
+    it made, after ``start``: only rows whose last write came after ``start`` are read."""
     from benchwh.warehouse.tables import ID_COLUMN
 
     idcol = ID_COLUMN[table]
     return con.execute(
-        f"SELECT count(*) FROM {table} WHERE snapshot_id > ? AND snapshot_id <> ? AND {idcol} IN "
-        f"(SELECT {idcol} FROM {table} AT (VERSION => ?) WHERE snapshot_id = ?)",
-        [start, snapshot, snapshot, snapshot]).fetchone()[0]
+        f"SELECT count(*) FROM {table} WHERE snapshot_id > ? AND {idcol} IN ({_ids_of(table)}) "
+        f"AND rowid NOT IN (SELECT rowid FROM {table} AT (VERSION => ?) WHERE snapshot_id = ?)",
+        [start, snapshot, snapshot, snapshot, snapshot]).fetchone()[0]
 
 
-def _gone(con, table: str, snapshot: int) -> list[tuple[str, str | None]]:
-    """``(id, source_sha256)`` of rows ``snapshot`` inserted into ``table`` that are no longer
-    there (read by time travel to that snapshot)."""
+def _gone(con, table: str, snapshot: int, start: int) -> list[tuple[str, str | None]]:
+    """``(id, source_sha256)`` of rows ``snapshot`` inserted into ``table`` (rows new in it, not
+    rows it updated: those existed at ``start``) that are no longer there, by ``rowid``."""
     from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS
 
     idcol = ID_COLUMN[table]
     sha = "a.source_sha256" if "source_sha256" in SCHEMAS[table].names else "NULL"
     return con.execute(
         f"SELECT a.{idcol}, {sha} FROM {table} AS a AT (VERSION => ?) WHERE a.snapshot_id = ? "
-        f"AND a.{idcol} NOT IN (SELECT {idcol} FROM {table} WHERE snapshot_id = ?)",
-        [snapshot, snapshot, snapshot]).fetchall()
+        f"AND a.rowid NOT IN (SELECT rowid FROM {table}) "
+        f"AND a.rowid NOT IN (SELECT rowid FROM {table} AT (VERSION => ?))",
+        [snapshot, snapshot, start]).fetchall()
 
 
 def _remove_later_copies(con, table: str, snapshot: int) -> int:
-    """Delete every copy but the earliest committed of ids ``snapshot`` inserted (one statement
-    in the caller's transaction); returns rows deleted."""
+    """Delete every copy but the earliest committed of ids ``snapshot`` wrote (one statement
+    in the caller's transaction), whatever snapshot last updated each copy; returns rows deleted."""
     from benchwh.warehouse.tables import ID_COLUMN
 
     idcol = ID_COLUMN[table]
     return con.execute(
         f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM ("
         f"SELECT rowid, row_number() OVER (PARTITION BY {idcol} ORDER BY rowid) AS copy FROM {table} "
-        f"WHERE {idcol} IN (SELECT {idcol} FROM {table} WHERE snapshot_id = ?)) WHERE copy > 1)",
-        [snapshot]).fetchone()[0]
+        f"WHERE {idcol} IN ({_ids_of(table)})) WHERE copy > 1)",
+        [snapshot, snapshot]).fetchone()[0]
 
 
 Lost = dict[str, list[tuple[str, "str | None"]]]
@@ -364,16 +386,61 @@ def settle(con, snapshot: int, start: int, timeout_s: float | None = None) -> Lo
     _retrying(con, attempt, "removing duplicate ids", timeout_s)
     con.execute("BEGIN TRANSACTION")
     try:
-        return {t: gone for t in tables if (gone := _gone(con, t, snapshot))}
+        return {t: gone for t in tables if (gone := _gone(con, t, snapshot, start))}
     finally:
         _rollback(con)
 
 
+@contextmanager
+def _writers_lock(con, what: str, timeout_s: float | None) -> Iterator[None]:
+    """Hold the lake's writers' lock (PostgreSQL catalogs; a local catalog file admits one
+    process anyway): ``pg_advisory_xact_lock`` in a transaction of the catalog database on a
+    connection of its own, released when that transaction ends, or when the process dies and
+    PostgreSQL closes its session. Waits at most the lock timeout, then LockedError.
+
+    Why: DuckLake checks conflicts per table, and since 1.5 an INSERT conflicts with a concurrent
+    DELETE or UPDATE of the same table (and the reverse), while two INSERTs of the same new id
+    both commit. Unserialised, writers that merge model and run rows (UPDATE) and the removal of
+    duplicate ids (DELETE) keep aborting each other's transactions on a busy lake, and the
+    duplicates the removal is for arise in the first place. Under the lock a benchwh writer sees
+    every other benchwh writer's commit before it writes, so it inserts no duplicate and meets
+    no conflict; ``settle`` stays for writers outside it (a process of an older benchwh)."""
+    from benchwh.warehouse.connect import ENV_LOCK_TIMEOUT, lock_timeout_s
+
+    if not con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
+                       [WRITERS_LOCK]).fetchone()[0]:
+        yield
+        return
+    timeout = lock_timeout_s(timeout_s)
+    holder = con.cursor()
+    try:
+        holder.execute("BEGIN TRANSACTION")
+        try:
+            # SET LOCAL: for this transaction only; the number is ours, not the user's
+            holder.execute(f"CALL postgres_execute('{WRITERS_LOCK}', 'SET LOCAL lock_timeout = "
+                           f"''{max(1, int(timeout * 1000))}ms''; SELECT pg_advisory_xact_lock({_LOCK_KEY})')")
+        except duckdb.Error as e:
+            if "lock timeout" not in str(e):
+                raise
+            raise LockedError(f"{what}: another writer of this lake held its writers' lock for {timeout:.0f}s "
+                              f"(set {ENV_LOCK_TIMEOUT} to wait longer)") from None
+        yield
+    finally:
+        _rollback(holder)  # ends the catalog transaction: the lock goes with it
+        holder.close()
+
+
 def commit_write(con, body: Callable[[object], T], what: str = "append",
                  timeout_s: float | None = None) -> tuple[T, Lost]:
-    """Run ``body(con)`` inside one lake transaction and commit it; on a commit conflict the
-    whole transaction (``body`` included, so it must only depend on what it reads) is run again.
-    Then settle duplicate ids (``settle``). Returns ``body``'s value and the rows taken back."""
+    """Run ``body(con)`` inside one lake transaction and commit it, holding the writers' lock
+    (``_writers_lock``); on a commit conflict the whole transaction (``body`` included, so it
+    must only depend on what it reads) is run again. Then settle duplicate ids (``settle``).
+    Returns ``body``'s value and the rows taken back."""
+    with _writers_lock(con, what, timeout_s):
+        return _commit_write(con, body, what, timeout_s)
+
+
+def _commit_write(con, body: Callable[[object], T], what: str, timeout_s: float | None) -> tuple[T, Lost]:
     start = -1
 
     def attempt() -> T:

@@ -433,16 +433,19 @@ def merge_described(con, name: str, tbl: pa.Table) -> tuple[pa.Table, pa.Table]:
                              ).to_arrow_table().to_pylist()
     finally:
         con.unregister("_bw_ids")
-    old = {r[idcol]: r for r in stored}
+    # On DuckLake two writers may both have inserted an id (settled after their commits): every
+    # stored copy is merged in, and the update writes the merged row over each of them.
+    old: dict[str, list[dict[str, Any]]] = {}
+    for r in stored:
+        old.setdefault(r[idcol], []).append(r)
     new_rows, changed = [], []
     for rid, parts in by.items():
-        if rid in old:
-            parts = [_stored_sources(name, old[rid]), *parts]
-        row = _row_of(name, rid, _merge_all(parts))
+        copies = old.get(rid, [])
+        row = _row_of(name, rid, _merge_all([*(_stored_sources(name, c) for c in copies), *parts]))
         row[idcol] = rid
-        if rid not in old:
+        if not copies:
             new_rows.append(row)
-        elif any(row[c] != old[rid].get(c) for c in _MERGED_COLS[name]):
+        elif any(row[c] != copy.get(c) for copy in copies for c in _MERGED_COLS[name]):
             changed.append(row)
     schema = row_schema(name)
     return (pa.Table.from_pylist(new_rows, schema=schema), pa.Table.from_pylist(changed, schema=schema))
