@@ -71,3 +71,17 @@ def test_the_walk_sees_every_package():
                          ids=["sql-only-in-warehouse", "terminal-only-in-cli"])
 def test_import_rule(stack, allowed):
     assert violations(stack, allowed) == []
+
+
+def test_cli_reaches_the_warehouse_only_through_the_api():
+    """``benchwh/cli/`` parses, calls ``benchwh.Warehouse`` (``benchwh.api``) and formats: it
+    imports no ``benchwh.warehouse`` module itself."""
+    bad = []
+    for path in sorted((ROOT / "benchwh" / "cli").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            bad += [f"{path.relative_to(ROOT)}:{node.lineno} imports {n}" for n in names
+                    if n == "benchwh.warehouse" or n.startswith("benchwh.warehouse.")]
+    assert bad == []
