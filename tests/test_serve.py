@@ -411,3 +411,55 @@ def test_compare_two_commits(fresh_db):
     assert c.get("/compare", params={"ca": "aaaa", "cb": "bbbb"}).status_code == 400  # two commits start aaaa
     both = c.get("/compare", params={"a": "x", "ca": "bbbb"})
     assert both.status_code == 400 and "not both" in both.text
+
+
+def test_a_model_sliced_from_every_models_read_is_what_reading_it_alone_gives(small_db):
+    """The model page slices the overview's read of every model (benchwh.report.data.for_model);
+    the page's data must be the same as reading that model alone, for every model."""
+    from benchwh.regress import Settings
+    from benchwh.report import html as rhtml
+    from benchwh.report.data import for_model, gather
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.open import open_warehouse
+    from benchwh.warehouse.report_read import failed_count
+
+    loc = resolve(small_db)
+    every = gather(loc, None, Settings(), change_points=lambda _d: [])
+    assert len(every.models) >= 2
+    for model in every.models:
+        alone = gather(loc, [model], Settings())
+        with open_warehouse(loc, read_only=True) as con:
+            failed = failed_count(con, [model])
+        sliced = for_model(every, model, failed)
+        assert sliced.points.height == alone.points.height > 0
+        assert rhtml.build_payload(sliced, Settings()) == rhtml.build_payload(alone, Settings()), model
+
+
+def test_background_value_waits_a_bounded_time_and_says_when_it_is_older():
+    import threading
+
+    from benchwh.serve.cached import Background
+
+    release, calls = threading.Event(), []
+
+    def compute():
+        calls.append(1)
+        release.wait(10)
+        return len(calls)
+
+    bg = Background(compute, wait_s=0.2)
+    t = time.monotonic()
+    value, fresh, started = bg.get("s1")
+    assert value is None and not fresh and started is not None and time.monotonic() - t < 5
+    release.set()
+    deadline = time.monotonic() + 10
+    while bg.peek("s1") is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert bg.get("s1") == (1, True, None) and len(calls) == 1  # computed once for its stamp
+    release.clear()
+    value, fresh, _ = bg.get("s2")  # a write: the older value, said to be older
+    assert (value, fresh) == (1, False) and bg.peek("s2") is None
+    release.set()
+    while bg.peek("s2") is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert bg.get("s2") == (2, True, None)

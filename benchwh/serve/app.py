@@ -90,15 +90,14 @@ def create_app(config: Config):
     statics: dict[str, tuple[bytes, str]] = {}
 
     def compute_findings():
-        """Every series' newest point judged as `benchwh regressions` does (the report's data
-        layer, change points left out: the overview does not draw trends); only the
-        regressions and improvements are kept."""
-        from benchwh.regress import IMPROVEMENT, REGRESSION, Settings
+        """Everything the report's data layer reads, for every model, with every series'
+        newest point judged as `benchwh regressions` does; change points left out (the
+        overview draws no trends; a model page computes its own from this)."""
+        from benchwh.regress import Settings
         from benchwh.report.data import gather
 
         with gate.shared():
-            data = gather(loc, None, Settings(), timeout_s=config.lock_timeout_s, change_points=lambda _d: [])
-        return [f for f in data.latest if f.verdict in (REGRESSION, IMPROVEMENT)]
+            return gather(loc, None, Settings(), timeout_s=config.lock_timeout_s, change_points=lambda _d: [])
 
     gate = Gate()
     findings = Background(compute_findings, config.findings_wait_s)
@@ -127,6 +126,21 @@ def create_app(config: Config):
                                  "<p>Reload in a moment: the warehouse is reopened for every request.</p>", 503)
             except QueryError as e:
                 return html_page("bad request", f'<h1>Bad request</h1><p class="error">{esc(e)}</p>', 400)
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
+    def stamped(fn: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """Answer a page from the cache while the warehouse's stamp is unchanged (its query
+        string is part of the key); only complete pages (200) are kept."""
+        def endpoint(request: Request) -> Response:
+            key = (fn.__name__, tuple(sorted(request.query_params.multi_items())), warehouse_stamp(loc))
+            hit = cache.get(key)
+            if hit is not None:
+                return HTMLResponse(hit)
+            resp = fn(request)
+            if resp.status_code == 200 and isinstance(resp, HTMLResponse):
+                cache.put(key, resp.body.decode("utf-8"))
+            return resp
         endpoint.__name__ = fn.__name__
         return endpoint
 
@@ -163,7 +177,8 @@ def create_app(config: Config):
             totals = serve_read.counts(con)
             cover = serve_read.coverage(con).to_dicts()
             newest = serve_read.newest_results(con, 30).to_dicts()
-        judged, fresh, started = findings.get(stamp)
+        everything, fresh, started = findings.get(stamp)
+        judged = everything.latest if everything is not None else None
         order = {REGRESSION: 0, IMPROVEMENT: 1}
         changes = sorted((f for f in judged or () if f.verdict in order
                           and (model is None or f.series.key["model_name"] == model)
@@ -248,13 +263,21 @@ def create_app(config: Config):
         from benchwh.regress import Settings
         from benchwh.report import compat_cells
         from benchwh.report import html as rhtml
-        from benchwh.report.data import gather
+        from benchwh.report.data import for_model, gather
         from benchwh.warehouse.queries import resolved
+        from benchwh.warehouse.report_read import failed_count
 
-        with gate.shared():
-            _, names = resolved(loc, model=name)
-            model = names["model"]
-            data = gather(loc, [model], Settings(), timeout_s=config.lock_timeout_s)
+        everything = findings.peek(warehouse_stamp(loc))
+        if everything is not None:  # the overview's read of every model, judged: slice this one
+            with connect() as con:
+                _, names = resolved(con, model=name)
+                failed = failed_count(con, [names["model"]])
+            data = for_model(everything, names["model"], failed)
+        else:
+            with gate.shared():
+                _, names = resolved(loc, model=name)
+                data = gather(loc, [names["model"]], Settings(), timeout_s=config.lock_timeout_s)
+        model = names["model"]
         payload = rhtml.build_payload(data, Settings())
         cells, cm, chw = compat_cells(data.compat)
         body = (f"<h1>{esc(model)}</h1>"
@@ -482,8 +505,8 @@ def create_app(config: Config):
             return resp
 
     routes = [
-        Route("/", guarded(overview)), Route("/model", guarded(model_page)), Route("/compare", guarded(compare)),
-        Route("/matrix", guarded(matrix)), Route("/runs", guarded(runs)), Route("/sql", guarded(sql_page)),
+        Route("/", guarded(overview)), Route("/model", guarded(model_page)), Route("/compare", guarded(stamped(compare))),
+        Route("/matrix", guarded(stamped(matrix))), Route("/runs", guarded(stamped(runs))), Route("/sql", guarded(sql_page)),
         Route("/api/progress", api_progress), Route("/static/{name}", static), Route("/healthz", health),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]

@@ -121,6 +121,11 @@ class Background:
                              name="benchwh-serve-background").start()
         return self.running
 
+    def peek(self, stamp) -> Any:
+        """The value computed for ``stamp``, or None (nothing started, nothing waited for)."""
+        with self.lock:
+            return self.value if stamp is not None and self.value_stamp == stamp else None
+
     def get(self, stamp) -> tuple[Any, bool, float | None]:
         if stamp is None:  # nothing to key a cache on: compute now
             return self.compute(), True, None
