@@ -463,3 +463,28 @@ def test_background_value_waits_a_bounded_time_and_says_when_it_is_older():
     while bg.peek("s2") is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert bg.get("s2") == (2, True, None)
+
+
+def test_progress_stream_sends_each_change_as_an_event(small_db, tmp_path):
+    """/api/progress/stream: server-sent events carrying the /api/progress document, a new
+    event when a run's progress moves; the answer ends after stream_s (the browser reconnects)."""
+    import threading
+
+    from benchwh.progress import Progress, progress_dir
+    from benchwh.warehouse.location import resolve
+
+    db = str(tmp_path / "s.duckdb")
+    shutil.copy(small_db, db)
+    prog = Progress(progress_dir(resolve(db)), "run-stream", total=3, what="inference").start()
+    threading.Timer(0.6, lambda: prog.step("acme/m cpu b2")).start()
+    c = client(db, poll_ms=100, stream_s=1.5)
+    t = time.monotonic()
+    with c.stream("GET", "/api/progress/stream") as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+        events = [json.loads(line[5:]) for line in r.iter_lines() if line.startswith("data:")]
+    assert time.monotonic() - t < 10
+    done = [e["runs"][0]["done"] for e in events if e["runs"]]
+    assert done[0] == 0 and done[-1] == 1, done
+    assert events[-1]["runs"][0]["current"] == "acme/m cpu b2" and events[-1]["runs"][0]["results"] == 0
+    assert client(db, token="s3cret").get("/api/progress/stream").status_code == 401

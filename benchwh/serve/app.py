@@ -40,6 +40,7 @@ class Config:
     sql_timeout_s: float = 5.0
     lock_timeout_s: float = 5.0  # how long a request waits for a writer before answering 503
     poll_ms: int = 1000
+    stream_s: float = 60.0  # one server-sent-events answer lasts this long (the browser reconnects)
     # The overview's judged series are computed off the request path (benchwh.serve.cached);
     # a request waits this long for them before showing the page without them (it reloads).
     findings_wait_s: float = 1.0
@@ -391,7 +392,8 @@ def create_app(config: Config):
         with connect() as con:
             rows = newest_runs(con, limit).to_dicts()
         live = (f'<section id="live" data-poll-ms="{int(config.poll_ms)}"><h2>In progress</h2>'
-                '<p class="meta">Published by running benchmarks beside the warehouse; updates without reload. '
+                '<p class="meta">Published by running benchmarks beside the warehouse; updates without reload '
+                '(server-sent events, else polling). '
                 f'A run not heard from for {config.stale_after_s:g} s whose process is gone is shown stale.</p>'
                 '<table class="live"><thead><tr><th>run</th><th>what</th><th>state</th><th>progress</th><th>last configuration</th>'
                 '<th>ETA</th><th>results stored</th><th>updated</th><th>process</th><th>error</th></tr></thead>'
@@ -402,7 +404,8 @@ def create_app(config: Config):
                 + "</section>")
         return html_page("runs", body, scripts=("/static/serve.js",))
 
-    def api_progress(request: Request) -> Response:
+    def progress_doc() -> dict[str, Any]:
+        """Every published progress with the results each run has stored so far."""
         from benchwh.progress import progress_dir, read_all
         from benchwh.warehouse import serve_read
 
@@ -418,7 +421,32 @@ def create_app(config: Config):
                 note = f"warehouse busy: {e}"
         for d in docs:
             d["results"] = counts.get(d.get("run_id"), 0) if note is None else None
-        return JSONResponse({"runs": docs, "warehouse_note": note}, headers={"Cache-Control": "no-store"})
+        return {"runs": docs, "warehouse_note": note}
+
+    def api_progress(request: Request) -> Response:
+        return JSONResponse(progress_doc(), headers={"Cache-Control": "no-store"})
+
+    async def api_progress_stream(request: Request) -> Response:
+        """The same document as server-sent events, every ``poll_ms`` while it changes, for
+        ``stream_s`` seconds (then the browser's EventSource reconnects by itself)."""
+        import asyncio
+        import json
+
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import StreamingResponse
+
+        async def events():
+            last, end = None, time.monotonic() + config.stream_s
+            yield f"retry: {int(config.poll_ms)}\n\n"
+            while time.monotonic() < end and not await request.is_disconnected():
+                text = json.dumps(await run_in_threadpool(progress_doc), default=str)
+                if text != last:
+                    yield f"data: {text}\n\n"
+                    last = text
+                await asyncio.sleep(config.poll_ms / 1000)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     # --- guarded SQL ---------------------------------------------------------------------
     def sql_page(request: Request) -> Response:
@@ -507,7 +535,7 @@ def create_app(config: Config):
     routes = [
         Route("/", guarded(overview)), Route("/model", guarded(model_page)), Route("/compare", guarded(stamped(compare))),
         Route("/matrix", guarded(stamped(matrix))), Route("/runs", guarded(stamped(runs))), Route("/sql", guarded(sql_page)),
-        Route("/api/progress", api_progress), Route("/static/{name}", static), Route("/healthz", health),
+        Route("/api/progress", api_progress), Route("/api/progress/stream", api_progress_stream), Route("/static/{name}", static), Route("/healthz", health),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
     return Starlette(routes=routes, middleware=[Middleware(Guard)])
