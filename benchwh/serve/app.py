@@ -44,6 +44,8 @@ class Config:
     # The overview's judged series are computed off the request path (benchwh.serve.cached);
     # a request waits this long for them before showing the page without them (it reloads).
     findings_wait_s: float = 1.0
+    # A model page waits this long for that read of every model before reading its model alone.
+    model_wait_s: float = 60.0
     # Host headers accepted (None: any). The CLI sets the loopback names when it binds
     # loopback without a token, so a page on another site cannot reach the app through a
     # DNS name rebound to 127.0.0.1.
@@ -171,13 +173,17 @@ def create_app(config: Config):
         hit = cache.get(key)
         if hit is not None:
             return HTMLResponse(hit)
-        with connect() as con:
-            if model or hardware:
-                _, names = resolved(con, model=model, hardware=hardware)
-                model, hardware = names["model"], names["hardware"]
-            totals = serve_read.counts(con)
-            cover = serve_read.coverage(con).to_dicts()
-            newest = serve_read.newest_results(con, 30).to_dicts()
+        def tables():
+            with connect() as con:
+                names = {"model": model, "hardware": hardware}
+                if model or hardware:
+                    _, names = resolved(con, model=model, hardware=hardware)
+                return (names, serve_read.counts(con), serve_read.coverage(con).to_dicts(),
+                        serve_read.newest_results(con, 30).to_dicts())
+
+        # Kept apart from the page, which is not kept while the judgement is being computed.
+        names, totals, cover, newest = cache.get_or_make(("overview-tables", model, hardware, stamp), tables)
+        model, hardware = names["model"], names["hardware"]
         everything, fresh, started = findings.get(stamp)
         judged = everything.latest if everything is not None else None
         order = {REGRESSION: 0, IMPROVEMENT: 1}
@@ -268,7 +274,9 @@ def create_app(config: Config):
         from benchwh.warehouse.queries import resolved
         from benchwh.warehouse.report_read import failed_count
 
-        everything = findings.peek(warehouse_stamp(loc))
+        # The read of every model under way for this stamp is the cheapest source: wait for it
+        # rather than read this model beside it.
+        everything = findings.wait(warehouse_stamp(loc), config.model_wait_s)
         if everything is not None:  # the overview's read of every model, judged: slice this one
             with connect() as con:
                 _, names = resolved(con, model=name)
