@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 # torch 2.13.0 (CPU) is pinned by the runners extra; everything for the tests comes along.
-.venv/bin/python -m pip install -q -e '.[runners,lake,dev,spark,web,onnxruntime,openvino,serve]'
+.venv/bin/python -m pip install -q -e '.[runners,lake,dev,spark,web,onnxruntime,openvino,serve,png]'
 # Apache Otava, the change-point reference of benchmarks/changes_accuracy.py and one test: its
 # metadata pins older numpy/scipy and cloud clients its analysis module never imports.
 .venv/bin/python -m pip install -q --no-deps 'apache-otava==0.8.0'

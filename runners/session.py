@@ -29,6 +29,13 @@ class Destination:
     def check(self) -> None:
         if not self.store and not self.output:
             raise RunnerError("--no-db-store needs --output FILE.json: results must go somewhere")
+        if self.visualize:  # refused before anything is measured, not after
+            import importlib.util
+
+            from benchwh.errors import MissingExtraError
+
+            if importlib.util.find_spec("matplotlib") is None:
+                raise MissingExtraError("png", "--visualize-from-db")
 
 
 def _recorder(origin: str, dest: Destination, torch: Any, metadata: dict, say: Say,

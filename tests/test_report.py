@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from benchwh.errors import BenchwhError
 from benchwh.testing import f8_direct, f12_web
 
 from conftest import BACKENDS, run_cli, sql
@@ -258,3 +259,18 @@ def test_summary_newest_run_is_measured(written, report_db):
     want = sql(report_db, """SELECT run_id FROM results WHERE NOT is_simulated AND status = 'completed'
         ORDER BY measured_at DESC, result_id DESC LIMIT 1""")[0][0]
     assert header["newest"]["run"] == want and header["newest"]["simulated"] is False
+
+
+def test_png_without_matplotlib_names_the_extra(report_wh, tmp_path, monkeypatch):
+    """matplotlib is the `png` extra, not core: without it `report --png` stops with one line
+    naming the extra, before reading anything, and writes nothing."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    res = run_cli("report", *report_wh.args, "--out", str(tmp_path / "r.html"), "--png", str(tmp_path / "png"))
+    assert res.code == 1 and "pip install 'benchwh[png]'" in res.stderr and "--png" in res.stderr
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "png").exists()
+    from benchwh.runners.session import Destination
+
+    with pytest.raises(BenchwhError, match=r"benchwh\[png\]"):
+        Destination(db=str(tmp_path / "x.duckdb"), visualize=str(tmp_path / "v.png")).check()

@@ -411,3 +411,80 @@ def test_compare_two_commits(fresh_db):
     assert c.get("/compare", params={"ca": "aaaa", "cb": "bbbb"}).status_code == 400  # two commits start aaaa
     both = c.get("/compare", params={"a": "x", "ca": "bbbb"})
     assert both.status_code == 400 and "not both" in both.text
+
+
+def test_a_model_sliced_from_every_models_read_is_what_reading_it_alone_gives(small_db):
+    """The model page slices the overview's read of every model (benchwh.report.data.for_model);
+    the page's data must be the same as reading that model alone, for every model."""
+    from benchwh.regress import Settings
+    from benchwh.report import html as rhtml
+    from benchwh.report.data import for_model, gather
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.open import open_warehouse
+    from benchwh.warehouse.report_read import failed_count
+
+    loc = resolve(small_db)
+    every = gather(loc, None, Settings(), change_points=lambda _d: [])
+    assert len(every.models) >= 2
+    for model in every.models:
+        alone = gather(loc, [model], Settings())
+        with open_warehouse(loc, read_only=True) as con:
+            failed = failed_count(con, [model])
+        sliced = for_model(every, model, failed)
+        assert sliced.points.height == alone.points.height > 0
+        assert rhtml.build_payload(sliced, Settings()) == rhtml.build_payload(alone, Settings()), model
+
+
+def test_background_value_waits_a_bounded_time_and_says_when_it_is_older():
+    import threading
+
+    from benchwh.serve.cached import Background
+
+    release, calls = threading.Event(), []
+
+    def compute():
+        calls.append(1)
+        release.wait(10)
+        return len(calls)
+
+    bg = Background(compute, wait_s=0.2)
+    t = time.monotonic()
+    value, fresh, started = bg.get("s1")
+    assert value is None and not fresh and started is not None and time.monotonic() - t < 5
+    release.set()
+    deadline = time.monotonic() + 10
+    while bg.peek("s1") is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert bg.get("s1") == (1, True, None) and len(calls) == 1  # computed once for its stamp
+    release.clear()
+    value, fresh, _ = bg.get("s2")  # a write: the older value, said to be older
+    assert (value, fresh) == (1, False) and bg.peek("s2") is None
+    release.set()
+    while bg.peek("s2") is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert bg.get("s2") == (2, True, None)
+
+
+def test_progress_stream_sends_each_change_as_an_event(small_db, tmp_path):
+    """/api/progress/stream: server-sent events carrying the /api/progress document, a new
+    event when a run's progress moves; the answer ends after stream_s (the browser reconnects)."""
+    import threading
+
+    from benchwh.progress import Progress, progress_dir
+    from benchwh.warehouse.location import resolve
+
+    db = str(tmp_path / "s.duckdb")
+    shutil.copy(small_db, db)
+    prog = Progress(progress_dir(resolve(db)), "run-stream", total=3, what="inference").start()
+    threading.Timer(0.6, lambda: prog.step("acme/m cpu b2")).start()
+    c = client(db, poll_ms=100, stream_s=1.5)
+    t = time.monotonic()
+    with c.stream("GET", "/api/progress/stream") as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+        events = [json.loads(line[5:]) for line in r.iter_lines() if line.startswith("data:")]
+    assert time.monotonic() - t < 10
+    done = [e["runs"][0]["done"] for e in events if e["runs"]]
+    assert done[0] == 0 and done[-1] == 1, done
+    assert events[-1]["runs"][0]["current"] == "acme/m cpu b2" and events[-1]["runs"][0]["results"] == 0
+    assert client(db, token="s3cret").get("/api/progress/stream").status_code == 401

@@ -230,6 +230,7 @@ def test_a_run_in_another_process_shows_progress_then_turns_stale(browser, small
         row = o.page.locator(f'#live-body tr[data-run="{run_id}"]')
         row.wait_for(timeout=15_000)
         assert row.get_attribute("data-state") == "running"
+        assert o.page.locator("#live").get_attribute("data-transport") == "sse"  # server-sent events
         o.page.wait_for_function(DONE_AT_LEAST, arg=[run_id, 2], timeout=20_000)
         first = int(row.get_attribute("data-done"))
         o.shot("runs_running.png")
@@ -255,3 +256,27 @@ def test_a_run_in_another_process_shows_progress_then_turns_stale(browser, small
             proc.wait()
         if o is not None:
             o.close()
+
+
+def test_runs_page_falls_back_to_polling(browser, small_server):
+    """Without server-sent events (?transport=poll forces the fallback) the live table still
+    moves without a reload: a progress written by this process after the page opened shows."""
+    from benchwh.progress import Progress, progress_dir
+
+    srv, db = small_server
+    prog = Progress(progress_dir(db), "run-poll-fallback", total=4, what="training").start()
+    o = Opened(browser, srv.url + "/runs?transport=poll")
+    try:
+        row = o.page.locator('#live-body tr[data-run="run-poll-fallback"]')
+        row.wait_for(timeout=15_000)
+        assert o.page.locator("#live").get_attribute("data-transport") == "poll"
+        before = int(o.page.locator("#live").get_attribute("data-updates"))
+        prog.step("acme/poll cpu b1")
+        prog.step("acme/poll cpu b2")
+        o.page.wait_for_function(DONE_AT_LEAST, arg=["run-poll-fallback", 2], timeout=15_000)
+        assert int(o.page.locator("#live").get_attribute("data-updates")) > before
+        assert row.locator("td").all_text_contents()[4] == "acme/poll cpu b2"
+        o.shot("runs_polling.png")
+    finally:
+        prog.finish()
+        o.close()

@@ -61,6 +61,8 @@ def write_report(db, out_html: Path | str | None, png_dir: Path | str | None = N
     from benchwh.report.data import gather
 
     say = progress or (lambda _msg: None)
+    if png_dir is not None:
+        require_png("benchwh report --png")  # before reading anything
     data = gather(db, models, settings, timeout_s, progress=say, change_points=change_points)
     files = ReportFiles(models=len(data.models), series=data.keys.height)
     cells, cmodels, chw = compat_cells(data.compat)
@@ -76,6 +78,16 @@ def write_report(db, out_html: Path | str | None, png_dir: Path | str | None = N
     if png_dir is not None:
         files.pngs = _write_pngs(data, Path(png_dir), cells, cmodels, chw, say)
     return files
+
+
+def require_png(what: str) -> None:
+    """PNG charts need matplotlib, the ``png`` extra: say so in one line without it."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        from benchwh.errors import MissingExtraError
+
+        raise MissingExtraError("png", what)
 
 
 def _write_pngs(data, folder: Path, cells, cmodels, chw, say) -> list[Path]:
@@ -114,6 +126,7 @@ def visualize(db, model_names: Iterable[str] | None, out_png: Path | str) -> Pat
     """Draw the latest mean latency and throughput per hardware of each of ``model_names``
     (all models if empty) from warehouse ``db`` into one PNG at ``out_png``; returns its path.
     Raises QueryError when none of the models has a completed result."""
+    require_png("--visualize-from-db")
     from benchwh.report import charts
     from benchwh.report.data import gather
 

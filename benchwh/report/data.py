@@ -171,3 +171,31 @@ def gather(db, models: Iterable[str] | None = None, settings: Settings = Setting
                       failed_results=failed, models=names)
     data.change_points = list((change_points or default_change_points)(data))
     return data
+
+
+def for_model(data: ReportData, model: str, failed_results: int,
+              change_points: Callable | None = None) -> ReportData:
+    """The part of ``data`` (read for every model) that one model's page shows, as
+    :func:`gather` would read it for that model alone: its series (renumbered from 0), their
+    points, samples and judged newest points, its compatibility facts, and its change points
+    (computed here, for this model only). ``failed_results``: its failed results."""
+    import polars as pl
+
+    from benchwh.report.changepoints import change_points as default_change_points
+
+    keys = data.keys.with_row_index("key")
+    mine = keys.filter(pl.col("model_name") == model)
+    old = mine["key"].to_list()
+    renumber = {k: i for i, k in enumerate(old)}
+    mapping = pl.DataFrame({"key": old, "new": list(range(len(old)))},
+                           schema={"key": keys["key"].dtype, "new": data.points["key"].dtype})
+    points = (data.points.join(mapping, on="key", how="inner", maintain_order="left")
+              .with_columns(pl.col("new").alias("key")).drop("new"))
+    sliced = ReportData(location=data.location, points=points, keys=mine.drop("key"),
+                        latest=[f for f in data.latest if f.series.key["model_name"] == model],
+                        annotations=data.annotations,
+                        compat=data.compat.filter(pl.col("model_name") == model),
+                        samples={renumber[k]: v for k, v in data.samples.items() if k in renumber},
+                        failed_results=failed_results, models=[model] if old else [])
+    sliced.change_points = list((change_points or default_change_points)(sliced))
+    return sliced

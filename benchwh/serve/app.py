@@ -40,9 +40,12 @@ class Config:
     sql_timeout_s: float = 5.0
     lock_timeout_s: float = 5.0  # how long a request waits for a writer before answering 503
     poll_ms: int = 1000
+    stream_s: float = 60.0  # one server-sent-events answer lasts this long (the browser reconnects)
     # The overview's judged series are computed off the request path (benchwh.serve.cached);
     # a request waits this long for them before showing the page without them (it reloads).
     findings_wait_s: float = 1.0
+    # A model page waits this long for that read of every model before reading its model alone.
+    model_wait_s: float = 60.0
     # Host headers accepted (None: any). The CLI sets the loopback names when it binds
     # loopback without a token, so a page on another site cannot reach the app through a
     # DNS name rebound to 127.0.0.1.
@@ -90,15 +93,14 @@ def create_app(config: Config):
     statics: dict[str, tuple[bytes, str]] = {}
 
     def compute_findings():
-        """Every series' newest point judged as `benchwh regressions` does (the report's data
-        layer, change points left out: the overview does not draw trends); only the
-        regressions and improvements are kept."""
-        from benchwh.regress import IMPROVEMENT, REGRESSION, Settings
+        """Everything the report's data layer reads, for every model, with every series'
+        newest point judged as `benchwh regressions` does; change points left out (the
+        overview draws no trends; a model page computes its own from this)."""
+        from benchwh.regress import Settings
         from benchwh.report.data import gather
 
         with gate.shared():
-            data = gather(loc, None, Settings(), timeout_s=config.lock_timeout_s, change_points=lambda _d: [])
-        return [f for f in data.latest if f.verdict in (REGRESSION, IMPROVEMENT)]
+            return gather(loc, None, Settings(), timeout_s=config.lock_timeout_s, change_points=lambda _d: [])
 
     gate = Gate()
     findings = Background(compute_findings, config.findings_wait_s)
@@ -130,6 +132,21 @@ def create_app(config: Config):
         endpoint.__name__ = fn.__name__
         return endpoint
 
+    def stamped(fn: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """Answer a page from the cache while the warehouse's stamp is unchanged (its query
+        string is part of the key); only complete pages (200) are kept."""
+        def endpoint(request: Request) -> Response:
+            key = (fn.__name__, tuple(sorted(request.query_params.multi_items())), warehouse_stamp(loc))
+            hit = cache.get(key)
+            if hit is not None:
+                return HTMLResponse(hit)
+            resp = fn(request)
+            if resp.status_code == 200 and isinstance(resp, HTMLResponse):
+                cache.put(key, resp.body.decode("utf-8"))
+            return resp
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
     def arg(request: Request, name: str) -> str | None:
         v = request.query_params.get(name)
         return v.strip() if v and v.strip() else None
@@ -156,14 +173,19 @@ def create_app(config: Config):
         hit = cache.get(key)
         if hit is not None:
             return HTMLResponse(hit)
-        with connect() as con:
-            if model or hardware:
-                _, names = resolved(con, model=model, hardware=hardware)
-                model, hardware = names["model"], names["hardware"]
-            totals = serve_read.counts(con)
-            cover = serve_read.coverage(con).to_dicts()
-            newest = serve_read.newest_results(con, 30).to_dicts()
-        judged, fresh, started = findings.get(stamp)
+        def tables():
+            with connect() as con:
+                names = {"model": model, "hardware": hardware}
+                if model or hardware:
+                    _, names = resolved(con, model=model, hardware=hardware)
+                return (names, serve_read.counts(con), serve_read.coverage(con).to_dicts(),
+                        serve_read.newest_results(con, 30).to_dicts())
+
+        # Kept apart from the page, which is not kept while the judgement is being computed.
+        names, totals, cover, newest = cache.get_or_make(("overview-tables", model, hardware, stamp), tables)
+        model, hardware = names["model"], names["hardware"]
+        everything, fresh, started = findings.get(stamp)
+        judged = everything.latest if everything is not None else None
         order = {REGRESSION: 0, IMPROVEMENT: 1}
         changes = sorted((f for f in judged or () if f.verdict in order
                           and (model is None or f.series.key["model_name"] == model)
@@ -248,13 +270,23 @@ def create_app(config: Config):
         from benchwh.regress import Settings
         from benchwh.report import compat_cells
         from benchwh.report import html as rhtml
-        from benchwh.report.data import gather
+        from benchwh.report.data import for_model, gather
         from benchwh.warehouse.queries import resolved
+        from benchwh.warehouse.report_read import failed_count
 
-        with gate.shared():
-            _, names = resolved(loc, model=name)
-            model = names["model"]
-            data = gather(loc, [model], Settings(), timeout_s=config.lock_timeout_s)
+        # The read of every model under way for this stamp is the cheapest source: wait for it
+        # rather than read this model beside it.
+        everything = findings.wait(warehouse_stamp(loc), config.model_wait_s)
+        if everything is not None:  # the overview's read of every model, judged: slice this one
+            with connect() as con:
+                _, names = resolved(con, model=name)
+                failed = failed_count(con, [names["model"]])
+            data = for_model(everything, names["model"], failed)
+        else:
+            with gate.shared():
+                _, names = resolved(loc, model=name)
+                data = gather(loc, [names["model"]], Settings(), timeout_s=config.lock_timeout_s)
+        model = names["model"]
         payload = rhtml.build_payload(data, Settings())
         cells, cm, chw = compat_cells(data.compat)
         body = (f"<h1>{esc(model)}</h1>"
@@ -368,7 +400,8 @@ def create_app(config: Config):
         with connect() as con:
             rows = newest_runs(con, limit).to_dicts()
         live = (f'<section id="live" data-poll-ms="{int(config.poll_ms)}"><h2>In progress</h2>'
-                '<p class="meta">Published by running benchmarks beside the warehouse; updates without reload. '
+                '<p class="meta">Published by running benchmarks beside the warehouse; updates without reload '
+                '(server-sent events, else polling). '
                 f'A run not heard from for {config.stale_after_s:g} s whose process is gone is shown stale.</p>'
                 '<table class="live"><thead><tr><th>run</th><th>what</th><th>state</th><th>progress</th><th>last configuration</th>'
                 '<th>ETA</th><th>results stored</th><th>updated</th><th>process</th><th>error</th></tr></thead>'
@@ -379,7 +412,8 @@ def create_app(config: Config):
                 + "</section>")
         return html_page("runs", body, scripts=("/static/serve.js",))
 
-    def api_progress(request: Request) -> Response:
+    def progress_doc() -> dict[str, Any]:
+        """Every published progress with the results each run has stored so far."""
         from benchwh.progress import progress_dir, read_all
         from benchwh.warehouse import serve_read
 
@@ -395,7 +429,32 @@ def create_app(config: Config):
                 note = f"warehouse busy: {e}"
         for d in docs:
             d["results"] = counts.get(d.get("run_id"), 0) if note is None else None
-        return JSONResponse({"runs": docs, "warehouse_note": note}, headers={"Cache-Control": "no-store"})
+        return {"runs": docs, "warehouse_note": note}
+
+    def api_progress(request: Request) -> Response:
+        return JSONResponse(progress_doc(), headers={"Cache-Control": "no-store"})
+
+    async def api_progress_stream(request: Request) -> Response:
+        """The same document as server-sent events, every ``poll_ms`` while it changes, for
+        ``stream_s`` seconds (then the browser's EventSource reconnects by itself)."""
+        import asyncio
+        import json
+
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import StreamingResponse
+
+        async def events():
+            last, end = None, time.monotonic() + config.stream_s
+            yield f"retry: {int(config.poll_ms)}\n\n"
+            while time.monotonic() < end and not await request.is_disconnected():
+                text = json.dumps(await run_in_threadpool(progress_doc), default=str)
+                if text != last:
+                    yield f"data: {text}\n\n"
+                    last = text
+                await asyncio.sleep(config.poll_ms / 1000)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     # --- guarded SQL ---------------------------------------------------------------------
     def sql_page(request: Request) -> Response:
@@ -482,9 +541,9 @@ def create_app(config: Config):
             return resp
 
     routes = [
-        Route("/", guarded(overview)), Route("/model", guarded(model_page)), Route("/compare", guarded(compare)),
-        Route("/matrix", guarded(matrix)), Route("/runs", guarded(runs)), Route("/sql", guarded(sql_page)),
-        Route("/api/progress", api_progress), Route("/static/{name}", static), Route("/healthz", health),
+        Route("/", guarded(overview)), Route("/model", guarded(model_page)), Route("/compare", guarded(stamped(compare))),
+        Route("/matrix", guarded(stamped(matrix))), Route("/runs", guarded(stamped(runs))), Route("/sql", guarded(sql_page)),
+        Route("/api/progress", api_progress), Route("/api/progress/stream", api_progress_stream), Route("/static/{name}", static), Route("/healthz", health),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
     return Starlette(routes=routes, middleware=[Middleware(Guard)])

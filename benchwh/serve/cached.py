@@ -121,6 +121,23 @@ class Background:
                              name="benchwh-serve-background").start()
         return self.running
 
+    def wait(self, stamp, timeout_s: float) -> Any:
+        """The value for ``stamp``, waiting up to ``timeout_s`` for a computation of it that is
+        under way (starting one if none is); None if it is not ready by then."""
+        if stamp is None:
+            return None
+        with self.lock:
+            running = self._start_locked(stamp)
+            if running is None:
+                return self.value
+        running[1].wait(timeout_s)
+        return self.peek(stamp)
+
+    def peek(self, stamp) -> Any:
+        """The value computed for ``stamp``, or None (nothing started, nothing waited for)."""
+        with self.lock:
+            return self.value if stamp is not None and self.value_stamp == stamp else None
+
     def get(self, stamp) -> tuple[Any, bool, float | None]:
         if stamp is None:  # nothing to key a cache on: compute now
             return self.compute(), True, None
@@ -131,7 +148,8 @@ class Background:
             running = self._start_locked(stamp)
             if running is None:
                 return self.value, True, None
-        running[1].wait(self.wait_s)
+        # Waited for at most wait_s after the computation began: later requests answer at once.
+        running[1].wait(max(0.0, running[2] + self.wait_s - time.time()))
         with self.lock:
             if self.value_stamp == stamp:
                 return self.value, True, None
