@@ -12,7 +12,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from benchwh import normalize as nz
 from benchwh.records import Provenance, RunInfo
@@ -119,15 +119,16 @@ def group_by(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, list[dict[st
     return out
 
 
-def measured(value: Any, scale: float = 1.0) -> float | None:
-    """A measured quantity: a positive finite number (times ``scale``), else None.
+def measured(value: Any, unit: Callable[[Any], float | None] = nz.to_float) -> float | None:
+    """A measured quantity: a positive finite number (in benchwh's unit through ``unit``, a
+    ``benchwh.normalize`` conversion), else None.
 
     The legacy converters wrote 0 for every metric a source lacked, so a 0 is their fill, not
     a measurement (no latency, throughput or memory peak is truly 0): it becomes None."""
-    v = nz.to_float(value)
+    v = unit(value)
     if v is None or v <= 0:
         return None
-    return v * scale
+    return v
 
 
 def note_zeros(ctx: "Ctx", row: dict[str, Any], fields: dict[str, str]) -> None:
@@ -186,7 +187,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def hardware_of(spelling: Any) -> tuple[str, str | None, bool]:
+def legacy_hardware(spelling: Any) -> tuple[str, str | None, bool]:
     """Legacy hardware spelling -> (canonical type or 'unknown', informative device name, mock)."""
     hw, mock = nz.hardware(spelling)
     canonical = hw or "unknown"

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.records import TRAINING, INFERENCE, CompatFact, Result
 from benchwh.legacy_import.adopt_base import (
-    R_MODEL_UNNAMED, R_ZERO, Ctx, Table, count, hardware_of, measured, note_zeros, plain, text, when,
+    R_MODEL_UNNAMED, R_ZERO, Ctx, Table, count, legacy_hardware, measured, note_zeros, plain, text, when,
 )
 
 R_INVENTORY = "hardware inventory row: benchwh keeps no device-availability table"
@@ -66,7 +66,7 @@ def _flat_performance(table: Table | None, ctx: Ctx) -> Iterator[Result]:
         if model is None:
             L.refuse(table.name, R_MODEL_UNNAMED)
             continue
-        hw, device, mock = hardware_of(row.get("hardware"))
+        hw, device, mock = legacy_hardware(row.get("hardware"))
         dev_text = text(row.get("device"))
         note_zeros(ctx, row, _FLAT_METRICS)
         L.carry(table.name)
@@ -90,7 +90,7 @@ def _flat_compat(table: Table | None, ctx: Ctx) -> Iterator[CompatFact]:
         if model is None:
             L.refuse(table.name, R_MODEL_UNNAMED)
             continue
-        hw, device, mock = hardware_of(row.get("hardware_type"))
+        hw, device, mock = legacy_hardware(row.get("hardware_type"))
         ok = row.get("is_compatible")
         details = {k: plain(row.get(k)) for k in ("compatibility_level", "error_type") if text(row.get(k))}
         for col in ("memory_required", "memory_available"):
@@ -136,14 +136,14 @@ def store_records(tables: dict[str, Table], ctx: Ctx) -> Iterator[Result]:
         if _synthetic(row):
             L.flag(table.name, R_SYNTHETIC)
             continue
-        vals: dict[str, Any] = {f: measured(row.get(col), 1000.0) for col, f in _STORE_LATENCY.items()}
+        vals: dict[str, Any] = {f: measured(row.get(col), nz.s_to_ms) for col, f in _STORE_LATENCY.items()}
         vals["throughput_items_per_s"] = measured(row.get("throughput"))
-        vals["memory_peak_mb"] = measured(row.get("peak_memory_usage"), 1 / (1024.0 * 1024.0))
+        vals["memory_peak_mb"] = measured(row.get("peak_memory_usage"), nz.bytes_to_mib)
         extra = {
-            "memory_avg_mb": measured(row.get("avg_memory_usage"), 1 / (1024.0 * 1024.0)),
+            "memory_avg_mb": measured(row.get("avg_memory_usage"), nz.bytes_to_mib),
             "memory_utilization": measured(row.get("memory_utilization")),
             "samples_per_second": measured(row.get("samples_per_second")),
-            "gradient_computation_time_ms": measured(row.get("gradient_computation_time"), 1000.0),
+            "gradient_computation_time_ms": measured(row.get("gradient_computation_time"), nz.s_to_ms),
         }
         status = nz.status(row.get("status")) or "completed"
         if all(v is None for v in vals.values()) and status == "completed" and extra["samples_per_second"] is None:
@@ -153,7 +153,7 @@ def store_records(tables: dict[str, Table], ctx: Ctx) -> Iterator[Result]:
         if model is None:
             L.refuse(table.name, R_MODEL_UNNAMED)
             continue
-        hw, device, mock = hardware_of(row.get("hardware_type"))
+        hw, device, mock = legacy_hardware(row.get("hardware_type"))
         metrics = {k: v for k, v in extra.items() if v is not None}
         for col in ("model_size", "model_parameters", "hardware_memory", "hardware_compute_units"):
             if row.get(col) not in (None, "", 0):

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.records import CompatFact, Result, RunInfo, RunMeta, TestOutcome
 from benchwh.legacy_import.adopt_base import (
-    R_MODEL_UNNAMED, R_SAMPLE, R_ZERO, Ctx, Table, as_json, count, group_by, hardware_of, measured,
+    R_MODEL_UNNAMED, R_SAMPLE, R_ZERO, Ctx, Table, as_json, count, group_by, legacy_hardware, measured,
     note_zeros, plain, text, when,
 )
 from benchwh.legacy_import.adopt_web import web_records
@@ -119,7 +119,7 @@ class StarConverter:
         h = self.hw.get(hardware_id)
         if h is None:
             return _ref_reason("hardware", "hardware_platforms" in self.t)
-        hw, _, mock = hardware_of(h.get("hardware_type"))
+        hw, _, mock = legacy_hardware(h.get("hardware_type"))
         return hw, nz.informative_device_name(h.get("device_name"), hw), mock
 
     def _run(self, run_id: Any) -> RunInfo:

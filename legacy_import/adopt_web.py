@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from benchwh.records import Result
 from benchwh.legacy_import.adopt_base import (
-    R_ZERO, as_json, group_by, hardware_of, measured, note_zeros, plain, text, when,
+    R_ZERO, as_json, group_by, legacy_hardware, measured, note_zeros, plain, text, when,
 )
 
 _WEB_ZEROS = {"inference_time_ms": "latency_ms_mean", "load_time_ms": "load_time_ms",
@@ -41,7 +41,7 @@ def web_records(conv) -> Iterator[Result]:
         if isinstance(model, str):
             L.refuse("web_platform_results", model)
             continue
-        hw, _, mock = hardware_of(row.get("platform"))
+        hw, _, mock = legacy_hardware(row.get("platform"))
         if hw == "unknown":
             ref = conv._hardware(row.get("hardware_id"))
             if not isinstance(ref, str):
