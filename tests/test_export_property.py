@@ -81,10 +81,15 @@ def expected_row(r: Result) -> dict:
     }
 
 
+def _copy_key(r: Result) -> tuple[str, str]:
+    return (r.provenance.source_sha256 or "", r.provenance.source_pointer or "")
+
+
 def expected_rows(batches: list[list[Result]]) -> dict[str, dict]:
     """The flat row of every result id among ``batches`` (each one ``write_records`` call, in
-    order). The first record of an id wins (the runs/models of later duplicates are not
-    rewritten), with its run's first-seen facts, except the simulation flag: a copy that says
+    order). Of the copies of an id, the one with the smallest (source sha256, pointer) wins,
+    whichever came first (``write._adopt_first_copies``: order never matters), the first of
+    equal ones; except the simulation flag: a copy that says
     "simulated" wins whichever came first, and a write that flags a measured row keeps the
     smallest of its simulated copies' reasons (the writer's rule, ``benchwh.warehouse.write``)."""
     want: dict[str, dict] = {}
@@ -97,10 +102,16 @@ def expected_rows(batches: list[list[Result]]) -> dict[str, dict]:
             families.setdefault(r.model_name, []).append(r.model_family)
             if r.is_simulated:
                 flagged.setdefault(r.result_id, []).append(r.simulation_reason)
-            if r.result_id not in want:
+            held = want.get(r.result_id)
+            if held is None or _copy_key(r) < held["_key"]:
                 row = expected_row(r)
                 row["_run"] = r.run.run_id
                 row["_model"] = r.model_name
+                row["_key"] = _copy_key(r)
+                if held is not None and held["is_simulated"]:  # simulated stays simulated
+                    row["is_simulated"] = True
+                    if not r.is_simulated:
+                        row["simulation_reason"] = held["simulation_reason"]
                 want[r.result_id] = row
         for rid, reasons in flagged.items():
             if not want[rid]["is_simulated"]:
@@ -110,6 +121,7 @@ def expected_rows(batches: list[list[Result]]) -> dict[str, dict]:
     # file): of the values given for a field, the smallest in canonical JSON; None only when
     # no description gave one.
     for row in want.values():
+        row.pop("_key")
         model = row.pop("_model")
         if row["model_family"] is None and model is not None:  # the model's family, merged the same way
             given = [f for f in families[model] if f is not None]
@@ -149,3 +161,19 @@ def test_nul_text_and_missing_are_two_devices(fresh_db, tmp_path):
                              for d in (None, "\x00")])
     export(fresh_db, tmp_path / "out.parquet")
     assert sorted(map(repr, pl.read_parquet(tmp_path / "out.parquet")["device_name"])) == ["'\\x00'", "None"]
+
+
+@pytest.mark.parametrize("order", ["pointer first", "none first"])
+def test_copies_of_one_result_keep_the_smallest_pointer_whatever_the_order(make_warehouse, tmp_path, order):
+    """The case the property found: one fact twice in a batch, with and without a pointer."""
+    import polars as pl
+
+    run = RunInfo(origin="benchwh.runner.inference")
+    copies = [Result(run=run, model_name="m", hardware_type="cpu", mode="inference", status="completed",
+                     provenance=Provenance(source_pointer=p)) for p in ("/b", None)]
+    assert copies[0].result_id == copies[1].result_id
+    wh = make_warehouse("file", tmp_path)
+    write_records(wh.location(), copies if order == "pointer first" else copies[::-1])
+    export(wh.location(), tmp_path / "out.parquet")
+    got = pl.read_parquet(tmp_path / "out.parquet")
+    assert got.height == 1 and got["source_pointer"].to_list() == [None]
