@@ -145,6 +145,14 @@ def count(value: Any) -> int | None:
     return v if v is not None and v > 0 else None
 
 
+def named_model(ledger: "Ledger", table: str, row: dict[str, Any], key: str) -> str | None:
+    """The model a flat row names under ``key``; a row naming none is refused (counted)."""
+    model = text(row.get(key))
+    if model is None:
+        ledger.refuse(table, R_MODEL_UNNAMED)
+    return model
+
+
 def text(value: Any) -> str | None:
     """Stripped non-empty text; the converters' ``'unknown'``/``''``/``'none'`` are no text."""
     if value is None:

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.records import TRAINING, INFERENCE, CompatFact, Result
 from benchwh.legacy_import.adopt_base import (
-    R_MODEL_UNNAMED, R_ZERO, Ctx, Table, count, legacy_hardware, measured, note_zeros, plain, text, when,
+    R_ZERO, Ctx, Table, count, legacy_hardware, measured, named_model, note_zeros, plain, text, when,
 )
 
 R_INVENTORY = "hardware inventory row: benchwh keeps no device-availability table"
@@ -62,9 +62,8 @@ def _flat_performance(table: Table | None, ctx: Ctx) -> Iterator[Result]:
         if all(v is None for v in vals.values()):
             L.flag(table.name, R_ZERO)
             continue
-        model = text(row.get("model"))
+        model = named_model(L, table.name, row, "model")
         if model is None:
-            L.refuse(table.name, R_MODEL_UNNAMED)
             continue
         hw, device, mock = legacy_hardware(row.get("hardware"))
         dev_text = text(row.get("device"))
@@ -86,9 +85,8 @@ def _flat_compat(table: Table | None, ctx: Ctx) -> Iterator[CompatFact]:
         return
     L = ctx.ledger
     for i, row in enumerate(table.rows):
-        model = text(row.get("model"))
+        model = named_model(L, table.name, row, "model")
         if model is None:
-            L.refuse(table.name, R_MODEL_UNNAMED)
             continue
         hw, device, mock = legacy_hardware(row.get("hardware_type"))
         ok = row.get("is_compatible")
@@ -149,9 +147,8 @@ def store_records(tables: dict[str, Table], ctx: Ctx) -> Iterator[Result]:
         if all(v is None for v in vals.values()) and status == "completed" and extra["samples_per_second"] is None:
             L.flag(table.name, R_ZERO)
             continue
-        model = text(row.get("model_name"))
+        model = named_model(L, table.name, row, "model_name")
         if model is None:
-            L.refuse(table.name, R_MODEL_UNNAMED)
             continue
         hw, device, mock = legacy_hardware(row.get("hardware_type"))
         metrics = {k: v for k, v in extra.items() if v is not None}
