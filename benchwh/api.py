@@ -250,8 +250,9 @@ class Warehouse:
 
         for m in metrics or ():
             check_metric(m)
-        return find_changes(self.location, settings or ChangeSettings(), metrics=metrics, model=model,
-                            hardware=_hardware(hardware), since=since, benchmark=benchmark)
+        names = self.names(model=model, hardware=_hardware(hardware))
+        return find_changes(self.location, settings or ChangeSettings(), metrics=metrics, model=names["model"],
+                            hardware=names["hardware"], since=since, benchmark=benchmark)
 
     def export(self, out: str | Path, format: str = "parquet", *, model: str | None = None,
                hardware: str | None = None, since: Any = None, partition_by: Sequence[str] | None = None,

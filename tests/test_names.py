@@ -1,6 +1,7 @@
 """Names as a user types them work in every filter: a runner's short name (`bert-tiny` for
 the stored `prajjwal1/bert-tiny`), another case, a hardware spelling; an unknown name gets
-"no such model 'x'; did you mean ..." and exit 1 from query, regressions, report and export."""
+"no such model 'x'; did you mean ..." and exit 1 from query, regressions, changes, report and
+export."""
 
 from __future__ import annotations
 
@@ -43,6 +44,12 @@ def test_alias_in_regressions_report_export(cli, tiny_db, tmp_path):
     assert res.code == 0, res.stderr
     found = json.loads(res.stdout)["findings"]
     assert found and {f["model_name"] for f in found} == {"prajjwal1/bert-tiny"}
+    series = {}
+    for spelling in ("bert-tiny", "prajjwal1/bert-tiny", None):
+        res = cli("changes", *(["--model", spelling] if spelling else []), "--db", tiny_db)
+        assert res.code == 0, res.stderr
+        series[spelling] = int(res.stderr.split(" series")[0].split()[-1])
+    assert 0 < series["bert-tiny"] == series["prajjwal1/bert-tiny"] < series[None], series
     res = cli("report", "--model", "bert-tiny", "--db", tiny_db, "--out", str(tmp_path / "r.html"), "--json")
     assert res.code == 0, res.stderr
     assert json.loads(res.stdout)["models"] == 1
@@ -53,8 +60,8 @@ def test_alias_in_regressions_report_export(cli, tiny_db, tmp_path):
 
 
 @pytest.mark.parametrize("argv", [
-    ["query", "latest"], ["query", "compare-hardware"], ["regressions"], ["report", "--out", "{tmp}/r.html"],
-    ["export", "--out", "{tmp}/x.parquet"],
+    ["query", "latest"], ["query", "compare-hardware"], ["regressions"], ["changes"],
+    ["report", "--out", "{tmp}/r.html"], ["export", "--out", "{tmp}/x.parquet"],
 ])
 def test_unknown_model_did_you_mean_everywhere(cli, tiny_db, tmp_path, argv):
     args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
@@ -64,7 +71,8 @@ def test_unknown_model_did_you_mean_everywhere(cli, tiny_db, tmp_path, argv):
     assert not list(tmp_path.iterdir())  # nothing written
 
 
-@pytest.mark.parametrize("argv", [["query", "latest"], ["regressions"], ["export", "--out", "{tmp}/x.parquet"]])
+@pytest.mark.parametrize("argv", [["query", "latest"], ["regressions"], ["changes"],
+                                  ["export", "--out", "{tmp}/x.parquet"]])
 def test_unknown_hardware_did_you_mean(cli, tiny_db, tmp_path, argv):
     args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     res = cli(*args, "--hardware", "cpux", "--db", tiny_db)
