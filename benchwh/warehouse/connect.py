@@ -193,10 +193,13 @@ def connection(loc: Location, read_only: bool = False, create: bool = False,
 def _pandas_hidden() -> Iterator[None]:
     """While pandas is not loaded, make it look not installed: DuckDB's Python client imports
     it (a second at startup) to check whether a parameter or a registered object is a pandas
-    one, and none can be. A process that has loaded pandas is not touched."""
+    one, and none can be. A process that has loaded pandas is not touched, nor one running
+    other threads (``benchwh serve``): for them the module table must not change under their
+    feet, and they pay the import once."""
     import sys
+    import threading
 
-    if "pandas" in sys.modules:
+    if "pandas" in sys.modules or threading.active_count() > 1:
         yield
         return
     sys.modules["pandas"] = None  # type: ignore[assignment]  # "not installed", for this call only
