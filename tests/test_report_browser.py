@@ -219,3 +219,36 @@ def test_every_bert_base_configuration_is_reachable(browser, corpus, tmp_path):
         assert not o.problems, o.problems
     finally:
         o.page.close()
+
+
+MARKUP = '<b>bold</b><a href="https://example.invalid/">link</a>'
+
+
+def test_stored_text_is_drawn_as_text_in_charts(browser, tmp_path):
+    """Plotly reads names, labels and hover values as HTML-like markup: a model, device and run
+    whose stored names hold tags are shown as those characters, never as bold text or a link."""
+    from benchwh.recorder import Recorder
+    from conftest import run_cli
+
+    db = str(tmp_path / "wh.duckdb")
+    assert run_cli("migrate", "--db", db).code == 0
+    with Recorder(db, origin="test.markup", say=lambda m: None) as rec:
+        for i in range(3):
+            rec.result("acme/markup", "cpu", batch_size=1, latency_ms_mean=2.0 + i, device_name=MARKUP)
+    page = tmp_path / "report.html"
+    assert run_cli("report", "--db", db, "--out", str(page)).code == 0
+    o = Opened(browser, page)
+    try:
+        o.show("acme/markup")
+        trend = o.section("acme/markup").locator(".trend")
+        assert trend.locator("a").count() == 0  # no link drawn from the device's name
+        names = " ".join(trend.locator(".legendtext").all_text_contents())
+        assert MARKUP in names, names
+        trend.locator(".scatterlayer .trace").first.locator(".points path").first.hover(force=True)
+        hover = o.page.locator(".hoverlayer .hovertext").first
+        hover.wait_for(timeout=10_000)
+        assert MARKUP in hover.text_content(), hover.text_content()
+        assert o.page.locator(".hoverlayer a").count() == 0
+        assert not o.problems, o.problems
+    finally:
+        o.page.close()

@@ -48,11 +48,14 @@
   };
   const cfgLabel = (k) => D.cfg[K.cfg[k]];
   const seriesName = (k) => cfgLabel(k) + " · " + hwLabel(k);
+  // Plotly reads its labels, names and hover values as pseudo-HTML: every stored text that reaches
+  // a chart goes through hx, so a name holding "<b>" or "<a href>" is drawn as the text it is.
+  const hx = (s) => (s == null ? s : String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"));
   const when = (s) => new Date((H.t0 + s) * 1000);
   const iso = (s) => when(s).toISOString().replace("T", " ").slice(0, 19);
   const fmt = (v) => (v == null || Number.isNaN(v) ? "–" : Math.abs(v) >= 1000 ? Math.round(v).toLocaleString("en") : Number(v.toPrecision(4)).toString());
   const pct = (c) => (c == null ? "–" : (c >= 0 ? "+" : "") + c.toFixed(1) + "%");
-  const shortCommit = (i) => { const c = D.commit[C.commit[i]]; return c ? c.slice(0, 10) : "(no commit)"; };
+  const shortCommit = (i) => { const c = D.commit[C.commit[i]]; return c ? hx(c.slice(0, 10)) : "(no commit)"; };
 
   // Keys per model, in configuration order.
   const byModel = new Map();
@@ -207,13 +210,13 @@
         const v = C[col][i];
         x.push(xOf(i)); y.push(v); allY.push(v);
         const ch = prev == null || prev === 0 ? "–" : pct(((v - prev) / Math.abs(prev)) * 100);
-        cd.push([D.run[C.run[i]] || "–", D.commit[C.commit[i]] || "–", D.source[C.src[i]] || "–", C.ns[i], ch, iso(C.t[i]),
-          C.ph[i] ? "<br>◇ suspected placeholder: " + D.placeholder[C.ph[i]] : ""]);
+        cd.push([hx(D.run[C.run[i]] || "–"), hx(D.commit[C.commit[i]] || "–"), hx(D.source[C.src[i]] || "–"), C.ns[i], ch, iso(C.t[i]),
+          C.ph[i] ? "<br>◇ suspected placeholder: " + hx(D.placeholder[C.ph[i]]) : ""]);
         if (state.axis === "commit") { const c = shortCommit(i); if (!commitsT.has(c)) commitsT.set(c, C.t[i]); }
         prev = v;
       }
       traces.push({
-        type: "scatter", mode: "lines+markers", name: seriesName(k), x, y, customdata: cd,
+        type: "scatter", mode: "lines+markers", name: hx(seriesName(k)), x, y, customdata: cd,
         line: { dash: K.sim[k] ? "dash" : "solid", width: 1.5 }, opacity: K.sim[k] ? 0.65 : 1,
         hovertemplate: `<b>%{fullData.name}</b><br>${m.title}: <b>%{y:.4~g} ${m.unit}</b> (vs previous: %{customdata[4]})` +
           "<br>samples: %{customdata[3]}<br>run: %{customdata[0]}<br>commit: %{customdata[1]}<br>file: %{customdata[2]}<br>measured: %{customdata[5]}%{customdata[6]}<extra></extra>",
@@ -224,7 +227,7 @@
         const last = idx[idx.length - 1];
         (c.v === "regression" ? regX : impX).push(xOf(last));
         (c.v === "regression" ? regY : impY).push(C[col][last]);
-        (c.v === "regression" ? regT : impT).push(`${seriesName(k)}: ${pct(c.c)} (${c.how})`);
+        (c.v === "regression" ? regT : impT).push(hx(`${seriesName(k)}: ${pct(c.c)} (${c.how})`));
       }
     }
     if (!traces.length) { Plotly.purge(div); div.textContent = ""; div.append(el("p", { class: "empty", text: `no shown series has ${m.title}` })); return 0; }
@@ -254,7 +257,7 @@
       const x = state.axis === "time" ? when(a.t) : atX(ks[0], a.t);
       if (x == null) continue;
       shapes.push({ type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color: "#666", dash: "dot", width: 1.5 } });
-      notes.push({ x, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 10, color: "#444" }, text: "expected: " + (a.note || "annotated change").slice(0, 40) });
+      notes.push({ x, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 10, color: "#444" }, text: "expected: " + hx((a.note || "annotated change").slice(0, 40)) });
     }
     const xaxis = state.axis === "time" ? { type: "date", title: { text: "measured at" }, automargin: true }
       : { type: "category", title: { text: "git commit (oldest first)" }, categoryorder: "array", automargin: true,
@@ -276,14 +279,14 @@
       const idx = pointsOf(k, col);
       if (!idx.length) continue;
       const last = idx[idx.length - 1];
-      const cat = cfgLabel(k) + " · " + hwLabel(k).replace(" (simulated)", " (sim)");
+      const cat = hx(cfgLabel(k) + " · " + hwLabel(k).replace(" (simulated)", " (sim)"));
       cats.push(cat);
-      const hw = hwLabel(k);
+      const hw = hx(hwLabel(k));
       if (!byHw.has(hw)) byHw.set(hw, { sim: K.sim[k], bx: [], by: [], mx: [], my: [], cd: [] });
       const g = byHw.get(hw);
       if (isLatency) for (let s = C.soff[k]; s < C.soff[k + 1]; s++) { g.bx.push(cat); g.by.push(C.sval[s]); }
       g.mx.push(cat); g.my.push(C[col][last]);
-      g.cd.push([D.run[C.run[last]] || "–", D.commit[C.commit[last]] || "–", D.source[C.src[last]] || "–", C.ns[last], iso(C.t[last])]);
+      g.cd.push([hx(D.run[C.run[last]] || "–"), hx(D.commit[C.commit[last]] || "–"), hx(D.source[C.src[last]] || "–"), C.ns[last], iso(C.t[last])]);
     }
     if (!cats.length) { Plotly.purge(div); div.textContent = ""; div.append(el("p", { class: "empty", text: `no shown series has ${m.title}` })); return; }
     const traces = [], palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#d62728"];
