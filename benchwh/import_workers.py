@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from benchwh.errors import BenchwhError
-from benchwh.legacy_import.convert import DUPLICATE, QUARANTINED, SKIPPED, convert_bytes
+from benchwh.legacy_import.convert import DUPLICATE, NOT_READ, QUARANTINED, SKIPPED, convert_bytes
 from benchwh.records import CompatFact, Result, TestOutcome
 from benchwh.normalize import unit_values
 from benchwh.validate import refusals, summary
@@ -94,9 +94,10 @@ def _convert_one(it: Item, forced: str | None, source_tz: str | None) -> tuple[F
     """One file's outcome and the records to store (none unless imported or skipped with some)."""
     from benchwh.warehouse.write import LedgerRow
 
-    if it.data is None:
+    if it.data is None:  # a duplicate or a file not read has no ledger row of its own
+        ledgered = it.status not in (DUPLICATE, NOT_READ)
         return FileDone(it.rel_path, it.sha256, it.size, it.status, reason=it.reason,
-                        ledger_id=LedgerRow.id_of(it.sha256, it.rel_path, it.status, None)), []
+                        ledger_id=LedgerRow.id_of(it.sha256, it.rel_path, it.status, None) if ledgered else None), []
     with unit_values() as with_units:
         out = convert_bytes(it.data, it.rel_path, forced, sha256=it.sha256, time_path=it.path,
                             source_tz=source_tz, abs_path=it.path, reader=_read)
@@ -385,6 +386,15 @@ def converted(chunks: Iterator[Chunk], forced: str | None, pool, jobs: int,
     in_flight = 0
     try:
         for ch in chunks:
+            if all(it.data is None for it in ch.items):
+                # Nothing to convert (files already imported, or not read): decided here, in
+                # order, without a round trip to a worker.
+                while window:
+                    done, fut = window.popleft()
+                    in_flight -= done.size
+                    yield done, fut.result()
+                yield ch, convert_chunk(ch.items, forced, source_tz)
+                continue
             window.append((ch, pool.submit(convert_chunk, ch.items, forced, source_tz)))
             in_flight += ch.size
             while window and (len(window) >= AHEAD_PER_JOB * jobs or in_flight >= IN_FLIGHT_BYTES):

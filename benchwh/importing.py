@@ -81,11 +81,14 @@ def _walk(root: str, out: list[SourceFile], skipped: list[SourceFile], readable)
     folder that cannot be listed goes to ``skipped`` as ``its/path/`` (reported as such); the
     root itself unlistable is an error naming it."""
     unlisted: list[OSError] = []
+    # os.walk names each folder as root joined with its relative path: the relative part is the
+    # rest of the string (os.path.relpath per folder costs more than the walk itself).
+    cut = len(os.path.join(root, ""))
     for folder, _dirs, names in os.walk(root, onerror=unlisted.append):
-        rel = os.path.relpath(folder, root)
-        rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        rel = folder[cut:].replace(os.sep, "/") + "/" if len(folder) > cut else ""
+        base = os.path.join(folder, "")
         for name in names:
-            (out if readable(name) else skipped).append(SourceFile(os.path.join(folder, name), rel + name))
+            (out if readable(name) else skipped).append(SourceFile(base + name, rel + name))
     for e in unlisted:
         folder = e.filename if e.filename is not None else root
         if os.path.abspath(folder) == os.path.abspath(root):
@@ -280,7 +283,7 @@ class _Writer:
         self.tables.append(tables)
 
     def flush(self) -> None:
-        from benchwh.warehouse.write import Batch, commit
+        from benchwh.warehouse.write import Batch, WriteStats, commit
 
         if not self.pending:
             return
@@ -289,7 +292,10 @@ class _Writer:
             for name, tbl in chunk_tables.items():
                 batch.add_rows(name, tbl)
         when = datetime.now()
-        stats = commit(self.con, lambda c: self._write(c, batch, when), dry_run=self.dry_run, what="import")
+        if len(batch) == 0 and all(o.status in (DUPLICATE, NOT_READ) for o in self.pending):
+            stats = WriteStats()  # files already imported (a re-import): nothing to write
+        else:
+            stats = commit(self.con, lambda c: self._write(c, batch, when), dry_run=self.dry_run, what="import")
         self.report.added.update({k: v for k, v in stats.inserted.items() if v})
         for o in self.pending:
             _account(self.report, o, _added(stats, o))
