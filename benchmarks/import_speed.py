@@ -2,6 +2,7 @@
 
     python benchmarks/import_speed.py [--files 20000] [--jobs N] [--baseline-files 2000]
     python benchmarks/import_speed.py --rss-check [--rss-gb 1.0]
+    python benchmarks/import_speed.py --big-ledger 1000000 [--files 1000]
 
 1. Writes ``--files`` legacy-shaped files (``benchwh.testing.write_tree``: the F6, F8, F10 and
    F12 shapes in turn, ``json.dump(indent=2)`` as the legacy scripts wrote them) to a temporary
@@ -25,6 +26,11 @@
    rss_mib=...``: benchwh files/s over each baseline's (medians), the re-import's files/s over
    walk + hash, and the peak RSS. Goals: vs_parse >= 0.5 (with ``--jobs`` = cores), vs_bulk >=
    0.8, reimport_vs_walkhash >= 1.0, vs_executemany >= 20.
+
+``--big-ledger N`` instead times a ``--files`` import (default 1,000 in this mode) into a warehouse
+that already holds N files (N results and N ledger rows, bulk-inserted) against the same import
+into an empty one, interleaved, each into a fresh copy of its warehouse; last line
+``big_vs_empty=...`` (median seconds into the big one over the empty one; goal <= 1.2).
 
 ``--rss-check`` instead writes about ``--rss-gb`` GB of bigger F6-shaped files (hundreds of
 configurations with 20 latency samples each, ~1 MB a file), imports them in a child process and
@@ -271,6 +277,62 @@ def rss_check(work: Path, gb: float, jobs: int | None) -> int:
     return 0 if ok else 1
 
 
+# --- a big warehouse -------------------------------------------------------------------------
+def fill_ledger(db: Path, n: int) -> None:
+    """Add ``n`` ledger rows (imported files, one result each) to ``db``, as ``n`` earlier
+    imports would have left them."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("""
+            INSERT INTO import_ledger (ledger_id, file_sha256, path, size_bytes, format, parser_version,
+                status, results, compat, tests, reason, imported_at)
+            SELECT md5('ledger' || i), sha256('file' || i), 'bench/run_' || i || '/benchmark_results.json',
+                   2000 + i % 500, 'f06-hardware-benchmark', 1, 'imported', 1, 0, 0, NULL, TIMESTAMP '2025-01-01'
+            FROM range(?) t(i)""", [n])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def big_ledger(work: Path, n: int, files: int, jobs: int | None, repeats: int) -> int:
+    """A ``files``-file import into a warehouse holding ``n`` files against one into an empty one."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from query_speed import build
+
+    from benchwh.testing import write_tree
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.migrate import migrate
+
+    src = work / "legacy"
+    write_tree(src, files)
+    t = time.perf_counter()
+    templates = {"empty": work / "empty.duckdb", "big": work / "big.duckdb"}
+    migrate(resolve(str(templates["empty"])))
+    build(templates["big"], n)
+    fill_ledger(templates["big"], n)
+    print(f"built a warehouse of {n:,} results and {n:,} ledger rows "
+          f"({templates['big'].stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t:.1f} s; "
+          f"importing {files:,} new files into it and into an empty one, {repeats} repeats, interleaved")
+    seconds: dict[str, list[float]] = {"empty": [], "big": []}
+    for rep in range(repeats):
+        for side in (("empty", "big") if rep % 2 == 0 else ("big", "empty")):
+            db = work / "target.duckdb"
+            shutil.copyfile(templates[side], db)
+            res, _wall = run_child(src, db, jobs)
+            assert res["added"].get("results"), res  # the new files' results landed
+            seconds[side].append(res["seconds"])
+        print(f"repeat {rep + 1}: empty {seconds['empty'][-1]:.2f} s, big {seconds['big'][-1]:.2f} s")
+    med = {k: statistics.median(v) for k, v in seconds.items()}
+    for k, v in seconds.items():
+        print(f"{k:<6} seconds: min {min(v):.2f} median {med[k]:.2f} max {max(v):.2f}")
+    ratio = med["big"] / med["empty"]
+    print(f"goal: within 20% of the empty warehouse {'met' if ratio <= 1.2 else 'NOT met'}")
+    print(f"big_vs_empty={ratio:.2f} big_files={n}")
+    return 0
+
+
 # --- main ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -281,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=None, help="where to write (default: a temporary folder)")
     ap.add_argument("--rss-check", action="store_true", help="check peak RSS on ~1 GB of bigger files instead")
     ap.add_argument("--rss-gb", type=float, default=1.0, help="GB of JSON for --rss-check")
+    ap.add_argument("--big-ledger", type=int, default=None, metavar="N",
+                    help="time a --files import (default 1,000 here) into a warehouse already holding N files")
     ap.add_argument("--child", nargs=2, metavar=("ROOT", "DB"), help=argparse.SUPPRESS)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--smoke", action="store_true", help="tiny sizes (a check that the benchmark runs)")
@@ -296,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.rss_check:
             return rss_check(work, args.rss_gb, args.jobs)
+        if args.big_ledger is not None:
+            n_files = 1000 if "--files" not in (argv if argv is not None else sys.argv) else args.files
+            return big_ledger(work, args.big_ledger, 40 if args.smoke else n_files, args.jobs, args.repeats)
         from benchwh.testing import write_tree
 
         src = work / "legacy"

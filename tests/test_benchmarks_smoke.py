@@ -36,3 +36,11 @@ def test_benchmark_runs_with_smoke(script, tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     last = proc.stdout.strip().splitlines()[-1]
     assert "=" in last, last  # every benchmark ends with its key=value figures
+
+
+@pytest.mark.slow
+def test_import_into_a_big_warehouse_runs_with_smoke(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / "import_speed.py"), "--smoke", "--big-ledger", "2000"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert proc.stdout.strip().splitlines()[-1].startswith("big_vs_empty="), proc.stdout
