@@ -224,7 +224,9 @@ def run_child(root: Path, db: Path, jobs: int | None) -> tuple[dict, float]:
     if jobs:
         cmd += ["--jobs", str(jobs)]
     t = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"benchwh import (child process) failed with exit {out.returncode}:\n{out.stderr[-3000:]}")
     wall = time.perf_counter() - t
     return json.loads(out.stdout.strip().splitlines()[-1]), wall
 

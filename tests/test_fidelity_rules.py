@@ -205,3 +205,64 @@ def test_placeholders_flagged_across_days_with_evidence(tmp_path):
     with open_warehouse(db, read_only=True) as con:
         rows = con.execute("SELECT suspected_placeholder, placeholder_evidence, is_simulated FROM results").fetchall()
     assert len(rows) == 2 and all(r[0] and "latency_ms_mean = 100.0" in r[1] and not r[2] for r in rows)
+
+
+def _recompute_changes(db: str) -> tuple[int, int]:
+    """(rows a whole-table placeholder recompute would change, rows flagged now)."""
+    from benchwh.warehouse.open import open_warehouse
+    from benchwh.warehouse.write import flag_placeholders
+
+    with open_warehouse(db) as con:
+        flagged = con.execute("SELECT count(*) FROM results WHERE suspected_placeholder").fetchone()[0]
+        con.execute("BEGIN")
+        try:
+            return flag_placeholders(con), flagged
+        finally:
+            con.execute("ROLLBACK")
+
+
+def _import_in_chunks(db: str, files: list[Path], chunks: int) -> None:
+    from benchwh.importing import run_import
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.migrate import migrate
+
+    migrate(resolve(db))
+    for i in range(chunks):
+        run_import(db, files[i::chunks], jobs=1)
+
+
+def test_placeholders_of_a_write_equal_a_whole_table_recompute(tmp_path):
+    """Each write recomputes only the groups its rows joined; whatever the order and the
+    split, the stored flags and evidence are what a recompute over the whole table gives."""
+    import random
+
+    rnd = random.Random(7)
+    files = []
+    def value(base: float, i: int) -> float:  # now and then a repeated constant, else measured
+        return rnd.choice((base, base + 1)) if rnd.random() < 0.3 else base + i / 1000
+
+    for i in range(60):  # three numbers per row, each repeated now and then: rows in several groups
+        day = f"2025-03-0{rnd.randint(1, 5)}T10:{i:02d}:00"
+        doc = {"model": "BERT", "model_key": "bert", "model_category": "embedding",
+               "model_path": rnd.choice(("bert-base-uncased", "t5-small")), "hardware": "CPU",
+               "hardware_key": "cpu", "timestamp": day, "compatible": True,
+               "batch_sizes": {"1": {"throughput": value(50.0, i), "latency_ms": value(20.0, i),
+                                     "memory_usage_mb": value(100.0, i), "success": True}}}
+        files.append(tmp_path / f"benchmark_bert_cpu_{i}.json")
+        files[-1].write_text(json.dumps(doc))
+    db = str(tmp_path / "w.duckdb")
+    _import_in_chunks(db, files, 12)
+    changes, flagged = _recompute_changes(db)
+    assert flagged >= 10 and changes == 0
+
+
+@pytest.mark.skipif(not (CORPUS.parent / "legacy_history").is_dir(), reason="../shared/legacy_history not present")
+def test_placeholders_on_the_legacy_files_imported_in_pieces(tmp_path):
+    files = sorted(p for d in (CORPUS, CORPUS.parent / "legacy_history") for p in d.rglob("*.json"))
+    import random
+
+    random.Random(3).shuffle(files)
+    db = str(tmp_path / "w.duckdb")
+    _import_in_chunks(db, files, 4)
+    changes, flagged = _recompute_changes(db)
+    assert flagged >= 2 and changes == 0

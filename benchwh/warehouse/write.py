@@ -529,28 +529,71 @@ def insert_and_flag(con, table: str, tbl: pa.Table, stamp: datetime | None = Non
 _PLACEHOLDER_COLUMNS = ("latency_ms_mean", "throughput_items_per_s", "throughput_tokens_per_s", "memory_peak_mb")
 
 
-def flag_placeholders(con) -> int:
+def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
     """Mark ``suspected_placeholder`` (with the evidence) on results whose headline number is
     repeated exactly, for the same model, hardware and scenario, by runs on two or more
-    different days; recomputed over the whole table, so it does not depend on the order the
-    rows came in. Returns how many rows it changed."""
-    parts = " UNION ALL ".join(
-        f"SELECT result_id, '{c}' AS metric, {c} AS v, model_id, hardware_id, scenario, run_id, measured_at "
-        f"FROM results WHERE {c} IS NOT NULL AND {c} <> 0" for c in _PLACEHOLDER_COLUMNS)
-    ev = (f"WITH x AS ({parts}), g AS (SELECT metric, v, model_id, hardware_id, scenario, "
+    different days, so that the outcome does not depend on the order the rows came in.
+    Returns how many rows it changed.
+
+    ``touched`` (rows a write just inserted, with their headline numbers, model, hardware and
+    scenario) limits the work to the groups those rows joined: a group (metric, value, model,
+    hardware, scenario) changes only when a row joins it, so recomputing the rows of those
+    groups, with every group such a row is in, gives what a recompute over the whole table
+    gives, at the cost of the write rather than of the warehouse. ``None`` recomputes every row
+    (needed when a stored row changed its values and so may have left a group)."""
+    cols = _PLACEHOLDER_COLUMNS
+    keys = "SELECT DISTINCT metric, v, model_id, hardware_id, scenario FROM "
+    rest = "model_id, hardware_id, scenario, run_id, measured_at"
+
+    def unpivot(src: str) -> str:  # one row per non-zero headline number of the rows of ``src``
+        return "(" + " UNION ALL ".join(
+            f"SELECT result_id, '{c}' AS metric, {c} AS v, {rest} FROM {src} WHERE {c} IS NOT NULL AND {c} <> 0"
+            for c in cols) + ")"
+
+    def near(k: str) -> str:  # stored rows sharing a headline value with a group of ``k``: one
+        # scan that probes numbers only, so the exact group match below runs on a few rows
+        return ("(SELECT result_id, " + ", ".join(cols) + f", {rest} FROM results WHERE "
+                + " OR ".join(f"{c} IN (SELECT v FROM {k} WHERE metric = '{c}')" for c in cols) + ")")
+
+    def in_groups(k: str, src: str, whole_rows: bool) -> str:  # the rows of ``src`` in the groups of ``k``
+        return "(" + " UNION ALL ".join(
+            f"SELECT r.result_id, " + (", ".join(f"r.{x}" for x in cols) if whole_rows else f"'{c}' AS metric, r.{c} AS v")
+            + ", " + ", ".join(f"r.{x}" for x in rest.split(", "))
+            + f" FROM {src} r JOIN {k} k ON k.metric = '{c}' AND r.{c} = k.v AND r.model_id = k.model_id "
+              f"AND r.hardware_id = k.hardware_id AND r.scenario IS NOT DISTINCT FROM k.scenario" for c in cols) + ")"
+
+    if touched is None:
+        scope = f"xs AS {unpivot('results')}, a AS (SELECT result_id FROM results)"
+    else:  # the touched rows' groups -> their stored rows -> every group of those -> its rows
+        scope = (f"k1 AS ({keys}{unpivot('_bw_touched')}), "
+                 f"n1 AS MATERIALIZED {near('k1')}, "
+                 f"ar AS (SELECT DISTINCT * FROM {in_groups('k1', 'n1', True)}), "
+                 f"a AS (SELECT result_id FROM ar), "
+                 f"k AS ({keys}{unpivot('ar')}), "
+                 f"n2 AS MATERIALIZED {near('k')}, "
+                 f"xs AS {in_groups('k', 'n2', False)}")
+    ev = (f"WITH {scope}, g AS (SELECT metric, v, model_id, hardware_id, scenario, "
           f"count(DISTINCT run_id) AS runs, count(DISTINCT CAST(measured_at AS DATE)) AS days, "
-          f"min(CAST(measured_at AS DATE)) AS d0, max(CAST(measured_at AS DATE)) AS d1 FROM x "
-          f"GROUP BY ALL HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2) "
-          f"SELECT x.result_id, string_agg(g.metric || ' = ' || CAST(g.v AS VARCHAR) || ' exactly in ' || "
+          f"min(CAST(measured_at AS DATE)) AS d0, max(CAST(measured_at AS DATE)) AS d1 FROM xs "
+          f"GROUP BY ALL HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2), "
+          f"ev AS (SELECT xs.result_id, string_agg(g.metric || ' = ' || CAST(g.v AS VARCHAR) || ' exactly in ' || "
           f"CAST(g.runs AS VARCHAR) || ' runs on ' || CAST(g.days AS VARCHAR) || ' days (' || "
           f"CAST(g.d0 AS VARCHAR) || ' .. ' || CAST(g.d1 AS VARCHAR) || ')', '; ' ORDER BY g.metric) AS evidence "
-          f"FROM x JOIN g ON x.metric = g.metric AND x.v = g.v AND x.model_id = g.model_id "
-          f"AND x.hardware_id = g.hardware_id AND x.scenario IS NOT DISTINCT FROM g.scenario GROUP BY x.result_id")
-    row = con.execute(
-        f"UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), placeholder_evidence = e.evidence "
-        f"FROM (SELECT r.result_id, ev.evidence FROM results r LEFT JOIN ({ev}) ev USING (result_id)) e "
-        f"WHERE results.result_id = e.result_id AND (results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
-        f"OR results.placeholder_evidence IS DISTINCT FROM e.evidence)").fetchone()
+          f"FROM xs JOIN g ON xs.metric = g.metric AND xs.v = g.v AND xs.model_id = g.model_id "
+          f"AND xs.hardware_id = g.hardware_id AND xs.scenario IS NOT DISTINCT FROM g.scenario GROUP BY xs.result_id) "
+          f"SELECT a.result_id, ev.evidence FROM a LEFT JOIN ev USING (result_id)")
+    sql = (f"UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), placeholder_evidence = e.evidence "
+           f"FROM ({ev}) e "
+           f"WHERE results.result_id = e.result_id AND (results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
+           f"OR results.placeholder_evidence IS DISTINCT FROM e.evidence)")
+    if touched is None:
+        row = con.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+    con.register("_bw_touched", touched.select(["result_id", *cols, *rest.split(", ")]))
+    try:
+        row = con.execute(sql).fetchone()
+    finally:
+        con.unregister("_bw_touched")
     return int(row[0]) if row else 0
 
 
@@ -589,7 +632,9 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
             per = stats.per_file.setdefault(sha, {})
             per[name] = per.get(name, 0) + n
         if name == "results" and (tbl.num_rows or moved):
-            flag_placeholders(con)
+            # a stored result that took an earlier copy's values may have left its old group,
+            # which only a whole-table recompute sees; new rows only join groups
+            flag_placeholders(con, None if moved else tbl)
     return stats
 
 
