@@ -139,8 +139,30 @@ class ModelInfo:
     source_sha256: str | None = None  # the file (its content) that said these things (merged metadata)
 
 
+@dataclass(slots=True, kw_only=True)
+class Observation:
+    """How a fact was observed, shared by ``Result``, ``CompatFact`` and ``TestOutcome``
+    (keyword-only, so each record keeps its own fields positional): whether the hardware was
+    simulated, when it was measured, where the source said so (``provenance``), how the time
+    was obtained (``time_basis``: one of TIME_BASES) and, when ``measured_at`` was moved onto
+    UTC, the time as the source wrote it (``recorded_at``; identity uses it, so ids stay stable
+    whatever was known about the zone)."""
+
+    is_simulated: bool = False
+    simulation_reason: str | None = None
+    measured_at: datetime | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+    time_basis: str | None = None
+    recorded_at: datetime | None = None
+
+    @property
+    def identity_time(self) -> datetime | None:
+        """The measurement time as identity uses it: as recorded by the source."""
+        return self.measured_at if self.recorded_at is None else self.recorded_at
+
+
 @dataclass(slots=True)
-class Result:
+class Result(Observation):
     """One performance measurement of one configuration (or a failed attempt at one)."""
 
     run: RunInfo
@@ -173,10 +195,6 @@ class Result:
     iterations: int | None = None
     warmup_iterations: int | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
-    is_simulated: bool = False
-    simulation_reason: str | None = None
-    measured_at: datetime | None = None
-    provenance: Provenance = field(default_factory=Provenance)
     # A generic benchmark (harness results: pytest-benchmark, asv, Google Benchmark...): its name
     # as the tool gives it (``test_bench.py::test_sort``, ``BM_Sort/1024``), its parameters as a
     # flat map of scalars, and the unit the tool reported its headline value in. None for the
@@ -184,10 +202,6 @@ class Result:
     benchmark: str | None = None
     benchmark_params: dict[str, Any] | None = None
     reported_unit: str | None = None
-    # How ``measured_at`` was obtained (TIME_BASES); ``recorded_at``: the time as the source
-    # wrote it when ``measured_at`` was moved onto UTC (identity uses it: ids stay stable).
-    time_basis: str | None = None
-    recorded_at: datetime | None = None
     # The same constant repeated exactly across runs on different days: probably not measured.
     suspected_placeholder: bool = False
     placeholder_evidence: str | None = None
@@ -203,7 +217,7 @@ class Result:
         base = (
             "result", self.run.run_id, self.model_name, self.hardware_type, self.device_name,
             self.mode, self.scenario, self.batch_size, self.sequence_length, self.input_shape,
-            self.precision, self.measured_at if self.recorded_at is None else self.recorded_at,
+            self.precision, self.identity_time,
         )
         if self.benchmark is None:
             return content_id(*base)
@@ -230,7 +244,7 @@ def benchmark_params_problem(params: Any) -> str | None:
 
 
 @dataclass(slots=True)
-class CompatFact:
+class CompatFact(Observation):
     """Did ``model_name`` load/run on ``hardware_type``? ``compatible`` None = unknown."""
 
     run: RunInfo
@@ -242,23 +256,15 @@ class CompatFact:
     status: str | None = None
     error: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
-    is_simulated: bool = False
-    simulation_reason: str | None = None
-    measured_at: datetime | None = None
-    provenance: Provenance = field(default_factory=Provenance)
-    time_basis: str | None = None  # as Result.time_basis
-    recorded_at: datetime | None = None  # as Result.recorded_at
 
     @property
     def compat_id(self) -> str:
         return content_id(
-            "compat", self.run.run_id, self.model_name, self.hardware_type, self.device_name,
-            self.measured_at if self.recorded_at is None else self.recorded_at,
-        )
+            "compat", self.run.run_id, self.model_name, self.hardware_type, self.device_name, self.identity_time)
 
 
 @dataclass(slots=True)
-class TestOutcome:
+class TestOutcome(Observation):
     """One test's outcome (module, test, status, duration)."""
 
     __test__ = False  # not a pytest class
@@ -272,19 +278,12 @@ class TestOutcome:
     duration_s: float | None = None
     error: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
-    is_simulated: bool = False
-    simulation_reason: str | None = None
-    measured_at: datetime | None = None
-    provenance: Provenance = field(default_factory=Provenance)
-    time_basis: str | None = None  # as Result.time_basis
-    recorded_at: datetime | None = None  # as Result.recorded_at
 
     @property
     def test_id(self) -> str:
         return content_id(
-            "test", self.run.run_id, self.module, self.test_name, self.model_name,
-            self.hardware_type, self.measured_at if self.recorded_at is None else self.recorded_at,
-        )
+            "test", self.run.run_id, self.module, self.test_name, self.model_name, self.hardware_type,
+            self.identity_time)
 
 
 @dataclass(slots=True)
