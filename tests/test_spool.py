@@ -122,7 +122,7 @@ def test_locked_write_spools_and_next_writer_drains(loc, tmp_path):
         out = spool.write_or_spool(loc, results(3, "a"), timeout_s=0.3, say=said.append)
         assert time.monotonic() - t < 10  # bounded wait, then spool
         assert out.spooled is not None and out.inserted is None
-        assert "locked" in said[0] and "spooled 3 records" in said[0] and "benchwh ingest --spool" in said[0]
+        assert "locked" in said[0] and "spooled 3 records" in said[0] and "ingesting the spool adds them" in said[0]
         with pytest.raises(LockedError):
             spool.ingest(loc, timeout_s=0.2)
     finally:
@@ -137,7 +137,7 @@ def test_write_failure_other_than_lock_keeps_the_batch(tmp_path):
     loc = resolve(str(tmp_path / "w.duckdb"))
     migrate(loc)
     migrate(loc, to="base")  # a warehouse that is not at head: the write is refused
-    with pytest.raises(spool.SpooledError, match="no benchwh schema: run `benchwh migrate`.*kept in"):
+    with pytest.raises(spool.SpooledError, match="no benchwh schema: migrate it.*kept in"):
         spool.write_or_spool(loc, results(4))
     assert len(spool.pending(loc)) == 1
     migrate(loc)

@@ -14,6 +14,15 @@ from benchwh.errors import BenchwhError
 REMEDIES = {
     "db-not-duckdb": "; pass `--db` a benchwh warehouse",
     "db-empty": ": pass `--db PATH`",
+    "migrate-to-create": ": run `benchwh migrate --db {db}` to create one",
+    "migrate-first": ": run `benchwh migrate --db {db}` first",
+    "ingest-spool": ": fix that, then run `benchwh ingest --spool --db {db}`",
+    "migrate": ": run `benchwh migrate`",
+    "check-it": "; run `benchwh check`",
+    "adopt-it": ": to bring a legacy warehouse in, run `benchwh adopt {db}`",
+    "fill-first": " (run a benchmark or `benchwh import` first)",
+    "json-import": " (legacy JSON result files go through `benchwh import`)",
+    "guarded-sql": " in `benchwh query sql`",
     "data-path-needed": ": pass `--data-path DIR` or set {env}",
     "data-path-other": "; pass the one it was created with ({found})",
     "export-exists": ": pass `--overwrite` to replace it, or `--incremental` to add what is new to an "

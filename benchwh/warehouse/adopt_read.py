@@ -241,6 +241,5 @@ def unrecognised(file_name: str, tables: dict[str, Table]) -> AdoptError:
     found = ", ".join(f"{n} ({', '.join(t.columns[:6])}{'...' if len(t.columns) > 6 else ''})"
                       for n, t in sorted(tables.items())) or "no tables"
     return AdoptError(
-        f"{file_name} is not a recognised legacy warehouse: found {found}; looked for "
-        f"{'; '.join(LOOKED_FOR)} (legacy JSON result files go through `benchwh import`)"
-    )
+        f"{file_name} is not a recognised legacy warehouse: found {found}; looked for {'; '.join(LOOKED_FOR)}",
+        remedy="json-import", hint=" (legacy JSON result files are imported, not adopted)")

@@ -42,7 +42,8 @@ def check_file(loc: Location, must_exist: bool) -> None:
     assert path is not None
     if not path.exists():
         if must_exist:
-            raise LocationError(f"no warehouse at {path}: run `benchwh migrate --db {path}` to create one")
+            raise LocationError(f"no warehouse at {path}", remedy="migrate-to-create", db=path,
+                                hint=": migrate it to create one (Warehouse.migrate)")
         if not path.parent.is_dir():
             raise LocationError(f"cannot create warehouse {path}: folder {path.parent} does not exist")
         return

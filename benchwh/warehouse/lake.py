@@ -126,7 +126,8 @@ def _explain(loc: Location, err: duckdb.Error) -> LocationError:
     """A one-line, actionable LocationError for an ATTACH failure."""
     text = str(err)
     if "creating a new DuckLake is explicitly disabled" in text:
-        return LocationError(f"no DuckLake warehouse at {loc}: run `benchwh migrate --db {shlex.quote(loc.raw)}` to create one")
+        return LocationError(f"no DuckLake warehouse at {loc}", remedy="migrate-to-create", db=shlex.quote(loc.raw),
+                             hint=": migrate it to create one (Warehouse.migrate)")
     if "does not match existing data path" in text:
         found = text.splitlines()[0].split(': ', 1)[-1]
         return LocationError(f"{loc}: data path {loc.data_path} is not this lake's data path",
@@ -189,7 +190,8 @@ def connect(loc: Location, read_only: bool = False, create: bool = False,
     if not _on_postgres(loc):
         if loc.path is not None and not loc.path.exists():
             if not create:
-                raise LocationError(f"no DuckLake warehouse at {loc.path}: run `benchwh migrate --db {shlex.quote(loc.raw)}` to create one")
+                raise LocationError(f"no DuckLake warehouse at {loc.path}", remedy="migrate-to-create",
+                                    db=shlex.quote(loc.raw), hint=": migrate it to create one (Warehouse.migrate)")
             if not loc.path.parent.is_dir():
                 raise LocationError(f"cannot create {loc.path}: folder {loc.path.parent} does not exist")
         return _ready(_attached(loc, read_only, create, timeout_s))

@@ -43,15 +43,15 @@ def merge(con, target: Location, other: Location) -> MergeReport:
         rev = read_revision(src)
         if rev is None:
             n = src.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()").fetchone()[0]
-            raise RevisionError(
-                f"{other} is not a benchwh warehouse ({n} tables of its own, no benchwh schema): "
-                f"to bring a legacy warehouse in, run `benchwh adopt {other}`" if n else
-                f"{other} is empty: there is nothing to merge")
+            if not n:
+                raise RevisionError(f"{other} is empty: there is nothing to merge")
+            raise RevisionError(f"{other} is not a benchwh warehouse ({n} tables of its own, no benchwh schema)",
+                                remedy="adopt-it", db=other,
+                                hint=": to bring a legacy warehouse in, adopt it (Warehouse.adopt)")
         if rev != h:
             raise RevisionError(
-                f"{other} is at revision {rev or 'none'}, this warehouse at {h}: "
-                f"run `benchwh migrate --db {other}` first"
-            )
+                f"{other} is at revision {rev or 'none'}, this warehouse at {h}", remedy="migrate-first",
+                db=other, hint=": migrate it first (Warehouse.migrate)")
 
         def body(c) -> WriteStats:
             report.refused, report.refused_examples = {}, {}  # a re-run after a conflict counts afresh

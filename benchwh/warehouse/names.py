@@ -38,7 +38,8 @@ def did_you_mean(kind: str, value: str, known: Iterable[str]) -> QueryError:
         shown = ", ".join(known[:8]) + (f", ... ({len(known)} in all)" if len(known) > 8 else "")
         hint = f"the warehouse has: {shown}"
     else:
-        hint = f"the warehouse has no {kind} yet (run a benchmark or `benchwh import` first)"
+        return QueryError(f"no such {kind} '{value}'; the warehouse has no {kind} yet", remedy="fill-first",
+                          hint=" (record or import results first)")
     return QueryError(f"no such {kind} '{value}'; {hint}")
 
 

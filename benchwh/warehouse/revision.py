@@ -23,7 +23,8 @@ def read_revision(con) -> str | None:
         return None
     rows = con.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchall()
     if len(rows) > 1:
-        raise RevisionError(f"warehouse has {len(rows)} revisions recorded; run `benchwh check`")
+        raise RevisionError(f"warehouse has {len(rows)} revisions recorded", remedy="check-it",
+                            hint="; check it (Warehouse.check)")
     return rows[0][0] if rows else None
 
 
@@ -36,9 +37,10 @@ def require_head(loc: Location, rev: str | None) -> None:
         return
     where = f"warehouse {loc}"
     if rev is None:
-        raise RevisionError(f"{where} has no benchwh schema: run `benchwh migrate`")
+        raise RevisionError(f"{where} has no benchwh schema", remedy="migrate", hint=": migrate it (Warehouse.migrate)")
     if rev not in REVISIONS:
         raise RevisionError(
             f"{where} is at revision {rev}, newer than this benchwh knows (head {h}): upgrade benchwh"
         )
-    raise RevisionError(f"{where} is at revision {rev}, behind head {h}: run `benchwh migrate`")
+    raise RevisionError(f"{where} is at revision {rev}, behind head {h}", remedy="migrate",
+                        hint=": migrate it (Warehouse.migrate)")

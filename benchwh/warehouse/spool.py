@@ -293,7 +293,7 @@ def write_or_spool(loc: Location, records: Iterable[Any], timeout_s: float | Non
     except LockedError as e:
         path = spool_batch(loc, recs)
         say(f"{e}; spooled {len(recs)} records to {path} (the next writer or "
-            f"`benchwh ingest --spool --db {loc}` adds them)")
+            f"ingesting the spool adds them)")
         return WriteOutcome(len(recs), spooled=path)
     except Exception as e:  # revision, missing file, disk full...: keep the batch, then say so
         try:
@@ -316,8 +316,8 @@ def _written(loc: Location, n: int, ws: Any, drained: DrainStats, say: Callable[
 
 
 def _kept(e: BaseException, n: int, path: Path, loc: Location) -> "SpooledError":
-    return SpooledError(f"{e}; the {n} records of this batch are kept in {path}: "
-                        f"fix that, then run `benchwh ingest --spool --db {loc}`")
+    return SpooledError(f"{e}; the {n} records of this batch are kept in {path}", remedy="ingest-spool",
+                        db=loc, hint=": fix that, then ingest the spool (Warehouse.ingest_spool)")
 
 
 def write_journaled(loc: Location, records: list[Any], journal: Journal | None, timeout_s: float | None = None,
@@ -340,7 +340,7 @@ def write_journaled(loc: Location, records: list[Any], journal: Journal | None, 
     except LockedError as e:
         path = journal.keep() if journal is not None else spool_batch(loc, records)
         say(f"{e}; {len(records)} records wait in {path} (the next writer or "
-            f"`benchwh ingest --spool --db {loc}` adds them)")
+            f"ingesting the spool adds them)")
         return WriteOutcome(len(records), spooled=path)
     except Exception as e:
         if journal is None or not journal.path.exists():

@@ -164,9 +164,8 @@ def _check_function(node) -> None:
     if _in_table_position(node):
         raise QueryError(f"table function {name}() is not allowed: only "
                              f"{', '.join(sorted(TABLE_FUNCTIONS))} and the warehouse's tables may be read")
-        return
     if name in DENIED_FUNCTIONS:
-        raise QueryError(f"function {name}() is not allowed in `benchwh query sql`")
+        raise QueryError(f"function {name}() is not allowed", remedy="guarded-sql", hint=" in a guarded query")
     kinds = _duckdb_functions().get(name)
     if kinds is None:
         if isinstance(node, exp.Anonymous):
