@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 HARDWARE_TYPES = (
     "cpu", "cuda", "rocm", "mps", "openvino", "qnn", "webnn", "webgpu", "wasm", "tpu", "xla", "unknown",
@@ -144,43 +144,39 @@ def to_int(x: Any) -> int | None:
     return int(v)
 
 
-def s_to_ms(x: Any) -> float | None:
-    """Seconds -> ms; a string with its own time unit ("12 ms") is read in that unit."""
-    u = in_unit(x, "ms")
+def _read(x: Any, unit: str, scale: Callable[[float], float] | None = None) -> float | None:
+    """``x`` in ``unit``: a string with its own unit ("12 ms", "3 GiB") is read in that unit; a
+    plain number is taken as given, through ``scale`` when its legacy unit differs from ``unit``."""
+    u = in_unit(x, unit)
     if u is not None:
         return u
     v = to_float(x)
-    return None if v is None else v * 1000.0
+    return None if v is None else v if scale is None else scale(v)
+
+
+def s_to_ms(x: Any) -> float | None:
+    """Seconds -> ms; a string with its own time unit ("12 ms") is read in that unit."""
+    return _read(x, "ms", lambda v: v * 1000.0)
 
 
 def ms(x: Any) -> float | None:
-    u = in_unit(x, "ms")
-    return u if u is not None else to_float(x)
+    return _read(x, "ms")
 
 
 def mib(x: Any) -> float | None:
     """A memory value already in MiB (legacy ``_mb`` keys: ``bytes / 1024**2``); a string with
     its own memory unit is read in that unit."""
-    u = in_unit(x, "MiB")
-    return u if u is not None else to_float(x)
+    return _read(x, "MiB")
 
 
 def gb_to_mib(x: Any) -> float | None:
     """Legacy "GB" values came from ``bytes / 1024**3`` (torch allocator): GiB -> MiB. A string
     with its own memory unit is read in that unit."""
-    u = in_unit(x, "MiB")
-    if u is not None:
-        return u
-    v = to_float(x)
-    return None if v is None else v * 1024.0
+    return _read(x, "MiB", lambda v: v * 1024.0)
 
 
 def bytes_to_mib(x: Any) -> float | None:
-    u = in_unit(x, "MiB")
-    if u is not None:
-        return u
-    v = to_float(x)
-    return None if v is None else v / (1024.0 * 1024.0)
+    return _read(x, "MiB", lambda v: v / (1024.0 * 1024.0))
 
 
 def samples_s_to_ms(values: Any) -> list[float] | None:

@@ -51,3 +51,37 @@ def out_json(value: Any) -> None:
 
 
 WideOpt = Annotated[bool, typer.Option("--wide", help="Table: every column and whole lines, even wider than the terminal.")]
+
+
+# Options many commands share, by parameter name: a command that declares one of these
+# parameters without an annotation gets this option (``options``).
+SHARED = {"db": DbOpt, "data_path": DataPathOpt, "as_json": JsonOpt, "wide": WideOpt}
+
+
+def options(*groups: tuple[tuple[str, Any, Any], ...]):
+    """Complete a command function's signature for typer. A parameter declared without an
+    annotation takes the shared option of its name (``SHARED``); each group of
+    ``(name, annotated option, default)`` adds keyword parameters the command does not declare
+    itself, which it receives in ``**kw``. The function is called unchanged."""
+    import functools
+    import inspect
+
+    def complete(f):
+        sig = inspect.signature(f, eval_str=True)
+        params = [p if p.annotation is not p.empty else p.replace(annotation=SHARED[p.name])
+                  for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        declared = {p.name for p in params}
+        extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+                 for group in groups for name, ann, default in group if name not in declared]
+        if extra and not any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+            raise TypeError(f"{f.__name__} takes option groups but no **kw")
+
+        @functools.wraps(f)
+        def command(*args: Any, **kw: Any) -> Any:
+            return f(*args, **kw)
+
+        command.__signature__ = sig.replace(parameters=params + extra)
+        command.__annotations__ = {p.name: p.annotation for p in params + extra}
+        return command
+
+    return complete

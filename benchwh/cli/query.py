@@ -6,12 +6,12 @@ DataFrame it gets back in the chosen format (``benchwh.cli.render``). No SQL her
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, WideOpt, out, say, warehouse
+from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, WideOpt, options, out, say, warehouse
 
 ModelOpt = Annotated[Optional[str], typer.Option(
     "--model", help="Only this model (stored name, or the short name it was run under, e.g. bert-tiny).",
@@ -91,11 +91,24 @@ def _show(df, fmt: str, title: str, wide: bool = False) -> None:
     say(note)
 
 
-def _filters(model, hardware, batch_size, precision, since, until, include_simulated,
-             benchmark=None, params=None) -> dict:
-    """The query filters as ``benchwh.Warehouse`` query methods take them."""
-    return dict(model=model, hardware=hardware, batch_size=batch_size, precision=precision, since=since,
-                until=until, include_simulated=include_simulated, benchmark=benchmark, params=params)
+FILTERS = (("model", ModelOpt, None), ("hardware", HardwareOpt, None), ("batch_size", BatchOpt, None),
+           ("precision", PrecisionOpt, None), ("since", SinceOpt, None), ("until", UntilOpt, None),
+           ("include_simulated", SimOpt, False))
+GENERIC = (("benchmark", BenchmarkOpt, None), ("param", ParamOpt, None))
+OUTPUT = (("fmt", FormatOpt, "table"), ("limit", LimitOpt, None), ("db", DbOpt, None),
+          ("data_path", DataPathOpt, None), ("as_json", JsonOpt, False), ("wide", WideOpt, False))
+
+
+def _answer(kw: dict, title: str | None, method: str, **own: Any) -> None:
+    """Print the DataFrame that ``benchwh.Warehouse.<method>`` returns for a command's options
+    ``kw`` and its own arguments ``own``: the output options are taken out, the rest are the
+    filters as the Warehouse query methods take them."""
+    fmt = _format(kw.pop("fmt"), kw.pop("as_json"))
+    wh = warehouse(kw.pop("db"), kw.pop("data_path"))
+    wide = kw.pop("wide")
+    if "param" in kw:
+        kw["params"] = kw.pop("param")
+    _show(getattr(wh, method)(**kw, **own), fmt, title, wide)
 
 
 def _render(df, fmt: str) -> str:
@@ -104,109 +117,67 @@ def _render(df, fmt: str) -> str:
     return render(df, fmt)
 
 
-def latest(
-    model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
-    precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
-    include_simulated: SimOpt = False, benchmark: BenchmarkOpt = None, param: ParamOpt = None,
-    fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
-) -> None:
+@options(FILTERS, GENERIC, OUTPUT)
+def latest(**kw) -> None:
     """The newest result per model (or benchmark + parameters) x hardware x configuration."""
-    fmt = _format(fmt, as_json)
-    df = warehouse(db, data_path).latest(limit=limit, **_filters(
-        model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param))
-    _show(df, fmt, "latest results", wide)
+    _answer(kw, "latest results", "latest")
 
 
+@options(FILTERS, GENERIC, OUTPUT)
 def compare_hardware(
     model: Annotated[Optional[str], typer.Option(
         "--model", help="The model to compare across hardware (or give --benchmark).", show_default=False)] = None,
-    hardware: HardwareOpt = None, batch_size: BatchOpt = None, precision: PrecisionOpt = None,
-    since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
-    benchmark: BenchmarkOpt = None, param: ParamOpt = None,
-    fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
+    **kw,
 ) -> None:
     """One model (or generic benchmark) on every hardware type, per configuration, fastest first."""
-    fmt = _format(fmt, as_json)
-    filters = _filters(model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param)
-    df = warehouse(db, data_path).compare_hardware(filters.pop("model"), limit=limit, **filters)
-    _show(df, fmt, f"{model or benchmark} across hardware", wide)
+    _answer(kw, f"{model or kw['benchmark']} across hardware", "compare_hardware", model=model)
 
 
+@options(FILTERS, GENERIC, OUTPUT)
 def compare_models(
     hardware: Annotated[str, typer.Option("--hardware", help="The hardware type to compare models on.")],
-    model: ModelOpt = None, batch_size: BatchOpt = None, precision: PrecisionOpt = None,
-    since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
-    benchmark: BenchmarkOpt = None, param: ParamOpt = None,
-    fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
+    **kw,
 ) -> None:
     """Every model (and generic benchmark) on one hardware type, per configuration, fastest first."""
-    fmt = _format(fmt, as_json)
-    filters = _filters(model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param)
-    df = warehouse(db, data_path).compare_models(filters.pop("hardware"), limit=limit, **filters)
-    _show(df, fmt, f"models on {hardware}", wide)
+    _answer(kw, f"models on {hardware}", "compare_models", hardware=hardware)
 
 
+@options(FILTERS, GENERIC, OUTPUT)
 def trend(
     hardware: Annotated[str, typer.Option("--hardware", help="The hardware type.")],
     model: Annotated[Optional[str], typer.Option(
         "--model", help="The model (or give --benchmark).", show_default=False)] = None,
     metric: Annotated[str, typer.Option("--metric", help="latency (mean ms), throughput (items/s) or memory (MiB).")] = "latency",
-    batch_size: BatchOpt = None, precision: PrecisionOpt = None,
-    since: SinceOpt = None, until: UntilOpt = None, include_simulated: SimOpt = False,
-    benchmark: BenchmarkOpt = None, param: ParamOpt = None,
-    fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
+    **kw,
 ) -> None:
     """A metric over time for one model (or benchmark) on one hardware type, one series per
     configuration (and benchmark parameters)."""
-    fmt = _format(fmt, as_json)
-    filters = _filters(model, hardware, batch_size, precision, since, until, include_simulated, benchmark, param)
-    df = warehouse(db, data_path).trend(filters.pop("model"), filters.pop("hardware"), metric, limit=limit,
-                                        **filters)
-    _show(df, fmt, f"{metric} of {model or benchmark} on {hardware}", wide)
+    _answer(kw, f"{metric} of {model or kw['benchmark']} on {hardware}", "trend",
+            model=model, hardware=hardware, metric=metric)
 
 
-def matrix(
-    model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
-    precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
-    include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
-) -> None:
+@options(FILTERS, OUTPUT)
+def matrix(**kw) -> None:
     """Compatibility, model x hardware: the newest evidence (fact or result) and its date."""
-    fmt = _format(fmt, as_json)
-    df = warehouse(db, data_path).matrix(limit=limit, **_filters(
-        model, hardware, batch_size, precision, since, until, include_simulated))
-    _show(df, fmt, "compatibility", wide)
+    _answer(kw, "compatibility", "matrix")
 
 
-def runs(
-    model: ModelOpt = None, hardware: HardwareOpt = None, batch_size: BatchOpt = None,
-    precision: PrecisionOpt = None, since: SinceOpt = None, until: UntilOpt = None,
-    include_simulated: SimOpt = False, fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
-) -> None:
+@options(FILTERS, OUTPUT)
+def runs(**kw) -> None:
     """Runs with matching results or compatibility facts, newest first, with counts."""
-    fmt = _format(fmt, as_json)
-    df = warehouse(db, data_path).runs(limit=limit, **_filters(
-        model, hardware, batch_size, precision, since, until, include_simulated))
-    _show(df, fmt, "runs", wide)
+    _answer(kw, "runs", "runs")
 
 
+@options(OUTPUT)
 def sql(
     statement: Annotated[str, typer.Argument(help="One read-only SELECT query.")],
     dialect: Annotated[str, typer.Option(
         "--dialect", help="The statement's SQL dialect (duckdb, postgres, sqlite, mysql, ...); "
         "it is translated to DuckDB.")] = "duckdb",
-    fmt: FormatOpt = "table", limit: LimitOpt = None,
-    db: DbOpt = None, data_path: DataPathOpt = None, as_json: JsonOpt = False, wide: WideOpt = False,
+    **kw,
 ) -> None:
     """Run one read-only SQL query on the warehouse (anything else is refused)."""
-    fmt = _format(fmt, as_json)
-    df = warehouse(db, data_path).sql(statement, dialect, limit=limit)
-    _show(df, fmt, None, wide)
+    _answer(kw, None, "sql", statement=statement, dialect=dialect)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, WideOpt, out, out_json, say, warehouse
+from benchwh.cli.common import options, out, out_json, say, warehouse
 from benchwh.errors import QueryError
 
 FORMATS = ("table", "json", "csv", "markdown", "github", "junit")
@@ -63,6 +63,7 @@ def _csv(findings: list[dict]) -> str:
     return buf.getvalue().rstrip("\n")
 
 
+@options()
 def regressions(
     baseline: Annotated[str, typer.Option("--baseline", help="`previous`, a run id, a git commit or a date (YYYY-MM-DD).")] = "previous",
     method: Annotated[str, typer.Option("--method", help="auto (Mann-Whitney U where raw samples allow, else threshold), threshold, mwu, zscore or changepoint (latest segment against the previous one).")] = "auto",
@@ -79,10 +80,7 @@ def regressions(
     show_all: Annotated[bool, typer.Option("--all", help="Also list series that could not be judged (one point, no baseline, too few samples).")] = False,
     fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when any series regressed (for CI).")] = False,
     fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(FORMATS)}.")] = "table",
-    db: DbOpt = None,
-    data_path: DataPathOpt = None,
-    as_json: JsonOpt = False,
-    wide: WideOpt = False,
+    db=None, data_path=None, as_json=False, wide=False,  # the shared options (``options``)
 ) -> None:
     """Compare each series' latest result with its baseline, direction-aware.
 
@@ -130,6 +128,7 @@ def regressions(
         raise typer.Exit(1)
 
 
+@options()
 def annotate(
     hardware: Annotated[str, typer.Option("--hardware", help="Hardware type (cpu, cuda, rocm, ...).")],
     at: Annotated[str, typer.Option("--at", help="When the change took effect (YYYY-MM-DD or ISO time).")],
@@ -142,9 +141,7 @@ def annotate(
     model: Annotated[Optional[str], typer.Option("--model", help="Model name, as stored (or give --benchmark).", show_default=False)] = None,
     benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="A generic benchmark's name, as stored (instead of --model).", show_default=False)] = None,
     param: Annotated[Optional[List[str]], typer.Option("--param", help="Only the benchmark's series with this parameter value: KEY=VALUE (repeatable).", show_default=False)] = None,
-    db: DbOpt = None,
-    data_path: DataPathOpt = None,
-    as_json: JsonOpt = False,
+    db=None, data_path=None, as_json=False,  # the shared options (``options``)
 ) -> None:
     """Mark an expected change so that it is not reported as a regression.
 
@@ -184,6 +181,7 @@ def annotate(
 CHANGE_FORMATS = ("table", "json", "csv", "markdown", "github", "junit")
 
 
+@options()
 def changes(
     metric: Annotated[Optional[List[str]], typer.Option("--metric", help="Metric or family (latency, throughput, memory); repeatable.", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Only this model.", show_default=False)] = None,
@@ -194,10 +192,7 @@ def changes(
     alpha: Annotated[float, typer.Option("--alpha", help="p-value at or below which a change is significant.")] = 0.001,
     fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when any change listed is a regression (with --since: for CI).")] = False,
     fmt: Annotated[str, typer.Option("--format", help=f"Output: {', '.join(CHANGE_FORMATS)}.")] = "table",
-    db: DbOpt = None,
-    data_path: DataPathOpt = None,
-    as_json: JsonOpt = False,
-    wide: WideOpt = False,
+    db=None, data_path=None, as_json=False, wide=False,  # the shared options (``options``)
 ) -> None:
     """Every change point in every series' history (e-divisive means, significance-tested).
 

@@ -8,16 +8,15 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from benchwh.cli.common import DataPathOpt, DbOpt, JsonOpt, out, out_json, warehouse
+from benchwh.cli.common import options, out, out_json, warehouse
 
 
+@options()
 def report(
     out_html: Annotated[Optional[Path], typer.Option("--out", help="Write the HTML page here.", show_default=False)] = None,
     png: Annotated[Optional[Path], typer.Option("--png", help="Also write every chart as a PNG into this folder.", show_default=False)] = None,
     model: Annotated[Optional[List[str]], typer.Option("--model", help="Only this model (repeatable).", show_default=False)] = None,
-    db: DbOpt = None,
-    data_path: DataPathOpt = None,
-    as_json: JsonOpt = False,
+    db=None, data_path=None, as_json=False,  # the shared options (``options``)
 ) -> None:
     """One interactive page: a summary, every series of every model over time (hover,
     zoom, filters by model, hardware, precision), raw-sample distributions beside the means,

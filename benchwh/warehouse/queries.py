@@ -83,9 +83,12 @@ def _limit(sql: str, params: list[Any], limit: int | None) -> tuple[str, list[An
     return sql + " LIMIT ?", [*params, min(int(limit), 2 ** 63 - 1)]
 
 
-def _select(con, sql: str, params: list[Any], limit: int | None):
+def _select(source, sql: str, params: list[Any], limit: int | None):
+    """``sql`` (with ``params``, at most ``limit`` rows) as a DataFrame, read from ``source``
+    opened read-only for the call."""
     sql, params = _limit(sql, params, limit)
-    return read_frame(con, sql, params)
+    with reading(source) as con:
+        return read_frame(con, sql, params)
 
 
 def _newest_ids(filters: Filters | None) -> tuple[str, list[Any]]:
@@ -117,8 +120,7 @@ def latest(source, filters: Filters | None = None, limit: int | None = None):
     cols = ("model_name", *GENERIC, "hardware_type", "device_name", *CONFIG, *MEASURES, "reported_unit", *TRAIL)
     sql = (f"SELECT {', '.join(cols)} FROM ({newest}) n "
            f"ORDER BY model_name, {_GENERIC_ORDER}, hardware_type, {_CONFIG_ORDER}, is_simulated")
-    with reading(source) as con:
-        return _select(con, sql, params, limit)
+    return _select(source, sql, params, limit)
 
 
 def _compare(source, filters: Filters, across: str, limit: int | None):
@@ -141,8 +143,7 @@ def _compare(source, filters: Filters, across: str, limit: int | None):
         f"AS latency_vs_fastest, {', '.join(TRAIL)} FROM ({newest}) n "
         f"ORDER BY {', '.join(held)}, {_CONFIG_ORDER}, latency_ms_mean NULLS LAST, {across}, {tail}is_simulated"
     )
-    with reading(source) as con:
-        return _select(con, sql, params, limit)
+    return _select(source, sql, params, limit)
 
 
 def compare_hardware(source, model: str, filters: Filters | None = None, limit: int | None = None):
@@ -191,8 +192,7 @@ def trend(source, model: str, hardware: str, metric: str = "latency",
         f"FROM ({base}) f WHERE {col} IS NOT NULL "
         f"ORDER BY {_GENERIC_ORDER}, {_CONFIG_ORDER}, is_simulated, measured_at NULLS LAST, inserted_at, result_id"
     )
-    with reading(source) as con:
-        return _select(con, sql, params, limit)
+    return _select(source, sql, params, limit)
 
 
 def matrix(source, filters: Filters | None = None, limit: int | None = None):
@@ -227,8 +227,7 @@ def matrix(source, filters: Filters | None = None, limit: int | None = None):
         WHERE f.evidence_id IN (SELECT id FROM winners)
         ORDER BY m.model_name, f.hardware_type, f.is_simulated
     """
-    with reading(source) as con:
-        return _select(con, sql, params, limit)
+    return _select(source, sql, params, limit)
 
 
 def runs(source, filters: Filters | None = None, limit: int | None = None):
@@ -263,8 +262,7 @@ def runs(source, filters: Filters | None = None, limit: int | None = None):
         FROM agg a LEFT JOIN runs ru ON ru.run_id = a.run_id
         ORDER BY ru.started_at DESC NULLS LAST, a.first_measured_at DESC NULLS LAST, a.run_id
     """
-    with reading(source) as con:
-        return _select(con, sql, params, limit)
+    return _select(source, sql, params, limit)
 
 
 def _with(filters: Filters | None, **changes) -> Filters:
