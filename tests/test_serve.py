@@ -383,6 +383,33 @@ def test_pages_on_a_ducklake(make_warehouse, tmp_path):
     assert [d["run_id"] for d in doc["runs"]] == ["lake-run"] and doc["runs"][0]["results"] == 0
 
 
+@pytest.mark.postgres
+def test_a_ducklake_is_cached_by_snapshot_and_a_write_shows(make_warehouse, tmp_path):
+    """A DuckLake's stamp is its newest snapshot: pages are cached under it, and a write (a
+    new snapshot) makes the next request read the lake again and show the new result."""
+    from benchwh.serve.app import Config, create_app
+    from benchwh.serve.cached import warehouse_stamp
+
+    wh = make_warehouse("lake", tmp_path / "lake")
+    build_report_warehouse(tmp_path / "legacy", wh.db, run_cli, "--data-path", wh.data_path)
+    loc = wh.location()
+    before = warehouse_stamp(loc)
+    assert before is not None and before == warehouse_stamp(loc)
+    app = create_app(Config(db=loc))
+    c = TestClient(app)
+    first = c.get("/matrix")
+    assert first.status_code == 200 and "acme/written" not in c.get("/").text
+    assert any(k[0] == "matrix" and k[-1] == before for k in app.state.cache.items)
+    assert c.get("/matrix").text == first.text
+    env = dict(os.environ, BENCHWH_DATA_PATH=wh.data_path)
+    proc = subprocess.run([PY, "-c", WRITER, wh.db, "2"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    after = warehouse_stamp(loc)
+    assert after is not None and after != before
+    assert "acme/written" in c.get("/").text
+    assert any(k[0] == "overview-tables" and k[-1] == after for k in app.state.cache.items)
+
+
 def test_compare_two_commits(fresh_db):
     """Two commits, two runs each: each side's newest point per series is compared; the
     4x slower current commit is a significant regression."""

@@ -44,8 +44,10 @@ class Config:
     # The overview's judged series are computed off the request path (benchwh.serve.cached);
     # a request waits this long for them before showing the page without them (it reloads).
     findings_wait_s: float = 1.0
-    # A model page waits this long for that read of every model before reading its model alone.
-    model_wait_s: float = 60.0
+    # A model page waits this long for that read of every model before reading its model alone
+    # (one model's read is seconds at a million results where every model's is tens of them,
+    # so by default it does not wait: the read of every model serves the pages after it).
+    model_wait_s: float = 0.0
     # Host headers accepted (None: any). The CLI sets the loopback names when it binds
     # loopback without a token, so a page on another site cannot reach the app through a
     # DNS name rebound to 127.0.0.1.
@@ -104,8 +106,9 @@ def create_app(config: Config):
 
     gate = Gate()
     findings = Background(compute_findings, config.findings_wait_s)
-    if loc.is_file:  # judged before the first visitor asks
-        findings.start(warehouse_stamp(loc))
+    first = warehouse_stamp(loc)
+    if first is not None:  # judged before the first visitor asks
+        findings.start(first)
 
     @contextmanager
     def connect(timeout_s: float | None = None, alone: bool = False):
@@ -274,8 +277,8 @@ def create_app(config: Config):
         from benchwh.warehouse.queries import resolved
         from benchwh.warehouse.report_read import failed_count
 
-        # The read of every model under way for this stamp is the cheapest source: wait for it
-        # rather than read this model beside it.
+        # The read of every model, once done for this stamp, is the cheapest source; until it
+        # is, this model is read alone (``model_wait_s``).
         everything = findings.wait(warehouse_stamp(loc), config.model_wait_s)
         if everything is not None:  # the overview's read of every model, judged: slice this one
             with connect() as con:
@@ -546,7 +549,9 @@ def create_app(config: Config):
         Route("/api/progress", api_progress), Route("/api/progress/stream", api_progress_stream), Route("/static/{name}", static), Route("/healthz", health),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(Guard)])
+    app = Starlette(routes=routes, middleware=[Middleware(Guard)])
+    app.state.cache = cache  # what is kept between requests (its keys end with the stamp)
+    return app
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8765, log: bool = True) -> None:

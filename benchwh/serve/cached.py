@@ -1,8 +1,9 @@
 """What ``benchwh serve`` keeps between requests, keyed by the warehouse's stamp.
 
-A file warehouse's stamp is the size and modification time of the file and its WAL: any
-write changes it, so nothing cached outlives the data it was computed from. A DuckLake has
-no cheap stamp here (None): its answers are computed per request.
+A file warehouse's stamp is the size and modification time of the file and its WAL; a
+DuckLake's is its newest snapshot id (one small catalog query). Any write changes either, so
+nothing cached outlives the data it was computed from. A warehouse whose stamp cannot be read
+has none (None): its answers are computed per request, which reports what is wrong.
 
 :class:`Background` computes one costly value (the overview's judged series) off the request
 path: a request starts the computation for the current stamp when none is under way and
@@ -20,7 +21,15 @@ from typing import Any, Callable
 
 
 def warehouse_stamp(loc) -> tuple | None:
-    if not loc.is_file or loc.path is None:
+    if not loc.is_file:
+        from benchwh.errors import BenchwhError
+        from benchwh.warehouse.lake import current_snapshot
+
+        try:
+            return ("snapshot", current_snapshot(loc, timeout_s=1.0))
+        except BenchwhError:
+            return None
+    if loc.path is None:
         return None
     out = []
     for p in (loc.path, loc.path.with_name(loc.path.name + ".wal")):

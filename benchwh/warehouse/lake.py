@@ -209,6 +209,16 @@ def connect(loc: Location, read_only: bool = False, create: bool = False,
     return _ready(con)
 
 
+def current_snapshot(loc: Location, timeout_s: float | None = None) -> int:
+    """The lake's newest snapshot id. Every commit makes a new snapshot, so the id stamps the
+    data a reader sees (``benchwh serve`` keys its cache on it)."""
+    con = connect(loc, read_only=True, timeout_s=timeout_s)
+    try:
+        return con.execute(f"SELECT max(snapshot_id) FROM {CATALOG}.snapshots()").fetchone()[0]
+    finally:
+        con.close()
+
+
 def _ready(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     con.execute(f"USE {CATALOG}")
     # no progress bar: DuckDB draws it on stdout for a statement past 2 s, into `--json` output
