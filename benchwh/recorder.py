@@ -135,6 +135,12 @@ class Recorder:
                 pass
         except LockedError:
             pass
+        except BenchwhError as e:
+            # whoever runs a benchmark script fixes its warehouse from the command line
+            from benchwh.cli.hints import cli_message
+
+            e.args = (cli_message(e),)
+            raise
         return loc
 
     def _start_progress(self) -> None:
