@@ -79,15 +79,6 @@ class Ledger:
     def null(self, fieldname: str) -> None:
         self.nulled[fieldname] = self.nulled.get(fieldname, 0) + 1
 
-    def settle_children(self, table: str, children: dict[Any, list[dict]], carried: set[Any]) -> None:
-        """Child rows (``group_by``) go where their parent went: carried with a carried parent,
-        flagged otherwise."""
-        for parent, rows in children.items():
-            if parent in carried:
-                self.carry(table, len(rows))
-            else:
-                self.flag(table, R_CHILD, len(rows))
-
     @staticmethod
     def tallies(d: dict[tuple[str, str], int]) -> list[Tally]:
         return [Tally(t, r, n) for (t, r), n in sorted(d.items())]
@@ -119,6 +110,24 @@ def group_by(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, list[dict[st
     return out
 
 
+class Children:
+    """A child table's rows by parent id: they go where their parent went (``settle``, once
+    every parent was seen): carried with a parent ``carried`` marks, flagged otherwise."""
+
+    def __init__(self, table: str, rows: Iterable[dict[str, Any]], key: str):
+        self.table, self.by_parent, self.carried = table, group_by(rows, key), set()
+
+    def of(self, parent: Any) -> list[dict[str, Any]]:
+        return self.by_parent.get(parent, [])
+
+    def settle(self, ledger: "Ledger") -> None:
+        for parent, rows in self.by_parent.items():
+            if parent in self.carried:
+                ledger.carry(self.table, len(rows))
+            else:
+                ledger.flag(self.table, R_CHILD, len(rows))
+
+
 def measured(value: Any, unit: Callable[[Any], float | None] = nz.to_float) -> float | None:
     """A measured quantity: a positive finite number (in benchwh's unit through ``unit``, a
     ``benchwh.normalize`` conversion), else None.
@@ -145,12 +154,19 @@ def count(value: Any) -> int | None:
     return v if v is not None and v > 0 else None
 
 
-def named_model(ledger: "Ledger", table: str, row: dict[str, Any], key: str) -> str | None:
-    """The model a flat row names under ``key``; a row naming none is refused (counted)."""
-    model = text(row.get(key))
+def named_subject(ledger: "Ledger", table: str, row: dict[str, Any], model_key: str, hardware_key: str,
+                  *, empty: bool = False) -> tuple[str, str, str | None, bool] | None:
+    """What a flat row measured: the model it names under ``model_key`` and the hardware
+    (type, device, mock) under ``hardware_key``. None, counted, for a row that holds nothing
+    (``empty``: flagged as a zero fill) or names no model (refused)."""
+    if empty:
+        ledger.flag(table, R_ZERO)
+        return None
+    model = text(row.get(model_key))
     if model is None:
         ledger.refuse(table, R_MODEL_UNNAMED)
-    return model
+        return None
+    return (model, *legacy_hardware(row.get(hardware_key)))
 
 
 def text(value: Any) -> str | None:

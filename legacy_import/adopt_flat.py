@@ -22,7 +22,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.records import TRAINING, INFERENCE, CompatFact, Result
 from benchwh.legacy_import.adopt_base import (
-    R_ZERO, Ctx, Table, count, legacy_hardware, measured, named_model, note_zeros, plain, text, when,
+    Ctx, Table, count, measured, named_subject, note_zeros, plain, text, when,
 )
 
 R_INVENTORY = "hardware inventory row: benchwh keeps no device-availability table"
@@ -59,13 +59,11 @@ def _flat_performance(table: Table | None, ctx: Ctx) -> Iterator[Result]:
     L = ctx.ledger
     for i, row in enumerate(table.rows):
         vals = {f: measured(row.get(col)) for col, f in _FLAT_METRICS.items()}
-        if all(v is None for v in vals.values()):
-            L.flag(table.name, R_ZERO)
+        subject = named_subject(L, table.name, row, "model", "hardware",
+                                empty=all(v is None for v in vals.values()))
+        if subject is None:
             continue
-        model = named_model(L, table.name, row, "model")
-        if model is None:
-            continue
-        hw, device, mock = legacy_hardware(row.get("hardware"))
+        model, hw, device, mock = subject
         dev_text = text(row.get("device"))
         note_zeros(ctx, row, _FLAT_METRICS)
         L.carry(table.name)
@@ -85,10 +83,10 @@ def _flat_compat(table: Table | None, ctx: Ctx) -> Iterator[CompatFact]:
         return
     L = ctx.ledger
     for i, row in enumerate(table.rows):
-        model = named_model(L, table.name, row, "model")
-        if model is None:
+        subject = named_subject(L, table.name, row, "model", "hardware_type")
+        if subject is None:
             continue
-        hw, device, mock = legacy_hardware(row.get("hardware_type"))
+        model, hw, device, mock = subject
         ok = row.get("is_compatible")
         details = {k: plain(row.get(k)) for k in ("compatibility_level", "error_type") if text(row.get(k))}
         for col in ("memory_required", "memory_available"):
@@ -144,13 +142,11 @@ def store_records(tables: dict[str, Table], ctx: Ctx) -> Iterator[Result]:
             "gradient_computation_time_ms": measured(row.get("gradient_computation_time"), nz.s_to_ms),
         }
         status = nz.status(row.get("status")) or "completed"
-        if all(v is None for v in vals.values()) and status == "completed" and extra["samples_per_second"] is None:
-            L.flag(table.name, R_ZERO)
+        empty = all(v is None for v in vals.values()) and status == "completed" and extra["samples_per_second"] is None
+        subject = named_subject(L, table.name, row, "model_name", "hardware_type", empty=empty)
+        if subject is None:
             continue
-        model = named_model(L, table.name, row, "model_name")
-        if model is None:
-            continue
-        hw, device, mock = legacy_hardware(row.get("hardware_type"))
+        model, hw, device, mock = subject
         metrics = {k: v for k, v in extra.items() if v is not None}
         for col in ("model_size", "model_parameters", "hardware_memory", "hardware_compute_units"):
             if row.get(col) not in (None, "", 0):

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from benchwh import normalize as nz
 from benchwh.records import CompatFact, Result, RunInfo, RunMeta, TestOutcome
 from benchwh.legacy_import.adopt_base import (
-    R_MODEL_UNNAMED, R_SAMPLE, R_ZERO, Ctx, Table, as_json, count, group_by, legacy_hardware, measured,
+    R_MODEL_UNNAMED, R_SAMPLE, R_ZERO, Children, Ctx, Table, as_json, count, legacy_hardware, measured,
     note_zeros, plain, text, when,
 )
 from benchwh.legacy_import.adopt_web import web_records
@@ -167,6 +167,14 @@ class StarConverter:
         if row.get("run_id") in self.runs:
             self.used_runs.add(row.get("run_id"))
 
+    def _carry(self, table: str, row: dict, key: Any = None, children: Children | None = None) -> None:
+        """``row`` of ``table`` became a record: counted, its dimensions used, its children
+        (under ``key``) carried with it."""
+        self._used(row)
+        self.ctx.ledger.carry(table)
+        if children is not None:
+            children.carried.add(key)
+
     # --- facts -----------------------------------------------------------------------------
     def records(self) -> Iterator[Any]:
         yield from self._performance()
@@ -177,8 +185,7 @@ class StarConverter:
         yield from self._dimensions()
 
     def _performance(self) -> Iterator[Result]:
-        batches = group_by(self._rows("performance_batch_results"), "result_id")
-        carried: set[Any] = set()
+        batches = Children("performance_batch_results", self._rows("performance_batch_results"), "result_id")
         L, ctx = self.ctx.ledger, self.ctx
         for row in self._real_rows("performance_results"):
             rid = row.get("result_id")
@@ -186,7 +193,7 @@ class StarConverter:
             thr = measured(row.get("throughput_items_per_second"))
             mem = measured(row.get("memory_peak_mb"))
             total = measured(row.get("total_time_seconds"))
-            batch_rows = [_batch(b) for b in sorted(batches.get(rid, []), key=lambda b: b.get("batch_index") or 0)]
+            batch_rows = [_batch(b) for b in sorted(batches.of(rid), key=lambda b: b.get("batch_index") or 0)]
             batch_rows = [b for b in batch_rows if len(b) > 2]  # index and size alone carry nothing
             if lat is None and thr is None and mem is None and total is None and not batch_rows:
                 L.flag("performance_results", R_ZERO)
@@ -200,9 +207,7 @@ class StarConverter:
                 metrics["total_time_s"] = total
             if batch_rows:
                 metrics["batch_results"] = batch_rows
-            self._used(row)
-            carried.add(rid)
-            L.carry("performance_results")
+            self._carry("performance_results", row, rid, batches)
             note_zeros(ctx, row, _PERF_ZEROS)
             yield Result(
                 run=run, model_name=name, model_family=family, modality=modality,
@@ -215,7 +220,7 @@ class StarConverter:
                 measured_at=when(row.get("created_at")) or run.started_at,
                 provenance=ctx.prov("performance_results", rid),
             )
-        L.settle_children("performance_batch_results", batches, carried)
+        batches.settle(L)
 
     def _history(self) -> Iterator[Result]:
         L, ctx = self.ctx.ledger, self.ctx
@@ -238,8 +243,7 @@ class StarConverter:
             run = ctx.run("star", None, f"performance_history@{commit or ctx.sha256[:16]}", git_commit=commit)
             metrics = {k: plain(row.get(k)) for k in ("power_watts", "baseline_performance_id",
                        "regression_detected", "regression_severity", "notes") if row.get(k) is not None}
-            self._used(row)
-            L.carry("performance_history")
+            self._carry("performance_history", row)
             note_zeros(ctx, row, _HISTORY_ZEROS)
             yield Result(
                 run=run, model_name=model[0], model_family=model[1], modality=model[2],
@@ -263,8 +267,7 @@ class StarConverter:
             meta = as_json(row.get("metadata"))
             if meta:
                 details["legacy_metadata"] = meta
-            self._used(row)
-            L.carry("hardware_compatibility")
+            self._carry("hardware_compatibility", row)
             yield CompatFact(
                 run=run, model_name=name, model_family=family, hardware_type=hw, device_name=device,
                 compatible=None if ok is None else bool(ok),
@@ -277,8 +280,8 @@ class StarConverter:
 
     def _tests(self) -> Iterator[TestOutcome]:
         L, ctx = self.ctx.ledger, self.ctx
-        asserts = group_by(self._rows("integration_test_assertions"), "test_result_id")
-        carried: set[Any] = set()
+        asserts = Children("integration_test_assertions", self._rows("integration_test_assertions"),
+                           "test_result_id")
         for row in self._real_rows("integration_test_results"):
             tid = row.get("test_result_id")
             model = self._model(row.get("model_id")) if row.get("model_id") is not None else None
@@ -296,13 +299,11 @@ class StarConverter:
             meta = as_json(row.get("metadata"))
             if meta:
                 details["legacy_metadata"] = meta
-            if asserts.get(tid):
+            if asserts.of(tid):
                 details["assertions"] = [{k: plain(a.get(k)) for k in (
                     "assertion_name", "passed", "expected_value", "actual_value", "message")}
-                    for a in sorted(asserts[tid], key=lambda a: a.get("assertion_id") or 0)]
-            self._used(row)
-            carried.add(tid)
-            L.carry("integration_test_results")
+                    for a in sorted(asserts.of(tid), key=lambda a: a.get("assertion_id") or 0)]
+            self._carry("integration_test_results", row, tid, asserts)
             note_zeros(ctx, row, {"execution_time_seconds": "duration_s"})
             word = str(row.get("status") or "").strip().lower()
             yield TestOutcome(
@@ -314,7 +315,7 @@ class StarConverter:
                 measured_at=when(row.get("created_at")) or run.started_at,
                 provenance=ctx.prov("integration_test_results", tid),
             )
-        L.settle_children("integration_test_assertions", asserts, carried)
+        asserts.settle(L)
 
     # --- dimensions ------------------------------------------------------------------------
     def _dimensions(self) -> Iterator[RunMeta]:

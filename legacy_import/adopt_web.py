@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from benchwh.records import Result
 from benchwh.legacy_import.adopt_base import (
-    R_ZERO, as_json, group_by, legacy_hardware, measured, note_zeros, plain, text, when,
+    R_ZERO, Children, as_json, legacy_hardware, measured, note_zeros, plain, text, when,
 )
 
 _WEB_ZEROS = {"inference_time_ms": "latency_ms_mean", "load_time_ms": "load_time_ms",
@@ -26,8 +26,7 @@ _WEB_ZEROS = {"inference_time_ms": "latency_ms_mean", "load_time_ms": "load_time
 
 def web_records(conv) -> Iterator[Result]:
     L, ctx = conv.ctx.ledger, conv.ctx
-    feats = group_by(conv._rows("webgpu_advanced_features"), "result_id")
-    carried: set[Any] = set()
+    feats = Children("webgpu_advanced_features", conv._rows("webgpu_advanced_features"), "result_id")
     for row in conv._real_rows("web_platform_results"):
         rid = row.get("result_id")
         vals = {k: measured(row.get(k)) for k in (
@@ -52,13 +51,11 @@ def web_records(conv) -> Iterator[Result]:
         if text(row.get("test_file")):
             metrics["test_file"] = row["test_file"]
         metrics.update({k: plain(v) for k, v in as_json(row.get("metrics")).items()})
-        if feats.get(rid):
+        if feats.of(rid):
             metrics["webgpu_features"] = [{k: plain(v) for k, v in f.items() if k not in (
-                "feature_id", "result_id", "created_at") and v is not None} for f in feats[rid]]
+                "feature_id", "result_id", "created_at") and v is not None} for f in feats.of(rid)]
         run = conv._run(row.get("run_id"))
-        conv._used(row)
-        carried.add(rid)
-        L.carry("web_platform_results")
+        conv._carry("web_platform_results", row, rid, feats)
         note_zeros(ctx, row, _WEB_ZEROS)
         yield Result(
             run=run, model_name=model[0], model_family=model[1], modality=model[2],
@@ -70,4 +67,4 @@ def web_records(conv) -> Iterator[Result]:
             measured_at=when(row.get("created_at")) or run.started_at,
             provenance=ctx.prov("web_platform_results", rid),
         )
-    L.settle_children("webgpu_advanced_features", feats, carried)
+    feats.settle(L)

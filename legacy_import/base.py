@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from benchwh.records import Provenance, Record
 
@@ -85,9 +86,16 @@ class ImportContext:
 
 
 class Importer:
-    """Base for format importers. Subclasses set ``name``, ``formats``, ``description`` and
-    ``keys`` (the top-level keys typical of the format, used to name the nearest formats
-    for an unknown file) and implement ``sniff`` and ``convert``."""
+    """Base for format importers. A subclass declares itself in its class statement and
+    implements ``sniff`` and ``convert``; its docstring's first paragraph is its
+    ``description``::
+
+        class PyperfImporter(Importer, name="pyperf", formats=("H03",),
+                             keys={"benchmarks", "metadata", "version"}, required_keys={"version"}):
+            \"\"\"pyperf JSON results\"\"\"
+
+    ``keys`` are the top-level keys typical of the format (they name the nearest formats for an
+    unknown file); the other class-statement keywords set the class attributes below."""
 
     name: ClassVar[str] = ""
     formats: ClassVar[tuple[str, ...]] = ()
@@ -103,6 +111,20 @@ class Importer:
     # The format's times are benchwh's own (already on the one clock, as benchwh wrote them):
     # the import leaves its records' clock and sources as the document gives them.
     own_clock: ClassVar[bool] = False
+
+    def __init_subclass__(cls, *, name: str, formats: tuple[str, ...], keys: Iterable[str] = (),
+                          required_keys: Iterable[str] = (), **flags: Any) -> None:
+        super().__init_subclass__()
+        unknown = set(flags) - {"parser_version", "fallback", "own_clock"}
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unknown importer declaration {sorted(unknown)}")
+        if not cls.__doc__:
+            raise TypeError(f"{cls.__name__}: an importer's docstring describes its format")
+        cls.name, cls.formats = name, tuple(formats)
+        cls.keys, cls.required_keys = frozenset(keys), frozenset(required_keys)
+        cls.description = " ".join(inspect.cleandoc(cls.__doc__).split("\n\n")[0].split())
+        for flag, value in flags.items():
+            setattr(cls, flag, value)
 
     def sniff(self, doc: Any) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -58,13 +58,11 @@ def _performance(pb: dict, ctx: ImportContext, marks: dict[str, str],
             failures[str(family)] = sub
 
 
-class RunModelBenchmarksImporter(Importer):
-    name = "f01-run-model-benchmarks"
-    formats = ("F1",)
-    description = ("run_model_benchmarks.py aggregate: models, functionality_verification (F3), "
-                   "performance_benchmarks (F6), hardware_detected")
-    keys = frozenset({"timestamp", "models", "functionality_verification", "performance_benchmarks",
-                      "hardware_detected"})
+class RunModelBenchmarksImporter(Importer, name="f01-run-model-benchmarks", formats=("F1",),
+                                 keys={"timestamp", "models", "functionality_verification",
+                                 "performance_benchmarks", "hardware_detected"}):
+    """run_model_benchmarks.py aggregate: models, functionality_verification (F3), performance_benchmarks
+    (F6), hardware_detected"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict)

@@ -37,12 +37,10 @@ def _is_suite_config(doc: dict) -> bool:
             and ("batch_sizes" in doc or "hardware_types" in doc))
 
 
-class BenchmarkConfigImporter(Importer):
-    name = "f02-benchmark-config"
-    formats = ("F2",)
-    description = "benchmark_config*.json: run/suite configuration (run metadata only)"
-    keys = frozenset({"batch_sizes", "sequence_lengths", "warmup_iterations", "benchmark_iterations",
-                      "timeout", "model_families", "hardware_types", "models_set", "available_hardware"})
+class BenchmarkConfigImporter(Importer, name="f02-benchmark-config", formats=("F2",), keys={"batch_sizes",
+                              "sequence_lengths", "warmup_iterations", "benchmark_iterations", "timeout",
+                              "model_families", "hardware_types", "models_set", "available_hardware"}):
+    """benchmark_config*.json: run/suite configuration (run metadata only)"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or _RESULT_KEYS & set(doc):

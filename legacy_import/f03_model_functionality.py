@@ -207,13 +207,10 @@ def looks_like_f3(doc: Any) -> bool:
             and isinstance(doc.get("detailed_results"), list))
 
 
-class ModelFunctionalityImporter(Importer):
-    name = "f03-model-functionality"
-    formats = ("F3",)
-    description = "model_functionality_<TS>.json: per model x hardware skill-test pass/fail"
-    keys = frozenset({"stats", "model_results", "detailed_results"})
-
-    required_keys = frozenset({'stats', 'model_results', 'detailed_results'})  # registry prefilter; sniff decides
+class ModelFunctionalityImporter(Importer, name="f03-model-functionality", formats=("F3",),
+                                 keys={"stats", "model_results", "detailed_results"},
+                                 required_keys={'stats', 'model_results', 'detailed_results'}):
+    """model_functionality_<TS>.json: per model x hardware skill-test pass/fail"""
 
     def sniff(self, doc: Any) -> bool:
         return looks_like_f3(doc)

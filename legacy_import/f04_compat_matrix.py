@@ -146,13 +146,10 @@ def looks_like_f4(doc: Any) -> bool:
     return bool(fams) and all(isinstance(v, dict) and "hardware_compatibility" in v for v in fams.values())
 
 
-class CompatMatrixImporter(Importer):
-    name = "f04-compat-matrix"
-    formats = ("F4",)
-    description = "hardware_compatibility_matrix.json: model family x hardware compatibility (derived)"
-    keys = frozenset({"timestamp", "hardware_types", "model_families"})
-
-    required_keys = frozenset({'model_families'})  # registry prefilter; sniff decides
+class CompatMatrixImporter(Importer, name="f04-compat-matrix", formats=("F4",),
+                           keys={"timestamp", "hardware_types", "model_families"},
+                           required_keys={'model_families'}):
+    """hardware_compatibility_matrix.json: model family x hardware compatibility (derived)"""
 
     def sniff(self, doc: Any) -> bool:
         return looks_like_f4(doc)

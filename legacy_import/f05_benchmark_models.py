@@ -44,11 +44,9 @@ def model_infos(mapping: Any) -> Iterator[ModelInfo]:
                         modality=nz.modality(value.get("modality"), family), metadata=meta)
 
 
-class BenchmarkModelsImporter(Importer):
-    name = "f05-benchmark-models"
-    formats = ("F5",)
-    description = "benchmark_models.json: model set {key: {name, family, size, modality}}"
-    keys = frozenset({"bert", "t5", "vit", "whisper", "clip", "llama"})
+class BenchmarkModelsImporter(Importer, name="f05-benchmark-models", formats=("F5",),
+                              keys={"bert", "t5", "vit", "whisper", "clip", "llama"}):
+    """benchmark_models.json: model set {key: {name, family, size, modality}}"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or not doc or _NOT_A_MODEL_SET & set(doc):

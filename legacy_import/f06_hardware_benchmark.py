@@ -184,12 +184,10 @@ def looks_like_f6(doc: Any) -> bool:
             and "functionality_verification" not in doc)
 
 
-class HardwareBenchmarkImporter(Importer):
-    name = "f06-hardware-benchmark"
-    formats = ("F6",)
-    description = ("hardware_benchmark_runner.py benchmark_results.json: per model x hardware x "
-                   "config latencies (s), throughput, load time")
-    keys = frozenset({"timestamp", "system_info", "hardware_info", "hardware_details", "benchmarks"})
+class HardwareBenchmarkImporter(Importer, name="f06-hardware-benchmark", formats=("F6",), keys={"timestamp",
+                                "system_info", "hardware_info", "hardware_details", "benchmarks"}):
+    """hardware_benchmark_runner.py benchmark_results.json: per model x hardware x config latencies (s),
+    throughput, load time"""
 
     def sniff(self, doc: Any) -> bool:
         return looks_like_f6(doc)

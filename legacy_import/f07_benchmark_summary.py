@@ -16,13 +16,10 @@ from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
 from benchwh.records import Record
 
 
-class BenchmarkSummaryImporter(Importer):
-    name = "f07-benchmark-summary"
-    formats = ("F7",)
-    description = "benchmark_summary.json: per-family summary derived from benchmark_results.json (skipped)"
-    keys = frozenset({"timestamp", "system_info", "hardware_types", "model_families", "performance_comparison"})
-
-    required_keys = frozenset({'model_families'})  # registry prefilter; sniff decides
+class BenchmarkSummaryImporter(Importer, name="f07-benchmark-summary", formats=("F7",), keys={"timestamp",
+                               "system_info", "hardware_types", "model_families", "performance_comparison"},
+                               required_keys={'model_families'}):
+    """benchmark_summary.json: per-family summary derived from benchmark_results.json (skipped)"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict):

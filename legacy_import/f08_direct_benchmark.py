@@ -87,12 +87,10 @@ def convert_direct_doc(doc: dict, ctx: ImportContext, prefix: tuple = (),
                      provenance=ctx.prov(ptr(*prefix) if prefix else None))
 
 
-class DirectBenchmarkImporter(Importer):
-    name = "f08-direct-benchmark"
-    formats = ("F8",)
-    description = "run_direct_benchmark.py: per-batch latency (ms), throughput, memory of one model"
-    keys = frozenset({"model", "hardware", "success", "timestamp", "batch_results"})
-    required_keys = frozenset({"batch_results"})
+class DirectBenchmarkImporter(Importer, name="f08-direct-benchmark", formats=("F8",),
+                              keys={"model", "hardware", "success", "timestamp", "batch_results"},
+                              required_keys={"batch_results"}):
+    """run_direct_benchmark.py: per-batch latency (ms), throughput, memory of one model"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("batch_results"), dict)

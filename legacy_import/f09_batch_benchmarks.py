@@ -73,13 +73,10 @@ def _failure(entry: dict, model: str, run: RunInfo, ctx: ImportContext, pointer:
     )
 
 
-class BatchBenchmarksImporter(Importer):
-    name = "f09-batch-benchmarks"
-    formats = ("F9",)
-    description = "run_batch_benchmarks.py wrapper: one embedded direct benchmark (F8) per model"
-    keys = frozenset({"models", "hardware", "batch_sizes", "timestamp", "results"})
-
-    required_keys = frozenset({'results'})  # registry prefilter; sniff decides
+class BatchBenchmarksImporter(Importer, name="f09-batch-benchmarks", formats=("F9",),
+                              keys={"models", "hardware", "batch_sizes", "timestamp", "results"},
+                              required_keys={'results'}):
+    """run_batch_benchmarks.py wrapper: one embedded direct benchmark (F8) per model"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or not isinstance(doc.get("results"), dict):

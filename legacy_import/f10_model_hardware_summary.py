@@ -48,13 +48,11 @@ def stand_in_reason(hw: str, batch: int | None, throughput: float | None,
             "the script never ran the benchmark command")
 
 
-class ModelHardwareSummaryImporter(Importer):
-    name = "f10-model-hardware-summary"
-    formats = ("F10",)
-    description = "benchmark_hardware_models.py: per model x hardware batch table (placeholder numbers)"
-    keys = frozenset({"model", "model_key", "model_category", "model_path", "hardware",
-                      "hardware_key", "timestamp", "batch_sizes", "compatible"})
-    required_keys = frozenset({"hardware_key", "model_key", "batch_sizes"})
+class ModelHardwareSummaryImporter(Importer, name="f10-model-hardware-summary", formats=("F10",),
+                                   keys={"model", "model_key", "model_category", "model_path", "hardware",
+                                   "hardware_key", "timestamp", "batch_sizes", "compatible"},
+                                   required_keys={"hardware_key", "model_key", "batch_sizes"}):
+    """benchmark_hardware_models.py: per model x hardware batch table (placeholder numbers)"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and "hardware_key" in doc and "model_key" in doc

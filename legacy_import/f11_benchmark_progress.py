@@ -33,14 +33,10 @@ def _error_text(entry: dict) -> str | None:
     return "\n".join(parts) or None
 
 
-class BenchmarkProgressImporter(Importer):
-    name = "f11-benchmark-progress"
-    formats = ("F11",)
-    description = "execute_comprehensive_benchmarks.py progress file: failed attempts and bookkeeping"
-    keys = frozenset({"timestamp", "completed_benchmarks", "failed_benchmarks",
-                      "skipped_benchmarks", "summary"})
-
-    required_keys = frozenset({'failed_benchmarks'})  # registry prefilter; sniff decides
+class BenchmarkProgressImporter(Importer, name="f11-benchmark-progress", formats=("F11",), keys={"timestamp",
+                                "completed_benchmarks", "failed_benchmarks", "skipped_benchmarks", "summary"},
+                                required_keys={'failed_benchmarks'}):
+    """execute_comprehensive_benchmarks.py progress file: failed attempts and bookkeeping"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and "failed_benchmarks" in doc

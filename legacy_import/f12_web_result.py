@@ -97,14 +97,11 @@ def convert_web_result(doc: dict, ctx: ImportContext, prefix: tuple = (),
     yield res
 
 
-class WebResultImporter(Importer):
-    name = "f12-web-result"
-    formats = ("F12",)
-    description = "web_platform_test_runner.py result.json: one model on webnn/webgpu (simulated)"
-    keys = frozenset({"model_key", "model_name", "platform", "status", "test_file", "timestamp",
-                      "platform_support", "implementation_type", "is_simulation", "modality",
-                      "metrics"})
-    required_keys = frozenset({"platform", "model_key"})
+class WebResultImporter(Importer, name="f12-web-result", formats=("F12",), keys={"model_key", "model_name",
+                        "platform", "status", "test_file", "timestamp", "platform_support",
+                        "implementation_type", "is_simulation", "modality", "metrics"},
+                        required_keys={"platform", "model_key"}):
+    """web_platform_test_runner.py result.json: one model on webnn/webgpu (simulated)"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and "platform" in doc and "model_key" in doc
@@ -118,12 +115,10 @@ class WebResultImporter(Importer):
         yield from records
 
 
-class WebAggregateImporter(Importer):
-    name = "f12b-web-aggregate"
-    formats = ("F12b",)
-    description = "web_platform_test_runner.py all_models file: a list of result.json documents"
-    keys = frozenset({"timestamp", "platform", "headless", "models_tested", "results"})
-    required_keys = frozenset({"results"})
+class WebAggregateImporter(Importer, name="f12b-web-aggregate", formats=("F12b",),
+                           keys={"timestamp", "platform", "headless", "models_tested", "results"},
+                           required_keys={"results"}):
+    """web_platform_test_runner.py all_models file: a list of result.json documents"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("results"), list)

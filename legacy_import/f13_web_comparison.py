@@ -19,14 +19,11 @@ from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
 from benchwh.records import Record
 
 
-class WebComparisonImporter(Importer):
-    name = "f13-web-comparison"
-    formats = ("F13",)
-    description = "web platform comparison report (hand-authored summary; skipped)"
-    keys = frozenset({"timestamp", "summary", "results_by_modality", "modality_compatibility",
-                      "implementation_types", "recommendations", "test_environment"})
-
-    required_keys = frozenset({'results_by_modality'})  # registry prefilter; sniff decides
+class WebComparisonImporter(Importer, name="f13-web-comparison", formats=("F13",), keys={"timestamp",
+                            "summary", "results_by_modality", "modality_compatibility",
+                            "implementation_types", "recommendations", "test_environment"},
+                            required_keys={'results_by_modality'}):
+    """web platform comparison report (hand-authored summary; skipped)"""
 
     def sniff(self, doc: Any) -> bool:
         return isinstance(doc, dict) and "results_by_modality" in doc

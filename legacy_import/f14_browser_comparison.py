@@ -21,13 +21,9 @@ def _is_browser_test(t: Any) -> bool:
     return isinstance(t, dict) and "browser" in t and ("compute_shaders" in t or "performance" in t)
 
 
-class BrowserComparisonImporter(Importer):
-    name = "f14-browser-comparison"
-    formats = ("F14",)
-    description = "firefox vs chrome compute-shader comparison (relative numbers only; skipped)"
-    keys = frozenset({"model", "tests"})
-
-    required_keys = frozenset({'tests'})  # registry prefilter; sniff decides
+class BrowserComparisonImporter(Importer, name="f14-browser-comparison", formats=("F14",),
+                                keys={"model", "tests"}, required_keys={'tests'}):
+    """firefox vs chrome compute-shader comparison (relative numbers only; skipped)"""
 
     def sniff(self, doc: Any) -> bool:
         tests = doc.get("tests") if isinstance(doc, dict) else None

@@ -19,13 +19,10 @@ from benchwh.records import Record
 _FEATURES = ("webgpu", "webnn", "webgl", "wasm")
 
 
-class BrowserCapabilitiesImporter(Importer):
-    name = "f15-browser-capabilities"
-    formats = ("F15",)
-    description = "browser capability detection (webgpu/webnn/webgl/wasm support; skipped)"
-    keys = frozenset({"browser", "webnn", "webgpu", "webgl", "wasm", "timestamp", "user_agent"})
-
-    required_keys = frozenset({'browser'})  # registry prefilter; sniff decides
+class BrowserCapabilitiesImporter(Importer, name="f15-browser-capabilities", formats=("F15",),
+                                  keys={"browser", "webnn", "webgpu", "webgl", "wasm", "timestamp",
+                                  "user_agent"}, required_keys={'browser'}):
+    """browser capability detection (webgpu/webnn/webgl/wasm support; skipped)"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and "browser" in doc

@@ -82,11 +82,9 @@ def embedded_run(d: Any, wrapper: RunInfo) -> RunInfo:
     return wrapper
 
 
-class SkillPerformanceImporter(Importer):
-    name = "f16-skill-performance"
-    formats = ("F16",)
-    description = "run_performance_tests.py per-skill file {metadata{test_file, model}, results<skill dict>}"
-    keys = frozenset({"metadata", "results"})
+class SkillPerformanceImporter(Importer, name="f16-skill-performance", formats=("F16",),
+                               keys={"metadata", "results"}):
+    """run_performance_tests.py per-skill file {metadata{test_file, model}, results<skill dict>}"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or set(doc) != {"metadata", "results"}:

@@ -29,13 +29,9 @@ from benchwh.legacy_import.f16_skill_performance import family_of, skill_name
 from benchwh.records import Record, RunInfo, TestOutcome
 
 
-class PerformanceSummaryImporter(Importer):
-    name = "f17-performance-summary"
-    formats = ("F17",)
-    description = "run_performance_tests.py multi-skill summary {metadata{test_files}, results{file: {...}}}"
-    keys = frozenset({"metadata", "results"})
-
-    required_keys = frozenset({'metadata', 'results'})  # registry prefilter; sniff decides
+class PerformanceSummaryImporter(Importer, name="f17-performance-summary", formats=("F17",),
+                                 keys={"metadata", "results"}, required_keys={'metadata', 'results'}):
+    """run_performance_tests.py multi-skill summary {metadata{test_files}, results{file: {...}}}"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or set(doc) != {"metadata", "results"}:

@@ -72,13 +72,10 @@ def capture_records(cap: dict, run: RunInfo, ctx: ImportContext, where: tuple,
         yield from skill_records(jr, sc)
 
 
-class PerformanceTestSkillsImporter(Importer):
-    name = "f18-performance-test-skills"
-    formats = ("F18",)
-    description = "run_performance_tests.py --skills: {command, python_version, skill_tests{file: capture}}"
-    keys = frozenset({"timestamp", "python_version", "command", "skill_tests"})
-
-    required_keys = frozenset({'skill_tests', 'command'})  # registry prefilter; sniff decides
+class PerformanceTestSkillsImporter(Importer, name="f18-performance-test-skills", formats=("F18",),
+                                    keys={"timestamp", "python_version", "command", "skill_tests"},
+                                    required_keys={'skill_tests', 'command'}):
+    """run_performance_tests.py --skills: {command, python_version, skill_tests{file: capture}}"""
 
     def sniff(self, doc: Any) -> bool:
         return isinstance(doc, dict) and isinstance(doc.get("skill_tests"), dict) and "command" in doc

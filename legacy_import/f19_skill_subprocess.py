@@ -21,14 +21,11 @@ from benchwh.legacy_import.fields import str_at
 from benchwh.records import Record, RunInfo
 
 
-class SkillSubprocessImporter(Importer):
-    name = "f19-skill-subprocess"
-    formats = ("F19",)
-    description = "one skill test's subprocess capture {test_file, return_code, stdout, stderr, json_result?}"
-    keys = frozenset({"test_file", "elapsed_time", "return_code", "stdout", "stderr", "json_result",
-                      "json_parse_error", "structured_results_found", "status_extracted_from_text"})
-
-    required_keys = frozenset({'test_file', 'return_code'})  # registry prefilter; sniff decides
+class SkillSubprocessImporter(Importer, name="f19-skill-subprocess", formats=("F19",), keys={"test_file",
+                              "elapsed_time", "return_code", "stdout", "stderr", "json_result",
+                              "json_parse_error", "structured_results_found", "status_extracted_from_text"},
+                              required_keys={'test_file', 'return_code'}):
+    """one skill test's subprocess capture {test_file, return_code, stdout, stderr, json_result?}"""
 
     def sniff(self, doc: Any) -> bool:
         return is_capture(doc) and "skill_tests" not in doc

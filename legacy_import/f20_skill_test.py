@@ -49,11 +49,9 @@ def _flat_hw_skill(doc: dict) -> bool:
     return len(hws) >= 2 and statuses * 2 >= len(doc)
 
 
-class SkillTestImporter(Importer):
-    name = "f20-skill-test"
-    formats = ("F20",)
-    description = "skill test result {status{}, examples[], metadata{}} or its flat older shape"
-    keys = frozenset({"status", "examples", "metadata"})
+class SkillTestImporter(Importer, name="f20-skill-test", formats=("F20",),
+                        keys={"status", "examples", "metadata"}):
+    """skill test result {status{}, examples[], metadata{}} or its flat older shape"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or _OTHER_FORMAT_KEYS & set(doc):

@@ -64,13 +64,10 @@ def _success(entry: dict, method: str) -> bool | None:
     return None
 
 
-class HfPipelineTestImporter(Importer):
-    name = "f21-hf-pipeline-test"
-    formats = ("F21",)
-    description = "HF pipeline/from_pretrained test {results{method_hw}, performance{}, hardware{}, metadata{}}"
-    keys = frozenset({"results", "examples", "performance", "hardware", "metadata"})
-
-    required_keys = frozenset({'results', 'performance', 'hardware'})  # registry prefilter; sniff decides
+class HfPipelineTestImporter(Importer, name="f21-hf-pipeline-test", formats=("F21",),
+                             keys={"results", "examples", "performance", "hardware", "metadata"},
+                             required_keys={'results', 'performance', 'hardware'}):
+    """HF pipeline/from_pretrained test {results{method_hw}, performance{}, hardware{}, metadata{}}"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("results"), dict)

@@ -29,11 +29,10 @@ def _module_dict(v: Any) -> bool:
                                        and status_of(x) is not None for k, x in v.items())
 
 
-class CollectedHardwareResultsImporter(Importer):
-    name = "f22-collected-hardware-results"
-    formats = ("F22",)
-    description = "collected skill-test statuses per module {test_<skill>: {sub-test: status} | error text}"
-    keys = frozenset({"test_hf_bert", "test_hf_clip", "test_hf_t5", "test_default_embed", "test_default_lm"})
+class CollectedHardwareResultsImporter(Importer, name="f22-collected-hardware-results", formats=("F22",),
+                                       keys={"test_hf_bert", "test_hf_clip", "test_hf_t5",
+                                       "test_default_embed", "test_default_lm"}):
+    """collected skill-test statuses per module {test_<skill>: {sub-test: status} | error text}"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or not doc:

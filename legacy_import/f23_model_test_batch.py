@@ -26,13 +26,10 @@ from benchwh.legacy_import.fields import str_at, tail
 from benchwh.records import Record, RunInfo, TestOutcome
 
 
-class ModelTestBatchImporter(Importer):
-    name = "f23-model-test-batch"
-    formats = ("F23",)
-    description = "model test batch summary {summary{pass_rate|success_rate}, model_results{} | tests[]}"
-    keys = frozenset({"test_timestamp", "summary", "model_results", "tests"})
-
-    required_keys = frozenset({'summary'})  # registry prefilter; sniff decides
+class ModelTestBatchImporter(Importer, name="f23-model-test-batch", formats=("F23",),
+                             keys={"test_timestamp", "summary", "model_results", "tests"},
+                             required_keys={'summary'}):
+    """model test batch summary {summary{pass_rate|success_rate}, model_results{} | tests[]}"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or not isinstance(doc.get("summary"), dict):

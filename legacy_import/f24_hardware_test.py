@@ -34,13 +34,9 @@ def _sim(impl: Any, platform: Any) -> str | None:
     return None
 
 
-class HardwareTestImporter(Importer):
-    name = "f24-hardware-test"
-    formats = ("F24",)
-    description = "hardware_test_results {results{hw: {success, execution_time}}, examples[], metadata{model_id}}"
-    keys = frozenset({"results", "examples", "metadata"})
-
-    required_keys = frozenset({'metadata', 'results'})  # registry prefilter; sniff decides
+class HardwareTestImporter(Importer, name="f24-hardware-test", formats=("F24",),
+                           keys={"results", "examples", "metadata"}, required_keys={'metadata', 'results'}):
+    """hardware_test_results {results{hw: {success, execution_time}}, examples[], metadata{model_id}}"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or set(doc) - {"results", "examples", "metadata"}:

@@ -24,14 +24,10 @@ from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
 from benchwh.records import CompatFact, Record, RunInfo, TestOutcome
 
 
-class RealVsSimImporter(Importer):
-    name = "f25-real-vs-sim"
-    formats = ("F25",)
-    description = "real-vs-simulated test record {model, platform, success, error, traceback, execution_time}"
-    keys = frozenset({"model", "platform", "timestamp", "success", "execution_time", "error", "traceback",
-                      "total_execution_time"})
-
-    required_keys = frozenset({'model', 'platform', 'success'})  # registry prefilter; sniff decides
+class RealVsSimImporter(Importer, name="f25-real-vs-sim", formats=("F25",), keys={"model", "platform",
+                        "timestamp", "success", "execution_time", "error", "traceback",
+                        "total_execution_time"}, required_keys={'model', 'platform', 'success'}):
+    """real-vs-simulated test record {model, platform, success, error, traceback, execution_time}"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and {"model", "platform", "success"} <= set(doc)

@@ -19,14 +19,11 @@ from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
 from benchwh.records import Record
 
 
-class CoverageReportImporter(Importer):
-    name = "f26-coverage-report"
-    formats = ("F26",)
-    description = "hardware coverage report (static analysis of test files, not an execution)"
-    keys = frozenset({"timestamp", "total_models", "platform_coverage", "model_results", "average_coverage",
-                      "fully_covered_models", "partially_covered_models", "poorly_covered_models"})
-
-    required_keys = frozenset({'platform_coverage', 'model_results'})  # registry prefilter; sniff decides
+class CoverageReportImporter(Importer, name="f26-coverage-report", formats=("F26",), keys={"timestamp",
+                             "total_models", "platform_coverage", "model_results", "average_coverage",
+                             "fully_covered_models", "partially_covered_models", "poorly_covered_models"},
+                             required_keys={'platform_coverage', 'model_results'}):
+    """hardware coverage report (static analysis of test files, not an execution)"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("platform_coverage"), dict)

@@ -31,11 +31,10 @@ def _bool(v: Any) -> bool | None:
     return None
 
 
-class ValidationResultsImporter(Importer):
-    name = "f27-validation-results"
-    formats = ("F27",)
-    description = "validation_results list [{model, platform, success, returncode, stdout, stderr, timestamp}]"
-    keys = frozenset({"model", "platform", "file_path", "success", "timestamp", "returncode", "stdout", "stderr"})
+class ValidationResultsImporter(Importer, name="f27-validation-results", formats=("F27",), keys={"model",
+                                "platform", "file_path", "success", "timestamp", "returncode", "stdout",
+                                "stderr"}):
+    """validation_results list [{model, platform, success, returncode, stdout, stderr, timestamp}]"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, list) and bool(doc) and isinstance(doc[0], dict)

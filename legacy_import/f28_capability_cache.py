@@ -21,11 +21,8 @@ CAPABILITY_KEYS = frozenset({"cuda", "openvino", "llama_cpp", "ipex", "optimum",
                              "optimum-onnx", "torch", "torch_vision", "mps", "rocm", "qnn", "webnn", "webgpu"})
 
 
-class CapabilityCacheImporter(Importer):
-    name = "f28-capability-cache"
-    formats = ("F28",)
-    description = "capability-detection cache: flat {backend/library: true|false|null}"
-    keys = CAPABILITY_KEYS
+class CapabilityCacheImporter(Importer, name="f28-capability-cache", formats=("F28",), keys=CAPABILITY_KEYS):
+    """capability-detection cache: flat {backend/library: true|false|null}"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and len(doc) >= 3

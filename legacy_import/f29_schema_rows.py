@@ -95,14 +95,12 @@ def _run_key(row: dict) -> str | None:
     return next((str(row[k]) for k in _RUN_KEYS if clean_text(row.get(k)) or nz.is_number(row.get(k))), None)
 
 
-class SchemaRowsImporter(Importer):
-    name = "f29-schema-rows"
-    formats = ("F29",)
-    description = "rows in the legacy warehouse's column names: measurements when each carries its time"
-    keys = frozenset({"model_name", "model_family", "modality", "hardware_type", "device_name",
-                      "batch_size", "precision", "test_case", "total_time_seconds",
-                      "average_latency_ms", "throughput_items_per_second", "memory_peak_mb",
-                      "iterations", "warmup_iterations", "metrics"})
+class SchemaRowsImporter(Importer, name="f29-schema-rows", formats=("F29",), keys={"model_name",
+                         "model_family", "modality", "hardware_type", "device_name", "batch_size",
+                         "precision", "test_case", "total_time_seconds", "average_latency_ms",
+                         "throughput_items_per_second", "memory_peak_mb", "iterations", "warmup_iterations",
+                         "metrics"}):
+    """rows in the legacy warehouse's column names: measurements when each carries its time"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, list) or not doc or not isinstance(doc[0], dict):

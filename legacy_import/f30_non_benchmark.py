@@ -63,12 +63,10 @@ def _variant(doc: dict) -> str | None:
     return None
 
 
-class NonBenchmarkImporter(Importer):
-    name = "f30-non-benchmark"
-    formats = ("F30",)
-    description = "API queue/back-off tests, API status and error dumps, remote API timings (skipped)"
-    keys = frozenset({"api", "backoff_test", "queue_test", "total_requests", "successful_requests", "apis",
-                      "tests", "success_count", "total_tests", "models", "error", "traceback"})
+class NonBenchmarkImporter(Importer, name="f30-non-benchmark", formats=("F30",), keys={"api", "backoff_test",
+                           "queue_test", "total_requests", "successful_requests", "apis", "tests",
+                           "success_count", "total_tests", "models", "error", "traceback"}):
+    """API queue/back-off tests, API status and error dumps, remote API timings (skipped)"""
 
     def sniff(self, doc: Any) -> bool:
         return isinstance(doc, dict) and _variant(doc) is not None
@@ -154,15 +152,12 @@ def content_reason(doc: Any) -> str | None:
     return None
 
 
-class NotABenchmarkImporter(Importer):
-    """Claims a document only when no format does (``fallback``): recognises by its content
-    what is not a benchmark result, so that quarantine keeps meaning "may hold measurements
-    and could not be read"."""
+class NotABenchmarkImporter(Importer, name="f30-not-a-benchmark", formats=("F30",), fallback=True):
+    """by content, when no format claims it: schemas, caches, tool fixtures, API client tests, no measurement
+    (skipped)
 
-    name = "f30-not-a-benchmark"
-    formats = ("F30",)
-    description = "by content, when no format claims it: schemas, caches, tool fixtures, API client tests, no measurement (skipped)"
-    fallback = True
+    Claims a document only when no format does (``fallback``): recognises by its content what is not a
+    benchmark result, so that quarantine keeps meaning "may hold measurements and could not be read"."""
 
     def sniff(self, doc: Any) -> bool:
         return content_reason(doc) is not None

@@ -36,11 +36,9 @@ def _variant(doc: Any) -> str | None:
     return None
 
 
-class DegenerateImporter(Importer):
-    name = "f32-degenerate"
-    formats = ("F32",)
-    description = "empty object, empty aggregates, code-fix reports (skipped)"
-    keys = frozenset(_AGGREGATE | _FIX_REPORT | _ANNOTATIONS)
+class DegenerateImporter(Importer, name="f32-degenerate", formats=("F32",),
+                         keys=frozenset(_AGGREGATE | _FIX_REPORT | _ANNOTATIONS)):
+    """empty object, empty aggregates, code-fix reports (skipped)"""
 
     def sniff(self, doc: Any) -> bool:
         return _variant(doc) is not None

@@ -36,12 +36,9 @@ def _status(entry: dict) -> tuple[str, str | None]:
     return (STATUS_FAILED if err else "unknown"), err
 
 
-class SimpleModelTestImporter(Importer):
-    name = "f41-simple-model-test"
-    formats = ("F21",)
-    description = "simple model test {results{pipeline, from_pretrained}, metadata{model, timestamp}}"
-    keys = frozenset({"results", "metadata"})
-    required_keys = frozenset({"results", "metadata"})
+class SimpleModelTestImporter(Importer, name="f41-simple-model-test", formats=("F21",),
+                              keys={"results", "metadata"}, required_keys={"results", "metadata"}):
+    """simple model test {results{pipeline, from_pretrained}, metadata{model, timestamp}}"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or set(doc) != {"results", "metadata"}:
@@ -62,12 +59,9 @@ class SimpleModelTestImporter(Importer):
                               measured_at=started, provenance=ctx.prov(ptr("results", method)))
 
 
-class HardwareModelTestImporter(Importer):
-    name = "f41-hardware-model-test"
-    formats = ("F24",)
-    description = "per-hardware model test {model, tests{hw: {inference_time, peak_memory_mb, ...}}, summary}"
-    keys = frozenset({"model", "tests", "summary"})
-    required_keys = frozenset({"model", "tests"})
+class HardwareModelTestImporter(Importer, name="f41-hardware-model-test", formats=("F24",),
+                                keys={"model", "tests", "summary"}, required_keys={"model", "tests"}):
+    """per-hardware model test {model, tests{hw: {inference_time, peak_memory_mb, ...}}, summary}"""
 
     def sniff(self, doc: Any) -> bool:
         if not isinstance(doc, dict) or not isinstance(doc.get("model"), str):

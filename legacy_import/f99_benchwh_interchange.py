@@ -16,14 +16,10 @@ from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, ptr
 from benchwh.records import Record
 
 
-class BenchwhInterchangeImporter(Importer):
-    name = "benchwh-interchange"
-    formats = ("benchwh-interchange",)
-    description = "benchwh's versioned interchange JSON (runner --no-db-store output, spool files)"
-    keys = frozenset({"format", "version", "benchwh_version", "runs", "records"})
-    own_clock = True  # benchwh wrote these times (naive UTC) and their sources itself
-
-    required_keys = frozenset({'format'})  # registry prefilter; sniff decides
+class BenchwhInterchangeImporter(Importer, name="benchwh-interchange", formats=("benchwh-interchange",),
+                                 keys={"format", "version", "benchwh_version", "runs", "records"},
+                                 required_keys={'format'}, own_clock=True):
+    """benchwh's versioned interchange JSON (runner --no-db-store output, spool files)"""
 
     def sniff(self, doc: Any) -> bool:
         return isinstance(doc, dict) and doc.get("format") == FORMAT

@@ -28,12 +28,10 @@ def _is_bench(b: Any) -> bool:
     return isinstance(b, dict) and isinstance(b.get("stats"), dict) and isinstance(b.get("fullname"), str)
 
 
-class PytestBenchmarkImporter(Importer):
-    name = "pytest-benchmark"
-    formats = ("H01",)
-    description = "pytest-benchmark --benchmark-json exports and .benchmarks autosaves"
-    keys = frozenset({"machine_info", "commit_info", "benchmarks", "datetime", "version"})
-    required_keys = frozenset({"machine_info", "benchmarks", "datetime"})
+class PytestBenchmarkImporter(Importer, name="pytest-benchmark", formats=("H01",),
+                              keys={"machine_info", "commit_info", "benchmarks", "datetime", "version"},
+                              required_keys={"machine_info", "benchmarks", "datetime"}):
+    """pytest-benchmark --benchmark-json exports and .benchmarks autosaves"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("machine_info"), dict)

@@ -46,13 +46,10 @@ def _machine_json(doc: Any) -> bool:
             and (set(doc) <= _MACHINE_KEYS or len(doc.keys() & {"arch", "cpu", "num_cpu", "os", "ram"}) >= 2))
 
 
-class AsvResultsImporter(Importer):
-    name = "asv"
-    formats = ("H02",)
-    description = "asv results/<machine>/<commit>-<env>.json (with benchmarks.json, machine.json)"
-    keys = frozenset({"commit_hash", "env_name", "date", "params", "python", "requirements",
-                      "result_columns", "results", "durations", "version"})
-    required_keys = frozenset({"results", "result_columns", "commit_hash"})
+class AsvResultsImporter(Importer, name="asv", formats=("H02",), keys={"commit_hash", "env_name", "date",
+                         "params", "python", "requirements", "result_columns", "results", "durations",
+                         "version"}, required_keys={"results", "result_columns", "commit_hash"}):
+    """asv results/<machine>/<commit>-<env>.json (with benchmarks.json, machine.json)"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("results"), dict)
@@ -143,11 +140,8 @@ def _expand(name: str, d: dict, spec: dict, run: RunInfo, device: str | None, ct
         yield r
 
 
-class AsvBenchmarksImporter(Importer):
-    name = "asv-benchmarks"
-    formats = ("H02",)
-    description = "asv results/benchmarks.json (skipped: read with the result files)"
-    keys = frozenset({"version"})
+class AsvBenchmarksImporter(Importer, name="asv-benchmarks", formats=("H02",), keys={"version"}):
+    """asv results/benchmarks.json (skipped: read with the result files)"""
 
     def sniff(self, doc: Any) -> bool:
         return _benchmarks_json(doc)
@@ -157,12 +151,9 @@ class AsvBenchmarksImporter(Importer):
         yield  # pragma: no cover
 
 
-class AsvMachineImporter(Importer):
-    name = "asv-machine"
-    formats = ("H02",)
-    description = "asv results/<machine>/machine.json (skipped: read with the result files)"
-    keys = frozenset(_MACHINE_KEYS)
-    required_keys = frozenset({"machine", "version"})
+class AsvMachineImporter(Importer, name="asv-machine", formats=("H02",), keys=frozenset(_MACHINE_KEYS),
+                         required_keys={"machine", "version"}):
+    """asv results/<machine>/machine.json (skipped: read with the result files)"""
 
     def sniff(self, doc: Any) -> bool:
         return _machine_json(doc)
@@ -201,11 +192,9 @@ def _publish_kind(doc: Any) -> str | None:
     return "graph" if _graph(doc) else None
 
 
-class AsvPublishImporter(Importer):
-    name = "asv-publish"
-    formats = ("H02",)
-    description = "asv publish output (html/index.json, graphs, regressions: skipped as derived)"
-    keys = frozenset(_INDEX_KEYS | {"project", "revision_to_date", "params", "tags", "pages"})
+class AsvPublishImporter(Importer, name="asv-publish", formats=("H02",),
+                         keys=frozenset(_INDEX_KEYS | {"project", "revision_to_date", "params", "tags", "pages"})):
+    """asv publish output (html/index.json, graphs, regressions: skipped as derived)"""
 
     def sniff(self, doc: Any) -> bool:
         return _publish_kind(doc) is not None
@@ -219,12 +208,10 @@ class AsvPublishImporter(Importer):
 _CONF_KEYS = {"benchmark_dir", "results_dir", "html_dir", "environment_type", "branches", "matrix"}
 
 
-class AsvConfImporter(Importer):
-    name = "asv-conf"
-    formats = ("H02",)
-    description = "asv.conf.json project configuration (skipped: no measurements)"
-    keys = frozenset(_CONF_KEYS | {"version", "project", "repo", "project_url"})
-    required_keys = frozenset({"version", "project", "repo"})
+class AsvConfImporter(Importer, name="asv-conf", formats=("H02",),
+                      keys=frozenset(_CONF_KEYS | {"version", "project", "repo", "project_url"}),
+                      required_keys={"version", "project", "repo"}):
+    """asv.conf.json project configuration (skipped: no measurements)"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("project"), str) and isinstance(doc.get("repo"), str)

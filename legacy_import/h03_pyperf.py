@@ -25,12 +25,9 @@ def _is_bench(b: Any) -> bool:
     return isinstance(b, dict) and isinstance(b.get("runs"), list) and all(isinstance(r, dict) for r in b["runs"])
 
 
-class PyperfImporter(Importer):
-    name = "pyperf"
-    formats = ("H03",)
-    description = "pyperf JSON results (.json, .json.gz)"
-    keys = frozenset({"benchmarks", "metadata", "version"})
-    required_keys = frozenset({"benchmarks", "version"})
+class PyperfImporter(Importer, name="pyperf", formats=("H03",), keys={"benchmarks", "metadata", "version"},
+                     required_keys={"benchmarks", "version"}):
+    """pyperf JSON results (.json, .json.gz)"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("version"), str) and doc["version"].startswith("1.")

@@ -54,12 +54,9 @@ def _counters(row: dict) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in _ROW_KEYS and k != "items_per_second" and is_number(v)}
 
 
-class GoogleBenchmarkImporter(Importer):
-    name = "google-benchmark"
-    formats = ("H04",)
-    description = "Google Benchmark --benchmark_out JSON"
-    keys = frozenset({"context", "benchmarks"})
-    required_keys = frozenset({"context", "benchmarks"})
+class GoogleBenchmarkImporter(Importer, name="google-benchmark", formats=("H04",),
+                              keys={"context", "benchmarks"}, required_keys={"context", "benchmarks"}):
+    """Google Benchmark --benchmark_out JSON"""
 
     def sniff(self, doc: Any) -> bool:
         ctx = doc.get("context") if isinstance(doc, dict) else None

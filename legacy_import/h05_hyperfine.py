@@ -21,12 +21,9 @@ def _is_result(r: Any) -> bool:
     return isinstance(r, dict) and isinstance(r.get("command"), str) and "mean" in r and ("times" in r or "median" in r)
 
 
-class HyperfineImporter(Importer):
-    name = "hyperfine"
-    formats = ("H05",)
-    description = "hyperfine --export-json results"
-    keys = frozenset({"results"})
-    required_keys = frozenset({"results"})
+class HyperfineImporter(Importer, name="hyperfine", formats=("H05",), keys={"results"},
+                        required_keys={"results"}):
+    """hyperfine --export-json results"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and set(doc) == {"results"} and isinstance(doc["results"], list)

@@ -112,11 +112,9 @@ def _results(config: dict, report: dict, ctx: ImportContext, base: tuple) -> Ite
         yield r
 
 
-class OptimumBenchmarkImporter(Importer):
-    name = "optimum-benchmark"
-    formats = ("H06",)
-    description = "optimum-benchmark benchmark.json / benchmark_report.json (+ benchmark_config.json)"
-    keys = frozenset({"config", "report", "load_model", "forward", "prefill", "decode", "per_token", "generate"})
+class OptimumBenchmarkImporter(Importer, name="optimum-benchmark", formats=("H06",), keys={"config", "report",
+                               "load_model", "forward", "prefill", "decode", "per_token", "generate"}):
+    """optimum-benchmark benchmark.json / benchmark_report.json (+ benchmark_config.json)"""
 
     def sniff(self, doc: Any) -> bool:
         if isinstance(doc, dict) and set(doc) == {"config", "report"}:
@@ -134,12 +132,10 @@ class OptimumBenchmarkImporter(Importer):
         yield from _results(found[1], doc, ctx, ())
 
 
-class OptimumConfigImporter(Importer):
-    name = "optimum-benchmark-config"
-    formats = ("H06",)
-    description = "optimum-benchmark benchmark_config.json (skipped: read with its report)"
-    keys = frozenset({"name", "backend", "scenario", "launcher", "environment"})
-    required_keys = frozenset({"backend", "scenario", "launcher"})
+class OptimumConfigImporter(Importer, name="optimum-benchmark-config", formats=("H06",),
+                            keys={"name", "backend", "scenario", "launcher", "environment"},
+                            required_keys={"backend", "scenario", "launcher"}):
+    """optimum-benchmark benchmark_config.json (skipped: read with its report)"""
 
     def sniff(self, doc: Any) -> bool:
         return _is_config(doc)

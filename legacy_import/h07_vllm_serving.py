@@ -47,13 +47,11 @@ def _is_result(d: Any) -> bool:
             and ("request_throughput" in d or "completed" in d))
 
 
-class VllmServingImporter(Importer):
-    name = "vllm-benchmark-serving"
-    formats = ("H07",)
-    description = "vLLM benchmark_serving / vllm bench serve results (JSON, JSON Lines)"
-    keys = frozenset({"date", "backend", "model_id", "tokenizer_id", "num_prompts", "request_rate",
-                      "duration", "completed", "request_throughput", "mean_ttft_ms", "median_ttft_ms",
-                      "mean_tpot_ms", "mean_itl_ms"})
+class VllmServingImporter(Importer, name="vllm-benchmark-serving", formats=("H07",), keys={"date", "backend",
+                          "model_id", "tokenizer_id", "num_prompts", "request_rate", "duration", "completed",
+                          "request_throughput", "mean_ttft_ms", "median_ttft_ms", "mean_tpot_ms",
+                          "mean_itl_ms"}):
+    """vLLM benchmark_serving / vllm bench serve results (JSON, JSON Lines)"""
 
     def sniff(self, doc: Any) -> bool:
         if isinstance(doc, JsonLines):

@@ -137,10 +137,8 @@ def _result(ctx, *, sut, scenario, mode, validity, stats, headline, when, versio
     return r
 
 
-class LoadgenSummaryImporter(Importer):
-    name = "mlperf-loadgen"
-    formats = ("H08",)
-    description = "MLPerf loadgen mlperf_log_summary.txt (+ mlperf_log_detail.txt, system_meta.json)"
+class LoadgenSummaryImporter(Importer, name="mlperf-loadgen", formats=("H08",)):
+    """MLPerf loadgen mlperf_log_summary.txt (+ mlperf_log_detail.txt, system_meta.json)"""
 
     def sniff(self, doc: Any) -> bool:
         return isinstance(doc, LoadgenSummary) and doc.get("Scenario") is not None and doc.get("SUT name") is not None
@@ -182,10 +180,8 @@ class LoadgenSummaryImporter(Importer):
                       extra=extra, key=digest([sut, scenario, stats, params, hval]))
 
 
-class LoadgenDetailImporter(Importer):
-    name = "mlperf-loadgen-detail"
-    formats = ("H08",)
-    description = "MLPerf loadgen mlperf_log_detail.txt (read when no summary is beside it)"
+class LoadgenDetailImporter(Importer, name="mlperf-loadgen-detail", formats=("H08",)):
+    """MLPerf loadgen mlperf_log_detail.txt (read when no summary is beside it)"""
 
     def sniff(self, doc: Any) -> bool:
         return isinstance(doc, LoadgenDetail) and doc.value("effective_scenario") is not None
@@ -229,12 +225,10 @@ class LoadgenDetailImporter(Importer):
                       key=digest([sut, scenario, str(when)]))
 
 
-class SystemDescriptionImporter(Importer):
-    name = "mlperf-system-description"
-    formats = ("H08",)
-    description = "MLPerf system description JSON (skipped: read with the loadgen logs)"
-    keys = frozenset(_SYS_KEYS | {"division", "submitter", "accelerators_per_node", "framework"})
-    required_keys = frozenset(_SYS_KEYS)
+class SystemDescriptionImporter(Importer, name="mlperf-system-description", formats=("H08",),
+                                keys=frozenset(_SYS_KEYS | {"division", "submitter", "accelerators_per_node", "framework"}),
+                                required_keys=frozenset(_SYS_KEYS)):
+    """MLPerf system description JSON (skipped: read with the loadgen logs)"""
 
     def sniff(self, doc: Any) -> bool:
         return _is_system(doc)

@@ -25,10 +25,8 @@ def _measure(m: Any) -> bool:
             and all(is_number(v) for v in m.values()))
 
 
-class BencherBmfImporter(Importer):
-    name = "bencher-bmf"
-    formats = ("H09",)
-    description = "Bencher Metric Format JSON (strict)"
+class BencherBmfImporter(Importer, name="bencher-bmf", formats=("H09",)):
+    """Bencher Metric Format JSON (strict)"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and bool(doc)

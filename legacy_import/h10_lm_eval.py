@@ -13,12 +13,10 @@ from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
 from benchwh.records import Record
 
 
-class LmEvalImporter(Importer):
-    name = "lm-eval-harness"
-    formats = ("H10",)
-    description = "lm-evaluation-harness results (skipped: accuracy, not speed)"
-    keys = frozenset({"results", "configs", "versions", "n-shot", "higher_is_better", "config", "git_hash", "date"})
-    required_keys = frozenset({"results", "versions", "config"})
+class LmEvalImporter(Importer, name="lm-eval-harness", formats=("H10",), keys={"results", "configs",
+                     "versions", "n-shot", "higher_is_better", "config", "git_hash", "date"},
+                     required_keys={"results", "versions", "config"}):
+    """lm-evaluation-harness results (skipped: accuracy, not speed)"""
 
     def sniff(self, doc: Any) -> bool:
         return (isinstance(doc, dict) and isinstance(doc.get("results"), dict) and isinstance(doc.get("versions"), dict)
