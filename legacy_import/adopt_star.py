@@ -88,6 +88,9 @@ class StarConverter:
         tbl = self.t.get(name)
         return tbl.rows if tbl else []
 
+    def _children(self, name: str, key: str) -> Children:
+        return Children(name, self._rows(name), key)
+
     def _real_rows(self, name: str) -> Iterator[dict]:
         """The rows of ``name`` that are not seeded samples (those are flagged as such)."""
         for row in self._rows(name):
@@ -185,7 +188,7 @@ class StarConverter:
         yield from self._dimensions()
 
     def _performance(self) -> Iterator[Result]:
-        batches = Children("performance_batch_results", self._rows("performance_batch_results"), "result_id")
+        batches = self._children("performance_batch_results", "result_id")
         L, ctx = self.ctx.ledger, self.ctx
         for row in self._real_rows("performance_results"):
             rid = row.get("result_id")
@@ -280,8 +283,7 @@ class StarConverter:
 
     def _tests(self) -> Iterator[TestOutcome]:
         L, ctx = self.ctx.ledger, self.ctx
-        asserts = Children("integration_test_assertions", self._rows("integration_test_assertions"),
-                           "test_result_id")
+        asserts = self._children("integration_test_assertions", "test_result_id")
         for row in self._real_rows("integration_test_results"):
             tid = row.get("test_result_id")
             model = self._model(row.get("model_id")) if row.get("model_id") is not None else None

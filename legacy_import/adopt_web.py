@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from benchwh.records import Result
 from benchwh.legacy_import.adopt_base import (
-    R_ZERO, Children, as_json, legacy_hardware, measured, note_zeros, plain, text, when,
+    R_ZERO, as_json, legacy_hardware, measured, note_zeros, plain, text, when,
 )
 
 _WEB_ZEROS = {"inference_time_ms": "latency_ms_mean", "load_time_ms": "load_time_ms",
@@ -26,7 +26,7 @@ _WEB_ZEROS = {"inference_time_ms": "latency_ms_mean", "load_time_ms": "load_time
 
 def web_records(conv) -> Iterator[Result]:
     L, ctx = conv.ctx.ledger, conv.ctx
-    feats = Children("webgpu_advanced_features", conv._rows("webgpu_advanced_features"), "result_id")
+    feats = conv._children("webgpu_advanced_features", "result_id")
     for row in conv._real_rows("web_platform_results"):
         rid = row.get("result_id")
         vals = {k: measured(row.get(k)) for k in (
