@@ -34,7 +34,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
-from benchwh.errors import BenchwhError, LockedError
+from benchwh.errors import BenchwhError, LockedError, cli_message
 from benchwh.records import CompatFact, Record, Result, RunInfo, RunMeta, TestOutcome
 from benchwh.runners.environment import capture, utc_now
 
@@ -137,8 +137,6 @@ class Recorder:
             pass
         except BenchwhError as e:
             # whoever runs a benchmark script fixes its warehouse from the command line
-            from benchwh.cli.hints import cli_message
-
             e.args = (cli_message(e),)
             raise
         return loc

@@ -136,6 +136,13 @@ class Importer:
         return f"<importer {self.name} ({', '.join(self.formats)})>"
 
 
+def shaped(doc: Any, kinds: dict[str, type | tuple[type, ...]], *, exact: bool = False) -> bool:
+    """True when doc is an object whose values at kinds' keys have those types (exact: and it
+    has no other key): the common first test of an importer's sniff."""
+    return (isinstance(doc, dict) and (not exact or doc.keys() == kinds.keys())
+            and all(isinstance(doc.get(k), t) for k, t in kinds.items()))
+
+
 def _plain_read(path: str) -> bytes:
     with open(path, "rb") as f:
         return f.read()

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
-from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr, shaped
 from benchwh.legacy_import.fields import hardware_of, simulated_marks, str_at, undated_key
 from benchwh.records import CompatFact, Record, RunInfo
 
@@ -202,9 +202,7 @@ def _fact(run: RunInfo, model: str, spelling: str, ok: bool | None, marks: dict[
 
 
 def looks_like_f3(doc: Any) -> bool:
-    return (isinstance(doc, dict) and isinstance(doc.get("stats"), dict)
-            and isinstance(doc.get("model_results"), dict)
-            and isinstance(doc.get("detailed_results"), list))
+    return shaped(doc, {"stats": dict, "model_results": dict, "detailed_results": list})
 
 
 class ModelFunctionalityImporter(Importer, name="f03-model-functionality", formats=("F3",),

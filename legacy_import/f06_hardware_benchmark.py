@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
-from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr, shaped
 from benchwh.legacy_import.fields import entry_simulation, hardware_of, simulated_marks, status_failed, str_at, undated_key
 from benchwh.records import STATUS_COMPLETED, STATUS_FAILED, Record, Result, RunInfo, RunMeta
 
@@ -179,7 +179,7 @@ def _summary(summary: Any) -> dict[str, Any]:
 
 def looks_like_f6(doc: Any) -> bool:
     """Cheap content test shared with F1 (which embeds F6 documents)."""
-    return (isinstance(doc, dict) and isinstance(doc.get("benchmarks"), dict)
+    return (shaped(doc, {"benchmarks": dict})
             and ("system_info" in doc or "hardware_info" in doc)
             and "functionality_verification" not in doc)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
-from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile, ptr, shaped
 from benchwh.legacy_import.fields import clean_text, entry_failed, hardware_of
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo
 
@@ -93,8 +93,7 @@ class DirectBenchmarkImporter(Importer, name="f08-direct-benchmark", formats=("F
     """run_direct_benchmark.py: per-batch latency (ms), throughput, memory of one model"""
 
     def sniff(self, doc: Any) -> bool:
-        return (isinstance(doc, dict) and isinstance(doc.get("batch_results"), dict)
-                and ("model" in doc or "hardware" in doc))
+        return shaped(doc, {"batch_results": dict}) and ("model" in doc or "hardware" in doc)
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
         records = list(convert_direct_doc(doc, ctx, file_time=ctx.path_time))

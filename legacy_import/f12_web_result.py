@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
-from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr, shaped
 from benchwh.legacy_import.fields import clean_text, hardware_of
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo
 
@@ -121,8 +121,7 @@ class WebAggregateImporter(Importer, name="f12b-web-aggregate", formats=("F12b",
     """web_platform_test_runner.py all_models file: a list of result.json documents"""
 
     def sniff(self, doc: Any) -> bool:
-        return (isinstance(doc, dict) and isinstance(doc.get("results"), list)
-                and ("models_tested" in doc or "platform" in doc))
+        return shaped(doc, {"results": list}) and ("models_tested" in doc or "platform" in doc)
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
         """Reads the aggregate; yields the F12 records of each entry. An entry without its own

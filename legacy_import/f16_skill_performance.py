@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
-from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
+from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, shaped
 from benchwh.legacy_import.f16_skill_common import SkillContext, skill_model_name, skill_records, skill_time
 from benchwh.legacy_import.fields import str_at
 from benchwh.records import Record, RunInfo
@@ -87,10 +87,8 @@ class SkillPerformanceImporter(Importer, name="f16-skill-performance", formats=(
     """run_performance_tests.py per-skill file {metadata{test_file, model}, results<skill dict>}"""
 
     def sniff(self, doc: Any) -> bool:
-        if not isinstance(doc, dict) or set(doc) != {"metadata", "results"}:
-            return False
-        meta, res = doc["metadata"], doc["results"]
-        return isinstance(meta, dict) and isinstance(res, dict) and "test_file" in meta and "model" in meta
+        return (shaped(doc, {"metadata": dict, "results": dict}, exact=True)
+                and "test_file" in doc["metadata"] and "model" in doc["metadata"])
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         meta, res = doc["metadata"], doc["results"]

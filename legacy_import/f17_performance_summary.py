@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
-from benchwh.legacy_import.base import ImportContext, Importer, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, ptr, shaped
 from benchwh.legacy_import.fields import str_at, tail
 from benchwh.legacy_import.f16_skill_common import HW_PREFIXES, SkillContext, skill_records
 from benchwh.legacy_import.f16_skill_performance import family_of, skill_name
@@ -34,10 +34,7 @@ class PerformanceSummaryImporter(Importer, name="f17-performance-summary", forma
     """run_performance_tests.py multi-skill summary {metadata{test_files}, results{file: {...}}}"""
 
     def sniff(self, doc: Any) -> bool:
-        if not isinstance(doc, dict) or set(doc) != {"metadata", "results"}:
-            return False
-        meta, res = doc["metadata"], doc["results"]
-        return isinstance(meta, dict) and "test_files" in meta and isinstance(res, dict)
+        return shaped(doc, {"metadata": dict, "results": dict}, exact=True) and "test_files" in doc["metadata"]
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         meta, res = doc["metadata"], doc["results"]

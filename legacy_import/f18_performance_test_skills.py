@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
-from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, ptr, shaped
 from benchwh.legacy_import.f16_skill_common import SkillContext, skill_model_name, skill_records, skill_time
 from benchwh.legacy_import.f16_skill_performance import embedded_run, family_of, skill_name
 from benchwh.legacy_import.fields import str_at, tail
@@ -78,7 +78,7 @@ class PerformanceTestSkillsImporter(Importer, name="f18-performance-test-skills"
     """run_performance_tests.py --skills: {command, python_version, skill_tests{file: capture}}"""
 
     def sniff(self, doc: Any) -> bool:
-        return isinstance(doc, dict) and isinstance(doc.get("skill_tests"), dict) and "command" in doc
+        return shaped(doc, {"skill_tests": dict}) and "command" in doc
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         tests = doc["skill_tests"]

@@ -30,7 +30,7 @@ import math
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
-from benchwh.legacy_import.base import ImportContext, Importer, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, ptr, shaped
 from benchwh.legacy_import.fields import str_at
 from benchwh.records import STATUS_FAILED, Record, Result, RunInfo, TestOutcome
 
@@ -70,8 +70,7 @@ class HfPipelineTestImporter(Importer, name="f21-hf-pipeline-test", formats=("F2
     """HF pipeline/from_pretrained test {results{method_hw}, performance{}, hardware{}, metadata{}}"""
 
     def sniff(self, doc: Any) -> bool:
-        return (isinstance(doc, dict) and isinstance(doc.get("results"), dict)
-                and isinstance(doc.get("performance"), dict) and "hardware" in doc)
+        return shaped(doc, {"results": dict, "performance": dict}) and "hardware" in doc
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}

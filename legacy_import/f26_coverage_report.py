@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
+from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, shaped
 from benchwh.records import Record
 
 
@@ -26,8 +26,7 @@ class CoverageReportImporter(Importer, name="f26-coverage-report", formats=("F26
     """hardware coverage report (static analysis of test files, not an execution)"""
 
     def sniff(self, doc: Any) -> bool:
-        return (isinstance(doc, dict) and isinstance(doc.get("platform_coverage"), dict)
-                and "model_results" in doc)
+        return shaped(doc, {"platform_coverage": dict}) and "model_results" in doc
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         n = len(doc["model_results"]) if isinstance(doc.get("model_results"), list) else 0

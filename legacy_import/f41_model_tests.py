@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from benchwh import normalize as nz
-from benchwh.legacy_import.base import ImportContext, Importer, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, ptr, shaped
 from benchwh.legacy_import.f16_skill_common import fields_from_numbers, raw_numbers
 from benchwh.legacy_import.fields import str_at
 from benchwh.records import STATUS_COMPLETED, STATUS_FAILED, Record, Result, RunInfo, TestOutcome
@@ -41,11 +41,10 @@ class SimpleModelTestImporter(Importer, name="f41-simple-model-test", formats=("
     """simple model test {results{pipeline, from_pretrained}, metadata{model, timestamp}}"""
 
     def sniff(self, doc: Any) -> bool:
-        if not isinstance(doc, dict) or set(doc) != {"results", "metadata"}:
+        if not shaped(doc, {"results": dict, "metadata": dict}, exact=True):
             return False
-        res, meta = doc["results"], doc["metadata"]
-        return (isinstance(res, dict) and isinstance(meta, dict) and bool(res)
-                and set(res) <= set(_METHODS) and all(isinstance(v, dict) for v in res.values()))
+        res = doc["results"]
+        return bool(res) and set(res) <= set(_METHODS) and all(isinstance(v, dict) for v in res.values())
 
     def convert(self, doc: dict, ctx: ImportContext) -> Iterator[Record]:
         meta = doc["metadata"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, ptr, shaped
 from benchwh.legacy_import.harness_common import digest, drop_none, flat_params
 from benchwh.normalize import parse_time, s_to_ms, samples_s_to_ms, to_float, to_int
 from benchwh.records import Record, Result, RunInfo
@@ -34,8 +34,7 @@ class PytestBenchmarkImporter(Importer, name="pytest-benchmark", formats=("H01",
     """pytest-benchmark --benchmark-json exports and .benchmarks autosaves"""
 
     def sniff(self, doc: Any) -> bool:
-        return (isinstance(doc, dict) and isinstance(doc.get("machine_info"), dict)
-                and isinstance(doc.get("benchmarks"), list) and isinstance(doc.get("datetime"), str)
+        return (shaped(doc, {"machine_info": dict, "benchmarks": list, "datetime": str})
                 and all(_is_bench(b) for b in doc["benchmarks"]))
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:

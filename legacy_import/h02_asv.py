@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Iterator
 
-from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, SkipFile, ptr, shaped
 from benchwh.legacy_import.fields import str_at
 from benchwh.legacy_import.harness_common import drop_none, literal
 from benchwh.normalize import (
@@ -42,7 +42,7 @@ def _benchmarks_json(doc: Any) -> bool:
 
 
 def _machine_json(doc: Any) -> bool:
-    return (isinstance(doc, dict) and isinstance(doc.get("machine"), str) and isinstance(doc.get("version"), int)
+    return (shaped(doc, {"machine": str, "version": int})
             and (set(doc) <= _MACHINE_KEYS or len(doc.keys() & {"arch", "cpu", "num_cpu", "os", "ram"}) >= 2))
 
 
@@ -52,8 +52,7 @@ class AsvResultsImporter(Importer, name="asv", formats=("H02",), keys={"commit_h
     """asv results/<machine>/<commit>-<env>.json (with benchmarks.json, machine.json)"""
 
     def sniff(self, doc: Any) -> bool:
-        return (isinstance(doc, dict) and isinstance(doc.get("results"), dict)
-                and isinstance(doc.get("result_columns"), list) and isinstance(doc.get("commit_hash"), str)
+        return (shaped(doc, {"results": dict, "result_columns": list, "commit_hash": str})
                 and doc.get("version") == 2)
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
@@ -214,8 +213,7 @@ class AsvConfImporter(Importer, name="asv-conf", formats=("H02",),
     """asv.conf.json project configuration (skipped: no measurements)"""
 
     def sniff(self, doc: Any) -> bool:
-        return (isinstance(doc, dict) and isinstance(doc.get("project"), str) and isinstance(doc.get("repo"), str)
-                and doc.get("version") == 1 and bool(_CONF_KEYS & doc.keys()))
+        return (shaped(doc, {"project": str, "repo": str}) and doc.get("version") == 1 and bool(_CONF_KEYS & doc.keys()))
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
         raise SkipFile(f"asv project configuration ({doc.get('project')}): no measurements")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from typing import Any, Iterator
 
-from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, ptr
+from benchwh.legacy_import.base import ImportContext, Importer, Quarantine, ptr, shaped
 from benchwh.legacy_import.harness_common import drop_none, scalar
 from benchwh.normalize import bytes_to_mib, is_number, parse_time, samples_to_ms, to_int
 from benchwh.records import Record, Result, RunInfo
@@ -30,8 +30,8 @@ class PyperfImporter(Importer, name="pyperf", formats=("H03",), keys={"benchmark
     """pyperf JSON results (.json, .json.gz)"""
 
     def sniff(self, doc: Any) -> bool:
-        return (isinstance(doc, dict) and isinstance(doc.get("version"), str) and doc["version"].startswith("1.")
-                and isinstance(doc.get("benchmarks"), list) and bool(doc["benchmarks"])
+        return (shaped(doc, {"version": str, "benchmarks": list}) and doc["version"].startswith("1.")
+                and bool(doc["benchmarks"])
                 and all(_is_bench(b) for b in doc["benchmarks"])
                 and any("values" in r or "warmups" in r for b in doc["benchmarks"] for r in b["runs"]))
 

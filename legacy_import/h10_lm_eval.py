@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from benchwh.legacy_import.base import ImportContext, Importer, SkipFile
+from benchwh.legacy_import.base import ImportContext, Importer, SkipFile, shaped
 from benchwh.records import Record
 
 
@@ -19,8 +19,7 @@ class LmEvalImporter(Importer, name="lm-eval-harness", formats=("H10",), keys={"
     """lm-evaluation-harness results (skipped: accuracy, not speed)"""
 
     def sniff(self, doc: Any) -> bool:
-        return (isinstance(doc, dict) and isinstance(doc.get("results"), dict) and isinstance(doc.get("versions"), dict)
-                and isinstance(doc.get("config"), dict)
+        return (shaped(doc, {"results": dict, "versions": dict, "config": dict})
                 and ("n-shot" in doc or "configs" in doc or "higher_is_better" in doc or "model" in doc["config"]))
 
     def convert(self, doc: Any, ctx: ImportContext) -> Iterator[Record]:
