@@ -314,16 +314,6 @@ def read_chunks(files: list[SourceFile], known: set[str], max_files: int,
         yield chunk
 
 
-class _NoPandas:
-    """An import finder that answers "not installed" for pandas (a worker's, see _worker_start;
-    pyarrow's Cython import would take a None left in sys.modules for the module itself)."""
-
-    def find_spec(self, name: str, path=None, target=None):
-        if name == "pandas" or name.startswith("pandas."):
-            raise ModuleNotFoundError(f"No module named {name!r} (not used by import workers)", name=name)
-        return None
-
-
 def _worker_start() -> None:
     """In each worker: leave Ctrl-C to the importing process, exit if it dies (a killed
     import must not leave workers waiting for work forever), collect garbage less often."""
@@ -338,8 +328,10 @@ def _worker_start() -> None:
     # is absent (unless the importing process had already loaded it).
     import sys
 
-    if "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _NoPandas())
+    from benchwh.warehouse.connect import NoPandas
+
+    if "pandas" not in sys.modules and not any(isinstance(f, NoPandas) for f in sys.meta_path):
+        sys.meta_path.insert(0, NoPandas())
     # What the fork copied stays: keep the collector off it. Conversion makes many short-lived
     # containers and no cycles worth chasing every 700 allocations.
     gc.freeze()

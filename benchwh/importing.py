@@ -183,6 +183,7 @@ def run_import(
     """
     from benchwh.import_workers import parse_size
     from benchwh.legacy_import.registry import named
+    from benchwh.warehouse.connect import pandas_hidden
 
     batch_files = batch_files or BATCH_FILES
     batch_records = batch_records or BATCH_RECORDS
@@ -202,15 +203,18 @@ def run_import(
     if len(files) < POOL_MIN_FILES:
         jobs = 1
     report = ImportReport(dry_run=dry_run, sink=sink)
-    pool = start_pool(jobs) if jobs > 1 else None
     old_gc = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
-    try:
-        _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report, max_bytes, source_tz)
-    finally:
-        gc.set_threshold(*old_gc)
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+    # pandas hidden before the pool's threads start: DuckDB's client would import it (~1 s)
+    with pandas_hidden():
+        pool = start_pool(jobs) if jobs > 1 else None
+        try:
+            _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report, max_bytes,
+                    source_tz)
+        finally:
+            gc.set_threshold(*old_gc)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
     for sf in not_read:
         report.note_not_read(sf.rel_path, "no importer reads this kind of file"
                              if not sf.rel_path.endswith("/") else "folder cannot be listed")

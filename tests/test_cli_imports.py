@@ -102,3 +102,41 @@ def test_execute_leaves_a_loaded_pandas_alone():
     con = duckdb.connect()
     assert execute(con, "SELECT ? + 1", [1]).fetchone() == (2,)
     assert sys.modules["pandas"] is not None
+
+
+def test_an_import_with_workers_loads_no_pandas(tmp_path):
+    """``benchwh import --jobs 2`` (a worker pool, so threads in the importing process) hides
+    pandas from DuckDB's and pyarrow's checks in the importer and in its workers."""
+    from benchwh.import_workers import POOL_MIN_FILES
+    from benchwh.testing import write_tree
+    from benchwh.warehouse.location import resolve
+    from benchwh.warehouse.migrate import migrate
+
+    write_tree(tmp_path / "src", POOL_MIN_FILES + 10)
+    migrate(resolve(str(tmp_path / "w.duckdb")))
+    code, loaded, stdout = loaded_by("import", str(tmp_path / "src"), "--db", str(tmp_path / "w.duckdb"), "--jobs", "2")
+    assert code in (0, None), stdout
+    assert f"from {POOL_MIN_FILES + 10} of {POOL_MIN_FILES + 10} file(s)" in stdout
+    assert "pandas" not in loaded
+
+
+def test_pandas_imports_again_after_it_was_hidden():
+    """Hidden only for the block: afterwards pandas imports, and pyarrow and DuckDB (which
+    looked for it and did not find it while hidden) convert to pandas again."""
+    script = """
+import sys, duckdb, pyarrow as pa
+from benchwh.warehouse.connect import execute, pandas_hidden
+con = duckdb.connect()
+with pandas_hidden():
+    pa.array([1, 2]); execute(con, "SELECT ?", [1]).fetchall()
+    try:
+        import pandas
+        raise SystemExit("pandas was not hidden")
+    except ModuleNotFoundError:
+        pass
+assert "pandas" not in sys.modules
+print(type(pa.table({"a": [1]}).to_pandas()).__name__, type(con.execute("SELECT 1 AS a").df()).__name__)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["DataFrame", "DataFrame"]

@@ -48,13 +48,13 @@ def import_(
 
     wh = warehouse(db, data_path)
     with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  TextColumn("{task.description}"), transient=True,
-                  disable=not sys.stderr.isatty()) as bar:
+                  TextColumn("{task.description}"), transient=True, auto_refresh=False,
+                  disable=not sys.stderr.isatty()) as bar:  # no refresh thread: see pandas_hidden
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, rel: str) -> None:
             if done == 1 or done % 50 == 0 or done == total:
-                bar.update(task, completed=done, total=total, description=rel[-50:])
+                bar.update(task, completed=done, total=total, description=rel[-50:], refresh=True)
 
         with _ReportWriter(report_file, dry_run) as sink:
             report = wh.import_(paths, format=fmt, dry_run=dry_run, progress=progress, jobs=jobs,

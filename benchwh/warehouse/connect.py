@@ -191,36 +191,48 @@ def connection(loc: Location, read_only: bool = False, create: bool = False,
 
 
 @contextmanager
-def _pandas_hidden() -> Iterator[None]:
+def pandas_hidden() -> Iterator[None]:
     """While pandas is not loaded, make it look not installed: DuckDB's Python client imports
     it (a second at startup) to check whether a parameter or a registered object is a pandas
     one, and none can be. A process that has loaded pandas is not touched, nor one running
     other threads (``benchwh serve``): for them the module table must not change under their
-    feet, and they pay the import once."""
+    feet, and they pay the import once. Entered before a process starts threads of its own
+    that never import pandas (an import's worker pool), it holds for all of the block."""
     import sys
     import threading
 
-    if "pandas" in sys.modules or threading.active_count() > 1:
+    if "pandas" in sys.modules or threading.active_count() > 1 or any(isinstance(f, NoPandas) for f in sys.meta_path):
         yield
         return
-    sys.modules["pandas"] = None  # type: ignore[assignment]  # "not installed", for this call only
+    finder = NoPandas()
+    sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
-        if sys.modules.get("pandas", 0) is None:
-            del sys.modules["pandas"]
+        sys.meta_path.remove(finder)
+
+
+class NoPandas:
+    """An import finder that answers "not installed" for pandas. (A None left in sys.modules
+    would not do: pyarrow's Cython shim takes it for the module itself.) Once it is removed,
+    pandas imports again, and pyarrow and DuckDB find it (checked by a test)."""
+
+    def find_spec(self, name: str, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r} (hidden while benchwh works)", name=name)
+        return None
 
 
 def execute(con, sql: str, params: Any = None):
     """``con.execute(sql, params)`` without the pandas import DuckDB's Python client makes to
-    convert any parameter (see ``_pandas_hidden``)."""
+    convert any parameter (see ``pandas_hidden``)."""
     if not params:
         return con.execute(sql)
-    with _pandas_hidden():
+    with pandas_hidden():
         return con.execute(sql, params)
 
 
 def register(con, name: str, table: Any) -> None:
     """``con.register(name, table)`` for an Arrow table, without DuckDB importing pandas."""
-    with _pandas_hidden():
+    with pandas_hidden():
         con.register(name, table)

@@ -550,10 +550,12 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
             f"SELECT result_id, '{c}' AS metric, {c} AS v, {rest} FROM {src} WHERE {c} IS NOT NULL AND {c} <> 0"
             for c in cols) + ")"
 
-    def near(k: str) -> str:  # stored rows sharing a headline value with a group of ``k``: one
-        # scan that probes numbers only, so the exact group match below runs on a few rows
+    def near(k: str) -> str:  # stored rows of a model and hardware of ``k`` sharing a headline value
+        # with one of its groups: one scan that probes ids and numbers only, so the exact group
+        # match below runs on a few rows
         return ("(SELECT result_id, " + ", ".join(cols) + f", {rest} FROM results WHERE "
-                + " OR ".join(f"{c} IN (SELECT v FROM {k} WHERE metric = '{c}')" for c in cols) + ")")
+                f"(model_id, hardware_id) IN (SELECT model_id, hardware_id FROM {k}) AND ("
+                + " OR ".join(f"{c} IN (SELECT v FROM {k} WHERE metric = '{c}')" for c in cols) + "))")
 
     def in_groups(k: str, src: str, whole_rows: bool) -> str:  # the rows of ``src`` in the groups of ``k``
         return "(" + " UNION ALL ".join(
