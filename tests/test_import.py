@@ -104,12 +104,19 @@ def test_sigkill_midway_then_rerun_converges(tmp_path):
     total = sql(ref, "SELECT count(*) FROM results")[0][0]
 
     partial_seen = False
-    for attempt, delay in enumerate((0.8, 1.1, 1.4, 1.8, 2.3, 3.0, 4.0)):
+    # Killed once the import's streamed --report has grown past a size (files decided), not
+    # after a fixed delay, which a loaded machine turns into "before it began".
+    for attempt, grown in enumerate((2_000, 20_000, 60_000, 150_000, 300_000)):
         db = str(tmp_path / f"k{attempt}.duckdb")
         migrate(resolve(db))
-        proc = subprocess.Popen([BENCHWH, "import", str(src), "--db", db], env=env,
+        report = tmp_path / f"k{attempt}.report.json"
+        streamed = report.with_name(f".{report.name}.tmp")  # the report while it is written
+        proc = subprocess.Popen([BENCHWH, "import", str(src), "--db", db, "--report", str(report)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline and (
+                not streamed.exists() or streamed.stat().st_size < grown):
+            time.sleep(0.005)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         n = sql(db, "SELECT count(*) FROM results")[0][0]
