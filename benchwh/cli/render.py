@@ -178,13 +178,13 @@ def _widths(df, cols: list[str], text_cap: int | None) -> dict[str, int]:
     return out
 
 
-def fit_columns(df, cols: list[str], width: int) -> tuple[list[str], list[str]]:
-    """The columns that fit in ``width`` terminal columns (in their order) and those left
-    out: low-priority ones go first, then from the right, as the DuckDB CLI elides."""
-    widths = _widths(df, cols, MAX_TEXT)
-    cost = lambda c: widths[c] + 3  # noqa: E731  (padding and the border)
-    if sum(cost(c) for c in cols) + 1 <= width:
-        return cols, []
+def fit_columns(df, cols: list[str], width: int) -> tuple[list[str], list[str], int]:
+    """The columns that fit in ``width`` terminal columns (in their order), those left out,
+    and the width text columns are folded at. Columns are taken by rank (what a row is and its
+    main numbers first, low-priority ones last, the rest from the left, as the DuckDB CLI
+    elides from the right); a main column that does not fit ends the taking, so no lesser
+    column takes its place. Text is folded narrower (40, 24, then 16 characters) while that
+    lets more of the main columns in."""
     def rank_of(c: str) -> tuple:
         if c in HIGH_PRIORITY:
             return (0, HIGH_PRIORITY.index(c))
@@ -193,17 +193,28 @@ def fit_columns(df, cols: list[str], width: int) -> tuple[list[str], list[str]]:
         return (1, cols.index(c))
 
     rank = sorted(cols, key=rank_of)
-    keep: list[str] = []
-    room = width - 1 - 4  # the outer border and the "…" column
-    for c in rank:
-        if cost(c) <= room:
-            keep.append(c)
-            room -= cost(c)
-        elif not keep:
-            keep.append(c)  # at least one column, folded
-            room = 0
-    shown = [c for c in cols if c in keep]
-    return shown, [c for c in cols if c not in keep]
+    best: tuple[int, list[str], int] | None = None
+    for cap in (MAX_TEXT, 24, 16):
+        widths = _widths(df, cols, cap)
+        cost = lambda c: widths[c] + 3  # noqa: E731  (padding and the border)
+        if sum(cost(c) for c in cols) + 1 <= width:
+            return cols, [], cap
+        keep: list[str] = []
+        room = width - 1 - 4  # the outer border and the "…" column
+        for c in rank:
+            if cost(c) <= room:
+                keep.append(c)
+                room -= cost(c)
+            elif not keep:
+                keep.append(c)  # at least one column, folded
+                room = 0
+            elif c in HIGH_PRIORITY:
+                break
+        main = sum(c in HIGH_PRIORITY for c in keep)
+        if best is None or main > best[0]:
+            best = (main, keep, cap)
+    _, keep, cap = best
+    return [c for c in cols if c in keep], [c for c in cols if c not in keep], cap
 
 
 def to_rich(df, title: str | None = None, width: int | None = None):
@@ -216,18 +227,18 @@ def to_rich(df, title: str | None = None, width: int | None = None):
     hidden: list[str] = []
     caption = None
     if width is not None:
-        full, _ = fit_columns(df, cols, width)
+        full, _, _ = fit_columns(df, cols, width)
         if full != cols and df.height > 1:
             # Too wide: a column with one value in every row says it once, under the table.
             same = [c for c in cols if df[c].null_count() == 0 and df[c].n_unique() == 1]
             if same:
                 caption = "; ".join(f"{HEADERS.get(c, c)} = {table_cell(df[c][0], c)}" for c in same) + " (every row)"
                 cols = [c for c in cols if c not in same]
-        cols, hidden = fit_columns(df, cols, width)
+        cols, hidden, text_cap = fit_columns(df, cols, width)
     table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     for c in cols:
         numeric = df.schema[c].is_numeric()
-        cap = 60 if width is None else MAX_TEXT
+        cap = 60 if width is None else text_cap
         table.add_column(HEADERS.get(c, c), justify="right" if numeric else "left", overflow="fold",
                          max_width=None if numeric else cap)
     if hidden:
