@@ -326,12 +326,9 @@ def _worker_start() -> None:
     # Converting builds Arrow arrays, and pyarrow's first conversion imports pandas, if installed,
     # to check for pandas objects (~0.5 s a process). A worker never holds one: it is told pandas
     # is absent (unless the importing process had already loaded it).
-    import sys
+    from benchwh.warehouse.connect import hide_pandas
 
-    from benchwh.warehouse.connect import NoPandas
-
-    if "pandas" not in sys.modules and not any(isinstance(f, NoPandas) for f in sys.meta_path):
-        sys.meta_path.insert(0, NoPandas())
+    hide_pandas()
     # What the fork copied stays: keep the collector off it. Conversion makes many short-lived
     # containers and no cycles worth chasing every 700 allocations.
     gc.freeze()

@@ -30,32 +30,26 @@ def modules() -> list[Path]:
     return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
 
 
-def imported(source: str, filename: str = "<source>") -> list[tuple[int, str]]:
-    """``(line, top-level module name)`` for every import in ``source``."""
+def full_imports(source: str, filename: str = "<source>") -> list[tuple[int, str]]:
+    """``(line, full dotted module name)`` for every absolute import in ``source``."""
     tree = ast.parse(source, filename=filename)
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [(node.lineno, a.name.split(".")[0]) for a in node.names]
+            found += [(node.lineno, a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.lineno, node.module.split(".")[0]))
+            found.append((node.lineno, node.module))
         elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
               and isinstance(node.args[0].value, str)
               and ((isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
                    or (isinstance(node.func, ast.Name) and node.func.id in ("import_module", "__import__")))):
-            found.append((node.lineno, node.args[0].value.split(".")[0]))
+            found.append((node.lineno, node.args[0].value))
     return found
 
 
-def full_imports(path: Path) -> list[tuple[int, str]]:
-    """``(line, full dotted module name)`` for every absolute import statement in ``path``."""
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, a.name) for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.lineno, node.module))
-    return found
+def imported(source: str, filename: str = "<source>") -> list[tuple[int, str]]:
+    """``(line, top-level module name)`` for every import in ``source``."""
+    return [(line, name.split(".")[0]) for line, name in full_imports(source, filename)]
 
 
 def violations(stack: set[str], allowed: tuple[str, ...]) -> list[str]:
@@ -88,7 +82,7 @@ def test_cli_reaches_the_warehouse_only_through_the_api():
     """``benchwh/cli/`` parses, calls ``benchwh.Warehouse`` (``benchwh.api``) and formats: it
     imports no ``benchwh.warehouse`` module itself."""
     bad = [f"{path.relative_to(ROOT)}:{line} imports {n}" for path in sorted((ROOT / "benchwh" / "cli").rglob("*.py"))
-           for line, n in full_imports(path) if n == "benchwh.warehouse" or n.startswith("benchwh.warehouse.")]
+           for line, n in full_imports(path.read_text(encoding="utf-8")) if n == "benchwh.warehouse" or n.startswith("benchwh.warehouse.")]
     assert bad == []
 
 
@@ -101,6 +95,6 @@ def test_the_library_does_not_depend_on_the_cli():
     for path in modules():
         rel = path.relative_to(ROOT).as_posix()
         if not rel.startswith("benchwh/cli/"):
-            bad += [f"{rel}:{line} imports {n}" for line, n in full_imports(path)
+            bad += [f"{rel}:{line} imports {n}" for line, n in full_imports(path.read_text(encoding="utf-8"), rel)
                     if (n == "benchwh.cli" or n.startswith("benchwh.cli.")) and (rel, n) not in allowed]
     assert bad == []

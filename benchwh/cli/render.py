@@ -167,15 +167,19 @@ def table_cell(value: Any, column: str) -> str:
     return cell(value)
 
 
-def _widths(df, cols: list[str], text_cap: int | None) -> dict[str, int]:
-    """Each column's display width: its header or its longest cell (text capped)."""
+def _widths(df, cols: list[str]) -> dict[str, int]:
+    """Each column's display width: its header or its longest cell."""
     out = {}
     for c in cols:
         cells = [table_cell(v, c) for v in df[c].to_list()] if df.height else []
-        w = max([len(HEADERS.get(c, c))] + [len(x) for x in cells])
-        numeric = df.schema[c].is_numeric()
-        out[c] = w if numeric or text_cap is None else min(w, max(text_cap, len(HEADERS.get(c, c)) // 2))
+        out[c] = max([len(HEADERS.get(c, c))] + [len(x) for x in cells])
     return out
+
+
+def _capped(df, widths: dict[str, int], text_cap: int) -> dict[str, int]:
+    """``widths`` with text columns folded at ``text_cap`` (never below half their header)."""
+    return {c: w if df.schema[c].is_numeric() else min(w, max(text_cap, len(HEADERS.get(c, c)) // 2))
+            for c, w in widths.items()}
 
 
 def fit_columns(df, cols: list[str], width: int) -> tuple[list[str], list[str], int]:
@@ -194,8 +198,9 @@ def fit_columns(df, cols: list[str], width: int) -> tuple[list[str], list[str], 
 
     rank = sorted(cols, key=rank_of)
     best: tuple[int, list[str], int] | None = None
+    measured = _widths(df, cols)
     for cap in (MAX_TEXT, 24, 16):
-        widths = _widths(df, cols, cap)
+        widths = _capped(df, measured, cap)
         cost = lambda c: widths[c] + 3  # noqa: E731  (padding and the border)
         if sum(cost(c) for c in cols) + 1 <= width:
             return cols, [], cap

@@ -201,15 +201,24 @@ def pandas_hidden() -> Iterator[None]:
     import sys
     import threading
 
-    if "pandas" in sys.modules or threading.active_count() > 1 or any(isinstance(f, NoPandas) for f in sys.meta_path):
-        yield
-        return
-    finder = NoPandas()
-    sys.meta_path.insert(0, finder)
+    finder = hide_pandas() if threading.active_count() == 1 else None
     try:
         yield
     finally:
-        sys.meta_path.remove(finder)
+        if finder is not None:
+            sys.meta_path.remove(finder)
+
+
+def hide_pandas() -> "NoPandas | None":
+    """Make pandas look not installed in this process from now on, unless it is loaded or
+    already hidden; returns the finder it put in ``sys.meta_path`` (None when it did nothing)."""
+    import sys
+
+    if "pandas" in sys.modules or any(isinstance(f, NoPandas) for f in sys.meta_path):
+        return None
+    finder = NoPandas()
+    sys.meta_path.insert(0, finder)
+    return finder
 
 
 class NoPandas:
