@@ -225,7 +225,7 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
             max_bytes: int, source_tz: str | None = None) -> None:
     """``run_import``'s work, once the files are found and the workers started: the ledger
     check, then each converted chunk handed to a ``_Writer`` in file order."""
-    from benchwh.warehouse.bulk import import_settings, ledger_is_empty, ledgered_among
+    from benchwh.warehouse.bulk import import_settings, ledger_is_empty, ledger_statuses
     from benchwh.warehouse.open import open_warehouse
 
     threads = (os.cpu_count() or 1) - jobs if pool is not None else None
@@ -236,12 +236,16 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
         # files are then read once, by the conversion.
         known: set[str] = set()
         prehashed: dict[str, tuple[str | None, int]] = {}
+        writer = _Writer(con, report, dry_run, known)
         if not ledger_is_empty(con):
             digests = _hash_all(files, pool, jobs, max_bytes)
-            known = ledgered_among(con, [d for d, _ in digests if d is not None], (IMPORTED, SKIPPED))
+            checked = [d for d, _ in digests if d is not None]
+            ledgered = ledger_statuses(con, checked)
+            known.update(d for d, have in ledgered.items() if have & {IMPORTED, SKIPPED})
             prehashed = {sf.path: ds for sf, ds in zip(files, digests) if ds[0] in known}
-            del digests
-        writer = _Writer(con, report, dry_run, known)
+            writer.ledger_knows(set(checked), set(ledgered))
+            del digests, checked
+        writer.in_ledger = frozenset(known)
         max_files = max(1, min(CHUNK_FILES, batch_files))
         chunks = read_chunks(files, known, max_files, max_bytes, prehashed)
         with closing(converted(chunks, forced, pool, jobs, source_tz)) as done_chunks:
@@ -265,11 +269,26 @@ class _Writer:
     def __init__(self, con, report: ImportReport, dry_run: bool, known: set[str]) -> None:
         self.con, self.report, self.dry_run, self.known = con, report, dry_run, known
         self.in_ledger = frozenset(known)  # "already imported" means these, not a twin in this run
+        # Which contents the ledger may already have rows of (any status): a ledger row's id is
+        # a hash of its content's digest, so a row of a digest the ledger did not have when the
+        # import began, and that this import has not written, is new without a probe.
+        # ``checked``: the digests looked up then (None: the ledger was empty, nothing to look up).
+        self.checked: set[str] | None = None
+        self.ledgered: set[str] = set()
+        self.written: set[str] = set()
         self.first_path: dict[str, str] = {}
         self.pending: list[FileDone] = []
         self.tables: list[dict] = []
         self.n_records = 0
         self.done = 0
+
+    def ledger_knows(self, checked: set[str], ledgered: set[str]) -> None:
+        """The digests of the first pass (``checked``) and those of them the ledger has."""
+        self.checked, self.ledgered = checked, ledgered
+
+    def _ledger_may_have(self, digest: str) -> bool:
+        return (digest in self.written or digest in self.ledgered
+                or (self.checked is not None and digest not in self.checked))
 
     def take(self, chunk, outcomes: list[FileDone], tables: dict) -> None:
         for o in outcomes:
@@ -307,20 +326,29 @@ class _Writer:
 
     def _write(self, c, batch, when: datetime) -> Any:
         """In the batch's transaction: its rows, then one ledger row per file read."""
-        from benchwh.warehouse.write import Batch, LedgerRow, append_in_transaction
+        import pyarrow as pa
+
+        from benchwh.warehouse.write import Batch, LedgerRow, WriteStats, append_in_transaction, insert_new, stored_among
 
         stats = append_in_transaction(c, batch, when)
         ledger = Batch()
+        maybe: list[str] = []  # ids of the ledger rows the ledger may already hold
         for o in self.pending:
             if o.status in (DUPLICATE, NOT_READ):
                 continue
             r, cf, t = _added(stats, o)
-            ledger.ledger(LedgerRow(
-                file_sha256=o.sha256, path=o.rel_path, size_bytes=o.size, format=o.format,
-                parser_version=o.parser_version, status=o.status, results=r, compat=cf, tests=t,
-                reason=o.reason, imported_at=when,
-            ), o.ledger_id)
-        stats.add(append_in_transaction(c, ledger, when))
+            row = LedgerRow(file_sha256=o.sha256, path=o.rel_path, size_bytes=o.size, format=o.format,
+                            parser_version=o.parser_version, status=o.status, results=r, compat=cf, tests=t,
+                            reason=o.reason, imported_at=when)
+            lid = o.ledger_id or row.ledger_id
+            ledger.ledger(row, lid)
+            if self._ledger_may_have(o.sha256):
+                maybe.append(lid)
+        tbl = ledger.frame("import_ledger")
+        if tbl is not None:
+            stored = stored_among(c, "import_ledger", pa.array(maybe, pa.string())) if maybe else pa.array([], pa.string())
+            stats.add(WriteStats(inserted={"import_ledger": insert_new(c, "import_ledger", tbl, None, stored).num_rows}))
+            self.written.update(tbl.column("file_sha256").to_pylist())
         return stats
 
 

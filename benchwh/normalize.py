@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta, timezone
+from itertools import repeat
 from typing import Any, Callable
 
 HARDWARE_TYPES = (
@@ -444,14 +445,13 @@ def time_evidence(doc: Any) -> tuple[set[datetime], set[datetime]]:
     naive: set[datetime] = set()
     explicit: set[datetime] = set()
     stack: list[tuple[Any, str]] = [(doc, "")]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        node, key = stack.pop()
-        if isinstance(node, dict):
-            stack.extend((v, str(k)) for k, v in node.items())
-        elif isinstance(node, list):
-            stack.extend((v, key) for v in node)
-        elif isinstance(node, str):
-            if len(node) > 40:
+        node, key = pop()
+        kind = type(node)
+        if kind is str:
+            # both time texts start with a digit (after spaces): most strings are ruled out unread
+            if len(node) > 40 or not (node[:1].isdigit() or node[:1].isspace()):
                 continue
             if _NAIVE_TEXT_RE.match(node):
                 t = parse_time(node)
@@ -461,6 +461,19 @@ def time_evidence(doc: Any) -> tuple[set[datetime], set[datetime]]:
                 t = parse_time(node)
                 if t is not None:
                     explicit.add(t)
+        elif kind is float or kind is int:  # NaN and the infinities fail the range test
+            if EPOCH_MIN <= node < EPOCH_MAX and _TIME_KEY_RE.search(key):
+                t = parse_time(node)
+                if t is not None:
+                    explicit.add(t)
+        elif kind is dict or isinstance(node, dict):
+            extend(zip(node.values(), map(str, node)))
+        elif kind is list or isinstance(node, list):
+            if _TIME_KEY_RE.search(key) is None:  # numbers under this key are no times
+                node = [v for v in node if type(v) is not float]
+            extend(zip(node, repeat(key)))
+        elif isinstance(node, str):  # a str subclass
+            stack.append((str(node), key))
         elif is_number(node) and EPOCH_MIN <= node < EPOCH_MAX and _TIME_KEY_RE.search(key):
             t = parse_time(node)
             if t is not None:

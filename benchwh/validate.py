@@ -12,6 +12,7 @@ Reads only its arguments.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, Callable, Iterable
 
 from benchwh.records import Result
@@ -56,7 +57,7 @@ def problem(get: Callable[[str], Any]) -> str | None:
 
 
 def result_problem(rec: Result) -> str | None:
-    return problem(lambda name: getattr(rec, name))
+    return problem(partial(getattr, rec))
 
 
 def row_problem(row: dict[str, Any]) -> str | None:

@@ -15,23 +15,30 @@ IMPORT_MEMORY_LIMIT = "256MB"
 def ledgered_among(con, digests: list[str], statuses: tuple[str, ...]) -> set[str]:
     """Those of ``digests`` the ledger records with one of ``statuses``: one semi-join inside
     DuckDB against the ledger, so only matches come to Python, never the whole ledger."""
+    return {d for d, have in ledger_statuses(con, digests).items() if have & set(statuses)}
+
+
+def ledger_statuses(con, digests: list[str]) -> dict[str, set[str]]:
+    """Each of ``digests`` the ledger records (whatever the status) -> the statuses it has
+    there: one semi-join inside DuckDB, only the matches come to Python."""
     import pyarrow as pa
 
     from benchwh.warehouse.connect import execute, register
 
     if not digests:
-        return set()
-    marks = ", ".join("?" for _ in statuses)
+        return {}
     # Built from buffers, registered and queried with pandas hidden: pyarrow's and DuckDB's
     # conversions of Python objects import pandas (seconds) to look for pandas objects.
     register(con, "_bw_digests", pa.table({"d": _string_array(digests)}))
     try:
-        rows = execute(
-            con, f"SELECT DISTINCT p.d FROM _bw_digests p SEMI JOIN import_ledger l ON l.file_sha256 = p.d "
-            f"AND l.status IN ({marks})", list(statuses)).fetchall()
+        rows = execute(con, "SELECT DISTINCT l.file_sha256, l.status FROM import_ledger l "
+                            "SEMI JOIN _bw_digests p ON l.file_sha256 = p.d").fetchall()
     finally:
         con.unregister("_bw_digests")
-    return {r[0] for r in rows}
+    out: dict[str, set[str]] = {}
+    for d, status in rows:
+        out.setdefault(d, set()).add(status)
+    return out
 
 
 def ledger_is_empty(con) -> bool:

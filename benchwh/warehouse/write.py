@@ -151,6 +151,7 @@ class Batch:
         # named by many files has one description per file, and a list search per result
         # grew with them
         self._plain_models: set[tuple] = set()
+        self._described: dict[tuple, list[tuple]] = {}  # (model id, source) -> descriptions with metadata
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.rows.values()) + sum(
@@ -181,11 +182,12 @@ class Batch:
             if entry in self._plain_models:
                 return mid
             self._plain_models.add(entry)
-        got = models.get(mid)
-        if got is None:
-            models[mid] = [entry]
-        elif entry[3] is None or entry not in got:
-            got.append(entry)
+        else:  # a description equal to one held has its source: only those of that source are compared
+            same = self._described.setdefault((mid, source), [])
+            if entry in same:
+                return mid
+            same.append(entry)
+        models.setdefault(mid, []).append(entry)
         return mid
 
     def hardware(self, hw_type: str, device: str | None) -> str:
@@ -346,20 +348,43 @@ def _sources_of(name: str, x: Any) -> dict[str, Any]:
 def _merge_all(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """Union of field entries (values and their sources), canonically ordered."""
     ident = parts[0]["ident"]
-    by: dict[str, dict[str, tuple[Any, set]]] = {}
+    if len(parts) == 1 and all(len(entries) == 1 for entries in parts[0]["fields"].values()):
+        # one description, one value per field (every row an import builds): nothing to order
+        return {"ident": ident, "fields": {f: [{"value": e[0]["value"], "sources": sorted(set(e[0]["sources"]))}]
+                                           for f, e in sorted(parts[0]["fields"].items())}}
+    by: dict[str, dict[Any, tuple[Any, set]]] = {}
     for p in parts:
         for f, entries in p["fields"].items():
             slot = by.setdefault(f, {})
             for e in entries:
-                key = _ENCODE(e["value"])
-                have = slot.setdefault(key, (e["value"], set()))
+                value = e["value"]
+                have = slot.get(key := _value_key(value))
+                if have is None:
+                    slot[key] = have = (value, set())
                 have[1].update(e["sources"])
-    fields = {f: [{"value": v, "sources": sorted(srcs)} for _k, (v, srcs) in sorted(slot.items())]
+    # entries in the order of their values' canonical JSON
+    fields = {f: [{"value": v, "sources": sorted(srcs)}
+                  for _k, v, srcs in sorted((k if type(k) is str else _ENCODE(v), v, srcs)
+                                            for k, (v, srcs) in slot.items())]
               for f, slot in sorted(by.items())}
     return {"ident": ident, "fields": fields}
 
 
+def _value_key(value: Any) -> Any:
+    """What tells two field values apart: the value's canonical JSON, or, for text, whole
+    numbers and None (one JSON text each), the value itself with its type, which costs no
+    encoding; a float is encoded (0.0 and -0.0 are equal numbers, not equal texts)."""
+    kind = type(value)
+    if kind is int or value is None:
+        return (kind, value)
+    if kind is str:
+        return (kind, value)
+    return _ENCODE(value)
+
+
 def _chosen(field_name: str, entries: list[dict[str, Any]]) -> Any:
+    if len(entries) == 1:
+        return entries[0]["value"]
     if field_name == "start":
         return min(entries, key=lambda e: (_BASIS_RANK.get(e["value"][1], 4), -len(e["sources"]),
                                            _ENCODE(e["value"])))["value"]
@@ -381,9 +406,13 @@ def _row_of(name: str, rid: str, merged: dict[str, Any]) -> dict[str, Any]:
             row["recorded_start"] = None  # stored only where it differs from the stored start
         for f in _RUN_SCALARS:
             row[f] = pick.get(f)
+        maps: dict[str, dict[str, Any]] = {f: {} for f in _RUN_MAPS}
+        for k, v in pick.items():  # "environment.HOME" -> environment["HOME"]
+            f, dot, sub = k.partition(".")
+            if dot and f in maps:
+                maps[f][sub] = v
         for f in _RUN_MAPS:
-            d = {k[len(f) + 1:]: v for k, v in pick.items() if k.startswith(f + ".")}
-            row[f] = _json(d)
+            row[f] = _json(maps[f])
     else:
         row["model_family"] = pick.get("model_family")
         row["modality"] = pick.get("modality")
@@ -418,25 +447,37 @@ def _info_of(name: str, row: dict[str, Any]) -> Any:
 
 def merge_described(con, name: str, tbl: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Rows of ``tbl`` (runs or models) merged per id with each other and with the stored row of
-    that id: (rows for new ids, rows that change a stored one)."""
+    that id: (rows for new ids, rows that change a stored one).
+
+    Every row a batch builds is already the merge of its own descriptions (``Batch.rows_table``),
+    and merging one row with nothing gives that row back: a row whose id is neither stored nor
+    repeated in ``tbl`` is new as it is, without the merge (most rows of an import: one run per
+    file). Only the others are merged here, value by value."""
+    import pyarrow.compute as pc
+
     idcol = ID_COLUMN[name]
-    rows = tbl.to_pylist()
-    by: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        by.setdefault(r[idcol], []).append(_stored_sources(name, r))
-    ids = list(by)
-    probe = pa.table({"id": pa.array(ids, pa.string())})
+    ids = tbl.column(idcol)
+    counts = pc.value_counts(ids)
+    probe = pa.table({"id": counts.field("values")})
     con.register("_bw_ids", probe)
     try:
         cols = ", ".join(row_schema(name).names)
-        stored = con.execute(f"SELECT {cols} FROM {name} WHERE {idcol} IN (SELECT id FROM _bw_ids)"
-                             ).to_arrow_table().to_pylist()
+        stored_tbl = con.execute(f"SELECT {cols} FROM {name} WHERE {idcol} IN (SELECT id FROM _bw_ids)"
+                                 ).to_arrow_table()
     finally:
         con.unregister("_bw_ids")
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    merge = pc.or_(pc.is_in(ids, value_set=repeated), pc.is_in(ids, value_set=stored_tbl.column(idcol)))
+    as_is = tbl.filter(pc.invert(merge))
+    if as_is.num_rows == tbl.num_rows:
+        return as_is, tbl.slice(0, 0)
+    by: dict[str, list[dict[str, Any]]] = {}
+    for r in tbl.filter(merge).to_pylist():
+        by.setdefault(r[idcol], []).append(_stored_sources(name, r))
     # On DuckLake two writers may both have inserted an id (settled after their commits): every
     # stored copy is merged in, and the update writes the merged row over each of them.
     old: dict[str, list[dict[str, Any]]] = {}
-    for r in stored:
+    for r in stored_tbl.to_pylist():
         old.setdefault(r[idcol], []).append(r)
     new_rows, changed = [], []
     for rid, parts in by.items():
@@ -448,7 +489,9 @@ def merge_described(con, name: str, tbl: pa.Table) -> tuple[pa.Table, pa.Table]:
         elif any(row[c] != copy.get(c) for copy in copies for c in _MERGED_COLS[name]):
             changed.append(row)
     schema = row_schema(name)
-    return (pa.Table.from_pylist(new_rows, schema=schema), pa.Table.from_pylist(changed, schema=schema))
+    new = pa.Table.from_pylist(new_rows, schema=schema)
+    return (pa.concat_tables([as_is.cast(schema), new]) if as_is.num_rows else new,
+            pa.Table.from_pylist(changed, schema=schema))
 
 
 def _update_described(con, name: str, tbl: pa.Table) -> None:
@@ -473,30 +516,50 @@ def batch_of(records: Iterable[Any]) -> Batch:
 FACT_TABLES = ("results", "compatibility", "test_results")
 
 
-def fresh_rows(con, table: str, tbl: pa.Table) -> pa.Table:
-    """The rows of ``tbl`` to insert into ``table``: the first row of each id, when that id is
-    not in the table yet (one anti-join; rows keep their order)."""
-    import numpy as np
-
+def stored_among(con, table: str, ids: pa.Array) -> pa.Array:
+    """The distinct values of ``ids`` that are ids of rows in ``table``: one probe of the table,
+    which the write's later steps share (a fact table of millions of rows is scanned once)."""
     idcol = ID_COLUMN[table]
-    n = tbl.num_rows
-    probe = pa.table({"id": tbl.column(idcol), "i": pa.array(np.arange(n, dtype=np.int64))})
-    con.register("_bw_probe", probe)
+    con.register("_bw_probe", pa.table({"id": ids}))
     try:
-        keep = con.execute(
-            f"SELECT min(p.i) AS i FROM _bw_probe p WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {table} t WHERE t.{idcol} = p.id) GROUP BY p.id ORDER BY i"
-        ).to_arrow_table().column(0)
+        return con.execute(
+            f"SELECT DISTINCT p.id FROM _bw_probe p WHERE EXISTS (SELECT 1 FROM {table} t WHERE t.{idcol} = p.id)"
+        ).to_arrow_table().column(0).combine_chunks()
     finally:
         con.unregister("_bw_probe")
-    return tbl if len(keep) == n else tbl.take(keep)
 
 
-def insert_new(con, table: str, tbl: pa.Table, stamp: datetime | None = None) -> pa.Table:
-    """Insert the rows of ``tbl`` whose id is not yet in ``table`` (``fresh_rows``); returns
-    them. ``stamp`` fills ``inserted_at`` when ``tbl`` does not carry it. The caller owns the
-    transaction; values travel as Arrow, never as SQL text."""
-    tbl = fresh_rows(con, table, tbl)
+def _repeated(ids: pa.Array) -> pa.Array:
+    """The values that occur more than once in ``ids``."""
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(ids)
+    return pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+
+
+def fresh_rows(con, table: str, tbl: pa.Table, stored: pa.Array | None = None) -> pa.Table:
+    """The rows of ``tbl`` to insert into ``table``: the first row of each id, when that id is
+    not in the table yet (``stored``: ``stored_among`` of the table's ids, probed here when not
+    given); rows keep their order."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    ids = tbl.column(ID_COLUMN[table])
+    if stored is None:
+        stored = stored_among(con, table, ids)
+    n = tbl.num_rows
+    keep = np.ones(n, dtype=bool)
+    if len(_repeated(ids)):
+        first = pa.table({"id": ids, "i": pa.array(np.arange(n, dtype=np.int64))}).group_by(
+            "id", use_threads=False).aggregate([("i", "min")]).column("i_min").to_numpy()
+        keep[:] = False
+        keep[first] = True
+    if len(stored):
+        keep &= ~pc.is_in(ids, value_set=stored).to_numpy(zero_copy_only=False)
+    return tbl if keep.all() else tbl.filter(pa.array(keep))
+
+
+def _insert(con, table: str, tbl: pa.Table, stamp: datetime | None = None) -> pa.Table:
     if not tbl.num_rows:
         return tbl
     cols = ", ".join(tbl.schema.names)
@@ -511,16 +574,34 @@ def insert_new(con, table: str, tbl: pa.Table, stamp: datetime | None = None) ->
     return tbl
 
 
-def insert_and_flag(con, table: str, tbl: pa.Table, stamp: datetime | None = None) -> tuple[pa.Table, int]:
+def insert_new(con, table: str, tbl: pa.Table, stamp: datetime | None = None,
+               stored: pa.Array | None = None) -> pa.Table:
+    """Insert the rows of ``tbl`` whose id is not yet in ``table`` (``fresh_rows``); returns
+    them. ``stamp`` fills ``inserted_at`` when ``tbl`` does not carry it. The caller owns the
+    transaction; values travel as Arrow, never as SQL text."""
+    return _insert(con, table, fresh_rows(con, table, tbl, stored), stamp)
+
+
+def insert_and_flag(con, table: str, tbl: pa.Table, stamp: datetime | None = None,
+                    stored: pa.Array | None = None) -> tuple[pa.Table, int]:
     """``insert_new``, then, for a fact table, mark simulated the stored copies of the facts
     that ``tbl`` says are simulated: a copy that says "simulated" wins over one that does not,
-    whichever arrived first. Returns (rows inserted, facts newly marked simulated)."""
+    whichever arrived first. Returns (rows inserted, facts newly marked simulated).
+
+    Only ids stored before (``stored``) or repeated in ``tbl`` can have a copy stored as
+    measured: a simulated row whose id is neither was inserted as it is."""
     import pyarrow.compute as pc
 
-    inserted = insert_new(con, table, tbl, stamp)
+    ids = tbl.column(ID_COLUMN[table])
+    if stored is None:
+        stored = stored_among(con, table, ids)
+    inserted = insert_new(con, table, tbl, stamp, stored)
     if table not in FACT_TABLES:
         return inserted, 0
     simulated = tbl.filter(pc.equal(tbl.column("is_simulated"), True))
+    if simulated.num_rows:
+        maybe = pa.concat_arrays([stored.cast(pa.string()), _repeated(ids).cast(pa.string())])
+        simulated = simulated.filter(pc.is_in(simulated.column(ID_COLUMN[table]), value_set=maybe))
     return inserted, _flag_simulated(con, table, simulated) if simulated.num_rows else 0
 
 
@@ -550,10 +631,10 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
             f"SELECT result_id, '{c}' AS metric, {c} AS v, {rest} FROM {src} WHERE {c} IS NOT NULL AND {c} <> 0"
             for c in cols) + ")"
 
-    def near(k: str) -> str:  # stored rows of a model and hardware of ``k`` sharing a headline value
-        # with one of its groups: one scan that probes ids and numbers only, so the exact group
-        # match below runs on a few rows
-        return ("(SELECT result_id, " + ", ".join(cols) + f", {rest} FROM results WHERE "
+    def near(k: str, extra: str = "") -> str:  # stored rows of a model and hardware of ``k`` sharing
+        # a headline value with one of its groups: one scan that probes ids and numbers only, so
+        # the exact group match below runs on a few rows
+        return ("(SELECT result_id, " + ", ".join(cols) + f", {rest}{extra} FROM results WHERE "
                 f"(model_id, hardware_id) IN (SELECT model_id, hardware_id FROM {k}) AND ("
                 + " OR ".join(f"{c} IN (SELECT v FROM {k} WHERE metric = '{c}')" for c in cols) + "))")
 
@@ -564,39 +645,67 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
             + f" FROM {src} r JOIN {k} k ON k.metric = '{c}' AND r.{c} = k.v AND r.model_id = k.model_id "
               f"AND r.hardware_id = k.hardware_id AND r.scenario IS NOT DISTINCT FROM k.scenario" for c in cols) + ")"
 
+    def evidence(scope: str) -> str:  # (result_id, evidence) of the rows ``a``, from their rows ``xs``
+        return (f"WITH {scope}, g AS (SELECT metric, v, model_id, hardware_id, scenario, "
+                f"count(DISTINCT run_id) AS runs, count(DISTINCT CAST(measured_at AS DATE)) AS days, "
+                f"min(CAST(measured_at AS DATE)) AS d0, max(CAST(measured_at AS DATE)) AS d1 FROM xs "
+                f"GROUP BY ALL HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2), "
+                f"ev AS (SELECT xs.result_id, string_agg(g.metric || ' = ' || CAST(g.v AS VARCHAR) || ' exactly in ' || "
+                f"CAST(g.runs AS VARCHAR) || ' runs on ' || CAST(g.days AS VARCHAR) || ' days (' || "
+                f"CAST(g.d0 AS VARCHAR) || ' .. ' || CAST(g.d1 AS VARCHAR) || ')', '; ' ORDER BY g.metric) AS evidence "
+                f"FROM xs JOIN g ON xs.metric = g.metric AND xs.v = g.v AND xs.model_id = g.model_id "
+                f"AND xs.hardware_id = g.hardware_id AND xs.scenario IS NOT DISTINCT FROM g.scenario GROUP BY xs.result_id) "
+                f"SELECT a.result_id, ev.evidence FROM a LEFT JOIN ev USING (result_id)")
+
+    changed = ("(results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
+               "OR results.placeholder_evidence IS DISTINCT FROM e.evidence)")
     if touched is None:
-        scope = f"xs AS {unpivot('results')}, a AS (SELECT result_id FROM results)"
-    else:  # the touched rows' groups -> their stored rows -> every group of those -> its rows
-        scope = (f"k1 AS ({keys}{unpivot('_bw_touched')}), "
-                 f"n1 AS MATERIALIZED {near('k1')}, "
-                 f"ar AS (SELECT DISTINCT * FROM {in_groups('k1', 'n1', True)}), "
-                 f"a AS (SELECT result_id FROM ar), "
-                 f"k AS ({keys}{unpivot('ar')}), "
-                 f"n2 AS MATERIALIZED {near('k')}, "
-                 f"xs AS {in_groups('k', 'n2', False)}")
-    ev = (f"WITH {scope}, g AS (SELECT metric, v, model_id, hardware_id, scenario, "
-          f"count(DISTINCT run_id) AS runs, count(DISTINCT CAST(measured_at AS DATE)) AS days, "
-          f"min(CAST(measured_at AS DATE)) AS d0, max(CAST(measured_at AS DATE)) AS d1 FROM xs "
-          f"GROUP BY ALL HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2), "
-          f"ev AS (SELECT xs.result_id, string_agg(g.metric || ' = ' || CAST(g.v AS VARCHAR) || ' exactly in ' || "
-          f"CAST(g.runs AS VARCHAR) || ' runs on ' || CAST(g.days AS VARCHAR) || ' days (' || "
-          f"CAST(g.d0 AS VARCHAR) || ' .. ' || CAST(g.d1 AS VARCHAR) || ')', '; ' ORDER BY g.metric) AS evidence "
-          f"FROM xs JOIN g ON xs.metric = g.metric AND xs.v = g.v AND xs.model_id = g.model_id "
-          f"AND xs.hardware_id = g.hardware_id AND xs.scenario IS NOT DISTINCT FROM g.scenario GROUP BY xs.result_id) "
-          f"SELECT a.result_id, ev.evidence FROM a LEFT JOIN ev USING (result_id)")
-    sql = (f"UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), placeholder_evidence = e.evidence "
-           f"FROM ({ev}) e "
-           f"WHERE results.result_id = e.result_id AND (results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
-           f"OR results.placeholder_evidence IS DISTINCT FROM e.evidence)")
-    if touched is None:
-        row = con.execute(sql).fetchone()
+        ev = evidence(f"xs AS {unpivot('results')}, a AS (SELECT result_id FROM results)")
+        row = con.execute(f"UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), "
+                          f"placeholder_evidence = e.evidence FROM ({ev}) e "
+                          f"WHERE results.result_id = e.result_id AND {changed}").fetchone()
         return int(row[0]) if row else 0
-    con.register("_bw_touched", touched.select(["result_id", *cols, *rest.split(", ")]))
+    # The touched rows' groups -> their stored rows (n1) -> every group of those (k) -> its rows
+    # (n2). Each step reads the table once at most: n2 is n1 unless a row of n1 is in a group the
+    # touched rows are not in; the rows whose flag or evidence changes are found in n2 (it holds
+    # their stored values), so the table is updated only where something changes.
+    flags = ", suspected_placeholder, placeholder_evidence"
+    held: list[str] = []
+
+    def hold(view: str, tbl: pa.Table) -> None:
+        con.register(view, tbl)
+        held.append(view)
+
     try:
-        row = con.execute(sql).fetchone()
+        hold("_bw_touched", touched.select(["result_id", *cols, *rest.split(", ")]))
+        k1 = f"k1 AS ({keys}{unpivot('_bw_touched')})"
+        n1 = con.execute(f"WITH {k1} SELECT * FROM {near('k1', flags)}").to_arrow_table()
+        hold("_bw_n1", n1)
+        ar = f"ar AS (SELECT DISTINCT * FROM {in_groups('k1', '_bw_n1', True)})"
+        more = con.execute(f"WITH {k1}, {ar}, k AS ({keys}{unpivot('ar')}) "
+                           f"SELECT * FROM k EXCEPT SELECT * FROM k1").to_arrow_table()
+        n2 = n1
+        if more.num_rows:
+            hold("_bw_more", more)
+            extra = con.execute(f"SELECT * FROM {near('_bw_more', flags)}").to_arrow_table()
+            n2 = pa.concat_tables([n1, extra.cast(n1.schema)])
+            hold("_bw_n2", n2)
+        src = "_bw_n2" if more.num_rows else "_bw_n1"
+        ev = evidence(f"{k1}, {ar}, a AS (SELECT DISTINCT result_id FROM ar), k AS ({keys}{unpivot('ar')}), "
+                      f"n2 AS (SELECT DISTINCT * FROM {src}), xs AS {in_groups('k', 'n2', False)}")
+        upd = con.execute(
+            f"SELECT e.result_id, e.evidence FROM ({ev}) e JOIN (SELECT DISTINCT result_id{flags} FROM {src}) results "
+            f"USING (result_id) WHERE {changed}").to_arrow_table()
+        if not upd.num_rows:
+            return 0
+        hold("_bw_upd", upd)
+        row = con.execute("UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), "
+                          "placeholder_evidence = e.evidence FROM _bw_upd e "
+                          "WHERE results.result_id = e.result_id").fetchone()
+        return int(row[0]) if row else 0
     finally:
-        con.unregister("_bw_touched")
-    return int(row[0]) if row else 0
+        for view in held:
+            con.unregister(view)
 
 
 def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None) -> WriteStats:
@@ -615,12 +724,17 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
             full, changed = merge_described(con, name, full)
             if changed.num_rows:
                 _update_described(con, name, changed)
+            stored = pa.array([], pa.string())  # what merge_described returns is new, each id once
+        else:
+            stored = stored_among(con, name, full.column(ID_COLUMN[name]))
         moved: dict[str, int] = {}
         if name in FACT_TABLES:
             full = full.sort_by([(ID_COLUMN[name], "ascending"), ("source_sha256", "ascending"),
                                  ("source_pointer", "ascending")])
-            moved = _adopt_first_copies(con, name, full)
-        tbl, flagged = insert_and_flag(con, name, full, when if stamped else None)
+            if len(stored):  # only a stored fact can have its copy replaced by an earlier one
+                moved = _adopt_first_copies(con, name, full.filter(
+                    pc.is_in(full.column(ID_COLUMN[name]), value_set=stored)))
+        tbl, flagged = insert_and_flag(con, name, full, when if stamped else None, stored)
         stats.inserted[name] = tbl.num_rows
         if flagged:
             stats.flagged[name] = flagged
