@@ -659,6 +659,10 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
 
     changed = ("(results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
                "OR results.placeholder_evidence IS DISTINCT FROM e.evidence)")
+    if touched is not None and con.execute("SELECT count(*) FROM results").fetchone()[0] <= 2 * touched.num_rows:
+        # most of the table is new (a first import): one pass over it all gives the same answer
+        # for a fraction of the cost (measured: 0.16 s against 0.6 s for 17,500 new rows)
+        touched = None
     if touched is None:
         ev = evidence(f"xs AS {unpivot('results')}, a AS (SELECT result_id FROM results)")
         row = con.execute(f"UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), "
