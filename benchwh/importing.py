@@ -271,8 +271,13 @@ class _Writer:
         self.in_ledger = frozenset(known)  # "already imported" means these, not a twin in this run
         # Which contents the ledger may already have rows of (any status): a ledger row's id is
         # a hash of its content's digest, so a row of a digest the ledger did not have when the
-        # import began, and that this import has not written, is new without a probe.
+        # import began, and that this import has not written, is new without a probe, provided
+        # nobody else writes meanwhile: a DuckDB file is held by this import until it ends; a
+        # DuckLake takes other writers at any time, so there every ledger row is probed.
         # ``checked``: the digests looked up then (None: the ledger was empty, nothing to look up).
+        from benchwh.warehouse.lake import is_lake
+
+        self.sole_writer = not is_lake(con)
         self.checked: set[str] | None = None
         self.ledgered: set[str] = set()
         self.written: set[str] = set()
@@ -287,7 +292,7 @@ class _Writer:
         self.checked, self.ledgered = checked, ledgered
 
     def _ledger_may_have(self, digest: str) -> bool:
-        return (digest in self.written or digest in self.ledgered
+        return (not self.sole_writer or digest in self.written or digest in self.ledgered
                 or (self.checked is not None and digest not in self.checked))
 
     def take(self, chunk, outcomes: list[FileDone], tables: dict) -> None:

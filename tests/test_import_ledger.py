@@ -88,3 +88,27 @@ def test_the_report_is_streamed_and_reads_as_before(imported, tmp_path, cli):
     rep = run_import(db, [bad], jobs=1, sink=got.append)
     assert rep.files == [] and [f["status"] for f in got] == ["quarantined"] + ["duplicate"] * 4
     assert [f["path"] for f in rep.quarantined_files] == ["broken.json"]
+
+
+def test_a_reimport_with_workers_reads_only_what_changed(tmp_path):
+    """A re-import large enough for the worker pool: unchanged files and a copy of one are
+    known by their digests; the changed file alone is read and imported."""
+    from benchwh.import_workers import POOL_MIN_FILES
+
+    src = tmp_path / "src"
+    write_tree(src, POOL_MIN_FILES + 60)
+    db = str(tmp_path / "w.duckdb")
+    migrate(resolve(db))
+    first = run_import(db, [src], jobs=2)
+    assert first.statuses["imported"] == POOL_MIN_FILES + 60
+    paths = sorted(src.rglob("*.json"))
+    paths[3].write_text(paths[3].read_text() + "\n")  # changed content
+    shutil.copy(paths[5], src / "copy_of_5.json")  # same content, a new name
+    again = run_import(db, [src], jobs=2)
+    # 459 unchanged and the copy (its content is in the ledger) are known; the changed one is read
+    assert dict(again.statuses) == {"already imported": POOL_MIN_FILES + 60, "imported": 1}
+    changed = [f for f in again.files if f["status"] == "imported"]
+    assert [f["path"] for f in changed] == [str(paths[3].relative_to(src))]
+    with open_warehouse(db, read_only=True) as con:
+        ledger = con.execute("SELECT count(*), count(DISTINCT ledger_id) FROM import_ledger").fetchone()
+    assert ledger == (POOL_MIN_FILES + 61, POOL_MIN_FILES + 61)
