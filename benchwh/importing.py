@@ -236,16 +236,16 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
         # files are then read once, by the conversion.
         known: set[str] = set()
         prehashed: dict[str, tuple[str | None, int]] = {}
-        writer = _Writer(con, report, dry_run, known)
+        checked: set[str] | None = None
+        ledgered: dict[str, set[str]] = {}
         if not ledger_is_empty(con):
             digests = _hash_all(files, pool, jobs, max_bytes)
-            checked = [d for d, _ in digests if d is not None]
-            ledgered = ledger_statuses(con, checked)
-            known.update(d for d, have in ledgered.items() if have & {IMPORTED, SKIPPED})
+            checked = {d for d, _ in digests if d is not None}
+            ledgered = ledger_statuses(con, list(checked))
+            known = {d for d, have in ledgered.items() if have & {IMPORTED, SKIPPED}}
             prehashed = {sf.path: ds for sf, ds in zip(files, digests) if ds[0] in known}
-            writer.ledger_knows(set(checked), set(ledgered))
-            del digests, checked
-        writer.in_ledger = frozenset(known)
+            del digests
+        writer = _Writer(con, report, dry_run, known, checked, set(ledgered))
         max_files = max(1, min(CHUNK_FILES, batch_files))
         chunks = read_chunks(files, known, max_files, max_bytes, prehashed)
         with closing(converted(chunks, forced, pool, jobs, source_tz)) as done_chunks:
@@ -266,7 +266,8 @@ class _Writer:
     imported or skipped (by the ledger, or earlier in this run), which ``read_chunks`` reads as
     it is updated here."""
 
-    def __init__(self, con, report: ImportReport, dry_run: bool, known: set[str]) -> None:
+    def __init__(self, con, report: ImportReport, dry_run: bool, known: set[str],
+                 checked: set[str] | None = None, ledgered: set[str] | None = None) -> None:
         self.con, self.report, self.dry_run, self.known = con, report, dry_run, known
         self.in_ledger = frozenset(known)  # "already imported" means these, not a twin in this run
         # Which contents the ledger may already have rows of (any status): a ledger row's id is
@@ -278,18 +279,13 @@ class _Writer:
         from benchwh.warehouse.lake import is_lake
 
         self.sole_writer = not is_lake(con)
-        self.checked: set[str] | None = None
-        self.ledgered: set[str] = set()
+        self.checked, self.ledgered = checked, ledgered or set()
         self.written: set[str] = set()
         self.first_path: dict[str, str] = {}
         self.pending: list[FileDone] = []
         self.tables: list[dict] = []
         self.n_records = 0
         self.done = 0
-
-    def ledger_knows(self, checked: set[str], ledgered: set[str]) -> None:
-        """The digests of the first pass (``checked``) and those of them the ledger has."""
-        self.checked, self.ledgered = checked, ledgered
 
     def _ledger_may_have(self, digest: str) -> bool:
         return (not self.sole_writer or digest in self.written or digest in self.ledgered
@@ -331,9 +327,7 @@ class _Writer:
 
     def _write(self, c, batch, when: datetime) -> Any:
         """In the batch's transaction: its rows, then one ledger row per file read."""
-        import pyarrow as pa
-
-        from benchwh.warehouse.write import Batch, LedgerRow, WriteStats, append_in_transaction, insert_new, stored_among
+        from benchwh.warehouse.write import Batch, LedgerRow, append_in_transaction
 
         stats = append_in_transaction(c, batch, when)
         ledger = Batch()
@@ -349,11 +343,8 @@ class _Writer:
             ledger.ledger(row, lid)
             if self._ledger_may_have(o.sha256):
                 maybe.append(lid)
-        tbl = ledger.frame("import_ledger")
-        if tbl is not None:
-            stored = stored_among(c, "import_ledger", pa.array(maybe, pa.string())) if maybe else pa.array([], pa.string())
-            stats.add(WriteStats(inserted={"import_ledger": insert_new(c, "import_ledger", tbl, None, stored).num_rows}))
-            self.written.update(tbl.column("file_sha256").to_pylist())
+        stats.add(append_in_transaction(c, ledger, when, probe_only={"import_ledger": maybe}))
+        self.written.update(row.file_sha256 for row in ledger.rows["import_ledger"].values())
         return stats
 
 

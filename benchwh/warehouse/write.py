@@ -375,11 +375,7 @@ def _value_key(value: Any) -> Any:
     numbers and None (one JSON text each), the value itself with its type, which costs no
     encoding; a float is encoded (0.0 and -0.0 are equal numbers, not equal texts)."""
     kind = type(value)
-    if kind is int or value is None:
-        return (kind, value)
-    if kind is str:
-        return (kind, value)
-    return _ENCODE(value)
+    return (kind, value) if kind is str or kind is int or value is None else _ENCODE(value)
 
 
 def _chosen(field_name: str, entries: list[dict[str, Any]]) -> Any:
@@ -457,17 +453,14 @@ def merge_described(con, name: str, tbl: pa.Table) -> tuple[pa.Table, pa.Table]:
 
     idcol = ID_COLUMN[name]
     ids = tbl.column(idcol)
-    counts = pc.value_counts(ids)
-    probe = pa.table({"id": counts.field("values")})
-    con.register("_bw_ids", probe)
+    con.register("_bw_ids", pa.table({"id": pc.unique(ids)}))
     try:
         cols = ", ".join(row_schema(name).names)
         stored_tbl = con.execute(f"SELECT {cols} FROM {name} WHERE {idcol} IN (SELECT id FROM _bw_ids)"
                                  ).to_arrow_table()
     finally:
         con.unregister("_bw_ids")
-    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-    merge = pc.or_(pc.is_in(ids, value_set=repeated), pc.is_in(ids, value_set=stored_tbl.column(idcol)))
+    merge = pc.or_(pc.is_in(ids, value_set=_repeated(ids)), pc.is_in(ids, value_set=stored_tbl.column(idcol)))
     as_is = tbl.filter(pc.invert(merge))
     if as_is.num_rows == tbl.num_rows:
         return as_is, tbl.slice(0, 0)
@@ -688,13 +681,12 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
         ar = f"ar AS (SELECT DISTINCT * FROM {in_groups('k1', '_bw_n1', True)})"
         more = con.execute(f"WITH {k1}, {ar}, k AS ({keys}{unpivot('ar')}) "
                            f"SELECT * FROM k EXCEPT SELECT * FROM k1").to_arrow_table()
-        n2 = n1
+        src = "_bw_n1"
         if more.num_rows:
             hold("_bw_more", more)
             extra = con.execute(f"SELECT * FROM {near('_bw_more', flags)}").to_arrow_table()
-            n2 = pa.concat_tables([n1, extra.cast(n1.schema)])
-            hold("_bw_n2", n2)
-        src = "_bw_n2" if more.num_rows else "_bw_n1"
+            hold("_bw_n2", pa.concat_tables([n1, extra.cast(n1.schema)]))
+            src = "_bw_n2"
         ev = evidence(f"{k1}, {ar}, a AS (SELECT DISTINCT result_id FROM ar), k AS ({keys}{unpivot('ar')}), "
                       f"n2 AS (SELECT DISTINCT * FROM {src}), xs AS {in_groups('k', 'n2', False)}")
         upd = con.execute(
@@ -712,9 +704,12 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
             con.unregister(view)
 
 
-def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None) -> WriteStats:
+def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None,
+                          probe_only: dict[str, list[str]] | None = None) -> WriteStats:
     """Insert the batch's new rows; the caller owns BEGIN/COMMIT. Table names come from
-    the fixed schema map, never from user input; values travel as Arrow, never as SQL text."""
+    the fixed schema map, never from user input; values travel as Arrow, never as SQL text.
+    ``probe_only``: per table, the only ids of the batch that may already be stored (the caller
+    knows the others are new): those alone are looked up."""
     import pyarrow.compute as pc
 
     when = inserted_at or datetime.now()
@@ -729,6 +724,9 @@ def append_in_transaction(con, batch: Batch, inserted_at: datetime | None = None
             if changed.num_rows:
                 _update_described(con, name, changed)
             stored = pa.array([], pa.string())  # what merge_described returns is new, each id once
+        elif probe_only is not None and name in probe_only:
+            maybe = probe_only[name]
+            stored = stored_among(con, name, pa.array(maybe, pa.string())) if maybe else pa.array([], pa.string())
         else:
             stored = stored_among(con, name, full.column(ID_COLUMN[name]))
         moved: dict[str, int] = {}
