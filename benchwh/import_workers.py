@@ -94,10 +94,8 @@ def _convert_one(it: Item, forced: str | None, source_tz: str | None) -> tuple[F
     """One file's outcome and the records to store (none unless imported or skipped with some)."""
     from benchwh.warehouse.write import LedgerRow
 
-    if it.data is None:  # a duplicate or a file not read has no ledger row of its own
-        ledgered = it.status not in (DUPLICATE, NOT_READ)
-        return FileDone(it.rel_path, it.sha256, it.size, it.status, reason=it.reason,
-                        ledger_id=LedgerRow.id_of(it.sha256, it.rel_path, it.status, None) if ledgered else None), []
+    if it.data is None:
+        return _decided(it, LedgerRow), []
     with unit_values() as with_units:
         out = convert_bytes(it.data, it.rel_path, forced, sha256=it.sha256, time_path=it.path,
                             source_tz=source_tz, abs_path=it.path, reader=_read)
@@ -117,6 +115,15 @@ def _convert_one(it: Item, forced: str | None, source_tz: str | None) -> tuple[F
     return done, records
 
 
+def _decided(it: Item, ledger_row) -> FileDone:
+    """The outcome of a file the reader decided (``it.data`` None); a duplicate or a file not
+    read has no ledger row of its own."""
+    if it.status == DUPLICATE or it.status == NOT_READ:
+        return FileDone(it.rel_path, it.sha256, it.size, it.status, None, None, it.reason)
+    return FileDone(it.rel_path, it.sha256, it.size, it.status, reason=it.reason,
+                    ledger_id=ledger_row.id_of(it.sha256, it.rel_path, it.status, None))
+
+
 def convert_chunk(items: list[Item], forced: str | None,
                   source_tz: str | None = None) -> tuple[list[FileDone], dict[str, Any]]:
     """Convert a chunk of files. Returns each item's ``FileDone`` and the chunk's rows as Arrow
@@ -127,6 +134,8 @@ def convert_chunk(items: list[Item], forced: str | None,
     quarantine with the reason, and the other files of the chunk are written as usual."""
     from benchwh.warehouse.write import LedgerRow
 
+    if all(it.data is None for it in items):  # all decided by the reader (a re-import): no rows
+        return [_decided(it, LedgerRow) for it in items], {}
     pairs = [_convert_one(it, forced, source_tz) for it in items]
     done = [d for d, _ in pairs]
     converted = [records for _, records in pairs]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter, defaultdict
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,14 +41,16 @@ BATCH_FILES = int(os.environ.get("BENCHWH_IMPORT_BATCH_FILES", "10000"))
 BATCH_RECORDS = int(os.environ.get("BENCHWH_IMPORT_BATCH_RECORDS", "100000"))
 
 
-def discover(paths: Iterable[str | Path], not_read: list[SourceFile] | None = None) -> list[SourceFile]:
+def discover(paths: Iterable[str | Path], not_read: list[SourceFile] | None = None,
+             found: Callable[[list[SourceFile]], None] | None = None) -> list[SourceFile]:
     """Files to import: each file as given, each folder's readable files (``.json``, ``.jsonl``,
     ``.json.gz``, ``.txt``...: ``decode.readable``) recursively (symlinked folders are not
     followed), sorted by path relative to the folder. Every other file found is appended to
-    ``not_read`` (when given), so that each file under the paths is accounted for."""
+    ``not_read`` (when given), so that each file under the paths is accounted for. ``found``,
+    when given, is handed the files to import as the walk finds them, a folder at a time."""
     from benchwh.legacy_import.decode import readable
 
-    found: list[SourceFile] = []
+    chosen: list[SourceFile] = []
     for raw in paths:
         p = Path(raw).expanduser()
         if not p.exists():
@@ -56,18 +58,21 @@ def discover(paths: Iterable[str | Path], not_read: list[SourceFile] | None = No
         p = p.resolve()
         if p.is_file():
             if readable(p.name) or p.suffix.lower() not in _NOT_DATA:
-                found.append(SourceFile(str(p), p.name))
+                files = [SourceFile(str(p), p.name)]
+                chosen.extend(files)
+                if found is not None:
+                    found(files)
             elif not_read is not None:
                 not_read.append(SourceFile(str(p), p.name))
             continue
         files: list[SourceFile] = []
         skipped: list[SourceFile] = []
-        _walk(str(p), files, skipped, readable)
+        _walk(str(p), files, skipped, readable, found)
         files.sort(key=lambda f: f.rel_path)
-        found.extend(files)
+        chosen.extend(files)
         if not_read is not None:
             not_read.extend(sorted(skipped, key=lambda f: f.rel_path))
-    return found
+    return chosen
 
 
 # A file given by name is read whatever its name (the user asked for it), except these, which
@@ -75,25 +80,42 @@ def discover(paths: Iterable[str | Path], not_read: list[SourceFile] | None = No
 _NOT_DATA = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".pdf", ".zip", ".whl", ".so", ".pyc"})
 
 
-def _walk(root: str, out: list[SourceFile], skipped: list[SourceFile], readable) -> None:
+def _walk(root: str, out: list[SourceFile], skipped: list[SourceFile], readable,
+          found: Callable[[list[SourceFile]], None] | None = None) -> None:
     """Append the readable files under ``root`` to ``out`` and every other file to ``skipped``,
-    with their paths relative to ``root`` (``os.walk``; symlinked folders are not followed). A
-    folder that cannot be listed goes to ``skipped`` as ``its/path/`` (reported as such); the
-    root itself unlistable is an error naming it."""
-    unlisted: list[OSError] = []
-    # os.walk names each folder as root joined with its relative path: the relative part is the
-    # rest of the string (os.path.relpath per folder costs more than the walk itself).
-    cut = len(os.path.join(root, ""))
-    for folder, _dirs, names in os.walk(root, onerror=unlisted.append):
-        rel = folder[cut:].replace(os.sep, "/") + "/" if len(folder) > cut else ""
-        base = os.path.join(folder, "")
-        for name in names:
-            (out if readable(name) else skipped).append(SourceFile(base + name, rel + name))
-    for e in unlisted:
-        folder = e.filename if e.filename is not None else root
-        if os.path.abspath(folder) == os.path.abspath(root):
-            raise BenchwhError(f"{root}: the folder cannot be listed ({e.strerror or e})")
-        skipped.append(SourceFile(folder, os.path.relpath(folder, root).replace(os.sep, "/") + "/"))
+    with their paths relative to ``root``. What ``os.walk`` would find, without its per-folder
+    ``lstat`` and path joins (a third of a re-import's walk): each folder listed once with
+    ``os.scandir``, whose entries say what they are; a symlink to a folder is not followed
+    (nor listed), one to a file is a file. A folder that cannot be listed goes to ``skipped``
+    as ``its/path/`` (reported as such); the root itself unlistable is an error naming it.
+    ``found``: handed each folder's new files to import."""
+    folders = [(root, "")]
+    told = len(out)
+    while folders:
+        if found is not None and len(out) > told:
+            found(out[told:])
+            told = len(out)
+        folder, rel = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as e:
+            if not rel:
+                raise BenchwhError(f"{root}: the folder cannot be listed ({e.strerror or e})") from None
+            skipped.append(SourceFile(folder, rel))
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # through a symlink, as os.walk judges it
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.is_symlink():
+                    folders.append((entry.path, rel + entry.name + "/"))
+            else:
+                (out if readable(entry.name) else skipped).append(SourceFile(entry.path, rel + entry.name))
+    if found is not None and len(out) > told:
+        found(out[told:])
 
 
 @dataclass
@@ -198,21 +220,26 @@ def run_import(
         except ValueError as e:
             raise BenchwhError(f"--source-tz: {e}") from None
     not_read: list[SourceFile] = []
-    files = discover(paths, not_read)
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    if len(files) < POOL_MIN_FILES:
-        jobs = 1
     report = ImportReport(dry_run=dry_run, sink=sink)
     old_gc = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
     # pandas hidden before the pool's threads start: DuckDB's client would import it (~1 s)
-    with pandas_hidden():
-        pool = start_pool(jobs) if jobs > 1 else None
+    with pandas_hidden(), ExitStack() as opened:
+        # With workers, the walk hands its files to _EarlyHash, which may start them and hash
+        # the files while the walk goes on (see there).
+        early = _EarlyHash(db, jobs, max_bytes, opened) if jobs > 1 else None
+        pool = None
         try:
+            files = discover(paths, not_read, early.found if early is not None else None)
+            if len(files) < POOL_MIN_FILES:
+                jobs = 1
+            pool = early.pool if early is not None else None
             _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report, max_bytes,
-                    source_tz)
+                    source_tz, early)
         finally:
             gc.set_threshold(*old_gc)
+            pool = pool or (early.pool if early is not None else None)
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
     for sf in not_read:
@@ -222,14 +249,16 @@ def run_import(
 
 
 def _import(db, files, forced, dry_run, progress, batch_files, batch_records, pool, jobs, report,
-            max_bytes: int, source_tz: str | None = None) -> None:
+            max_bytes: int, source_tz: str | None = None, early: "_EarlyHash | None" = None) -> None:
     """``run_import``'s work, once the files are found and the workers started: the ledger
     check, then each converted chunk handed to a ``_Writer`` in file order."""
     from benchwh.warehouse.bulk import import_settings, ledger_is_empty, ledger_statuses
     from benchwh.warehouse.open import open_warehouse
 
     threads = (os.cpu_count() or 1) - jobs if pool is not None else None
-    with open_warehouse(db) as con, import_settings(con, threads):
+    with ExitStack() as opened:
+        con = early.con if early is not None and early.con is not None else opened.enter_context(open_warehouse(db))
+        opened.enter_context(import_settings(con, threads))
         # The ledger stays in DuckDB: this import's digests (hashed in the workers) are joined
         # against it once; only the matches come back, so memory follows the import, not the
         # warehouse. Files found there are not read again. An empty ledger knows nothing: the
@@ -238,8 +267,9 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
         prehashed: dict[str, tuple[str | None, int]] = {}
         checked: set[str] | None = None
         ledgered: dict[str, set[str]] = {}
-        if not ledger_is_empty(con):
-            digests = _hash_all(files, pool, jobs, max_bytes)
+        early_digests = early is not None and early.hashing is not None
+        if early_digests or not ledger_is_empty(con):
+            digests = early.digests(files) if early_digests else _hash_all(files, pool, jobs, max_bytes)
             checked = {d for d, _ in digests if d is not None}
             ledgered = ledger_statuses(con, list(checked))
             known = {d for d, have in ledgered.items() if have & {IMPORTED, SKIPPED}}
@@ -352,6 +382,61 @@ def _added(stats, o: FileDone) -> tuple[int, int, int]:
     """(results, compat facts, tests) rows file ``o`` added in the batch written with ``stats``."""
     per = stats.per_file.get(o.sha256, {}) if o.status == IMPORTED else {}
     return per.get("results", 0), per.get("compatibility", 0), per.get("test_results", 0)
+
+
+class _EarlyHash:
+    """The workers' first pass of an import, overlapped with the walk. Once the walk has found
+    ``POOL_MIN_FILES`` files (enough that workers are worth starting), the pool is started and
+    the warehouse opened (after the fork: a fork must not copy an open database's threads);
+    if its ledger holds files, each folder's files are hashed in the workers as the walk finds
+    them, so a re-import of known files costs the walk and little more. An empty ledger knows
+    nothing: nothing is hashed (``hashing`` None), the conversion reads each file once."""
+
+    def __init__(self, db, jobs: int, max_bytes: int, opened: ExitStack) -> None:
+        self.db, self.jobs, self.max_bytes, self.opened = db, jobs, max_bytes, opened
+        self.pool = self.con = None
+        self.hashing: list | None = None  # the hashing tasks: (paths, future)
+        self.waiting: list[str] = []  # paths found and not yet handed to a worker
+        self.seen = 0
+
+    def found(self, files: list[SourceFile]) -> None:
+        from functools import partial
+
+        from benchwh.import_workers import hash_files
+
+        self.seen += len(files)
+        if self.pool is None:
+            self.waiting.extend(sf.path for sf in files)
+            if self.seen < POOL_MIN_FILES:
+                return
+            from benchwh.warehouse.bulk import ledger_is_empty
+            from benchwh.warehouse.open import open_warehouse
+
+            self.pool = start_pool(self.jobs)
+            self.con = self.opened.enter_context(open_warehouse(self.db))
+            if ledger_is_empty(self.con):
+                self.waiting = []
+                return
+            self.hashing = []
+        elif self.hashing is None:
+            return
+        else:
+            self.waiting.extend(sf.path for sf in files)
+        while len(self.waiting) >= CHUNK_FILES:
+            part, self.waiting = self.waiting[:CHUNK_FILES], self.waiting[CHUNK_FILES:]
+            self.hashing.append((part, self.pool.submit(partial(hash_files, max_bytes=self.max_bytes), part)))
+
+    def digests(self, files: list[SourceFile]) -> list[tuple[str | None, int]]:
+        """``(sha256, size)`` of each of ``files`` (all found through ``found``), in order."""
+        from benchwh.import_workers import hash_files
+
+        by_path: dict[str, tuple[str | None, int]] = {}
+        if self.waiting:
+            by_path.update(zip(self.waiting, hash_files(self.waiting, self.max_bytes)))
+        for part, fut in self.hashing:
+            by_path.update(zip(part, fut.result()))
+        self.hashing, self.waiting = [], []
+        return [by_path[sf.path] for sf in files]
 
 
 def _hash_all(files: list[SourceFile], pool, jobs: int, max_bytes: int) -> list[tuple[str | None, int]]:

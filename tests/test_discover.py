@@ -1,4 +1,4 @@
-"""``benchwh import`` finds files with ``os.walk``: a folder it cannot list is reported, never
+"""``benchwh import`` finds files as ``os.walk`` would: a folder it cannot list is reported, never
 passed over in silence (the failure is injected into a real walk: the tests may run as root)."""
 
 from __future__ import annotations

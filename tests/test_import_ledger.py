@@ -112,3 +112,59 @@ def test_a_reimport_with_workers_reads_only_what_changed(tmp_path):
     with open_warehouse(db, read_only=True) as con:
         ledger = con.execute("SELECT count(*), count(DISTINCT ledger_id) FROM import_ledger").fetchone()
     assert ledger == (POOL_MIN_FILES + 61, POOL_MIN_FILES + 61)
+
+
+def test_hashing_during_the_walk_decides_as_hashing_after_it(tmp_path):
+    """With workers and a ledger that holds files, the files are hashed as the walk finds them
+    (``_EarlyHash``). The outcome of each file is the one an import without workers gives:
+    known, changed, new, a copy of a known file, a FIFO, a file over the size limit, and a
+    second folder given after the first."""
+    import os
+
+    from benchwh.import_workers import POOL_MIN_FILES
+
+    src, more = tmp_path / "src", tmp_path / "more"
+    write_tree(src, POOL_MIN_FILES + 20)
+    write_tree(more, 5)
+    db = str(tmp_path / "w.duckdb")
+    migrate(resolve(db))
+    run_import(db, [src], jobs=1)
+    paths = sorted(src.rglob("*.json"))
+    paths[7].write_text(paths[7].read_text() + "\n")
+    shutil.copy(paths[9], src / "copy.json")
+    os.mkfifo(src / "pipe.json")
+    (src / "big.json").write_text("[" + "1," * 3000 + "1]")
+    twin = str(tmp_path / "twin.duckdb")
+    shutil.copy(db, twin)
+
+    def entries(target, jobs):
+        rep = run_import(target, [src, more], jobs=jobs, max_file_size=4096)
+        return [(f["path"], f["status"], f["results"], f["reason"]) for f in rep.files], dict(rep.added)
+
+    with_workers, without = entries(db, 2), entries(twin, 1)
+    assert with_workers == without
+    statuses = {status for _, status, _, _ in with_workers[0]}
+    assert statuses == {"duplicate", "imported", "skipped", "quarantined"}, statuses
+    with open_warehouse(db, read_only=True) as a, open_warehouse(twin, read_only=True) as b:
+        q = "SELECT file_sha256, path, status, results FROM import_ledger ORDER BY ALL"
+        assert a.execute(q).fetchall() == b.execute(q).fetchall()
+
+
+def test_a_failure_after_the_workers_started_stops_them(tmp_path):
+    """The pool may start while the walk goes on; an error later in the walk (a path that does
+    not exist) ends the import with that error and leaves no worker running."""
+    import multiprocessing
+
+    from benchwh.errors import BenchwhError
+    from benchwh.import_workers import POOL_MIN_FILES
+
+    src = tmp_path / "src"
+    write_tree(src, POOL_MIN_FILES + 10)
+    db = str(tmp_path / "w.duckdb")
+    migrate(resolve(db))
+    run_import(db, [src], jobs=1)
+    with pytest.raises(BenchwhError, match="nowhere: no such file or folder"):
+        run_import(db, [src, tmp_path / "nowhere"], jobs=2)
+    assert multiprocessing.active_children() == []
+    with open_warehouse(db) as con:  # the warehouse was closed: it opens read-write again
+        assert con.execute("SELECT count(*) FROM import_ledger").fetchone()[0] == POOL_MIN_FILES + 10
