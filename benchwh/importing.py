@@ -84,7 +84,7 @@ def _walk(root: str, out: list[SourceFile], skipped: list[SourceFile], readable,
           found: Callable[[list[SourceFile]], None] | None = None) -> None:
     """Append the readable files under ``root`` to ``out`` and every other file to ``skipped``,
     with their paths relative to ``root``. What ``os.walk`` would find, without its per-folder
-    ``lstat`` and path joins (a third of a re-import's walk): each folder listed once with
+    ``lstat`` and path joins (a third of the walk's time): each folder listed once with
     ``os.scandir``, whose entries say what they are; a symlink to a folder is not followed
     (nor listed), one to a file is a file. A folder that cannot be listed goes to ``skipped``
     as ``its/path/`` (reported as such); the root itself unlistable is an error naming it.
