@@ -59,6 +59,8 @@ def test_quick_commands_load_no_heavy_module(db, args):
     code, loaded, stdout = loaded_by(*(a.format(db=db) for a in args))
     assert code in (0, None), stdout
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    if args[0] == "query":
+        assert "pydantic" not in loaded  # the quick path: typer's coercion (pydantic) is not used
     if "latest" in args:
         assert "polars" in loaded  # the answer went through Polars
         if "json" in args:
@@ -82,6 +84,55 @@ def test_quick_status_prints_what_the_typer_command_prints(db, cli):
     assert status_options(["status", "--db", "x", "--json"]) == {"db": "x", "data_path": None, "as_json": True}
     for other in (["status", "--help"], ["status", "--db"], ["status", "--db", "a", "--db", "b"], ["query"]):
         assert status_options(other) is None  # typer answers these
+
+
+QUICK_QUERIES = [
+    ["latest", "--db", "{db}", "--format", "json"],
+    ["latest", "--db", "{db}", "--param", "a=1", "--param", "b=2", "--batch-size", "4", "--include-simulated",
+     "-f", "csv", "--limit", "7"],
+    ["trend", "--db", "{db}", "--hardware", "cpu", "--metric", "memory", "--model", "m"],
+    ["compare-models", "--db", "{db}", "--hardware", "cuda", "--json", "--until", "2026-02-01"],
+    ["compare-hardware", "--db", "{db}", "--model", "m", "--since", "2026-01-01", "--wide", "--precision", "fp16"],
+    ["matrix", "--db", "{db}", "--hardware", "cpu"],
+    ["runs", "--db", "{db}", "--data-path", "d", "--model", "m", "--format", "markdown"],
+]
+
+
+@pytest.mark.parametrize("args", QUICK_QUERIES, ids=lambda a: " ".join(a[:1] + a[3:]))
+def test_quick_query_calls_the_command_with_what_typer_gives_it(db, monkeypatch, args):
+    """The quick path reads a query command's options from its typer declarations; the command
+    is called with exactly the values typer's own parsing gives it."""
+    import benchwh.cli.query as query
+    from benchwh.cli.main import main as via_typer
+    from benchwh.cli.quick import main, query_options
+
+    args = ["query", *(a.format(db=db) for a in args)]
+    assert query_options(query.COMMANDS[args[1]], args[2:]) is not None  # this spelling takes the quick path
+    calls = []
+    monkeypatch.setattr(query, "_answer", lambda kw, title, method, **own: calls.append((kw, title, method, own)))
+    main(args)
+    with pytest.raises(SystemExit) as done:
+        via_typer(args)
+    assert done.value.code == 0
+    assert len(calls) == 2 and calls[0] == calls[1], calls
+
+
+@pytest.mark.parametrize("args", [
+    ["latest", "--help"], ["latest", "--format=json"], ["latest", "--batch-size", "x"], ["latest", "--batch-size", "-1"],
+    ["latest", "--model", "a", "--model", "b"], ["latest", "--model"], ["latest", "--model", "--db"],
+    ["latest", "--no-include-simulated"], ["compare-models"], ["trend", "--model", "m"], ["sql", "SELECT 1"],
+    ["latest", "extra"],
+])
+def test_other_spellings_are_left_to_typer(args):
+    from benchwh.cli.query import COMMANDS
+    from benchwh.cli.quick import query_options
+
+    assert query_options(COMMANDS[args[0]], args[1:]) is None
+
+
+def test_a_spelling_left_to_typer_gets_typers_answer(db):
+    code, loaded, _ = loaded_by("query", "latest", "--db", db, "--batch-size", "x")
+    assert code == 2 and "pydantic" in loaded  # typer's usage error, from typer
 
 
 def test_status_knows_its_head_and_tables_without_alembic():

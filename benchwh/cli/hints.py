@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import NoReturn
+from typing import Any, Callable, NoReturn
 
-from benchwh.errors import cli_message
+from benchwh.errors import BenchwhError, cli_message
 
-__all__ = ["cli_message", "fail"]
+__all__ = ["cli_message", "fail", "guarded"]
 
 
 def fail(e: BaseException) -> NoReturn:
@@ -23,3 +23,20 @@ def fail(e: BaseException) -> NoReturn:
         traceback.print_exc()
     print(f"Error: {cli_message(e)}", file=sys.stderr)
     sys.exit(1)
+
+
+def guarded(call: Callable[[], Any]) -> Any:
+    """Run a command: a ``BenchwhError`` or an interrupt ends it through ``fail``; a failure
+    of the machine (a full disk...) becomes one line too; anything else is a bug, shown whole."""
+    try:
+        return call()
+    except (BenchwhError, KeyboardInterrupt) as e:
+        fail(e)
+    except Exception as e:  # noqa: BLE001 - only a machine failure (full disk...) is turned into one line
+        from benchwh.errors import environment_message
+
+        msg = environment_message(e)
+        if msg is None or os.environ.get("BENCHWH_DEBUG"):
+            raise
+        print(f"Error: {msg}", file=sys.stderr)
+        sys.exit(1)

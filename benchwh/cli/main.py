@@ -1,21 +1,18 @@
 """Entry point of the ``benchwh`` command: builds the app and turns errors into one line.
 
 Every ``BenchwhError`` becomes ``Error: <message>`` on stderr and exit code 1 through
-``benchwh.cli.hints.fail`` (which the quick ``status`` path shares); ``BENCHWH_DEBUG=1`` shows
-the traceback too.
+``benchwh.cli.hints.guarded`` (which the quick paths of ``benchwh.cli.quick`` share);
+``BENCHWH_DEBUG=1`` shows the traceback too.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import pkgutil
-import sys
 
 import typer
 
 from benchwh import __version__
-from benchwh.errors import BenchwhError
 
 app = typer.Typer(
     name="benchwh",
@@ -64,20 +61,9 @@ _register_all()
 
 def main(argv: list[str] | None = None) -> None:
     # typer's standalone mode handles usage errors and exits; our errors propagate to here.
-    try:
-        app(args=argv, prog_name="benchwh")
-    except (BenchwhError, KeyboardInterrupt) as e:
-        from benchwh.cli.hints import fail
+    from benchwh.cli.hints import guarded
 
-        fail(e)
-    except Exception as e:  # noqa: BLE001 - only a machine failure (full disk...) is turned into one line
-        from benchwh.errors import environment_message
-
-        msg = environment_message(e)
-        if msg is None or os.environ.get("BENCHWH_DEBUG"):
-            raise
-        print(f"Error: {msg}", file=sys.stderr)
-        sys.exit(1)
+    guarded(lambda: app(args=argv, prog_name="benchwh"))
 
 
 if __name__ == "__main__":

@@ -180,12 +180,12 @@ def sql(
     _answer(kw, None, "sql", statement=statement, dialect=dialect)
 
 
+# The subcommands, by name (``benchwh.cli.quick`` runs the option-only ones without typer).
+COMMANDS = {"latest": latest, "compare-hardware": compare_hardware, "compare-models": compare_models,
+            "trend": trend, "matrix": matrix, "runs": runs, "sql": sql}
+
+
 def register(app: typer.Typer) -> None:
-    query_app.command("latest")(latest)
-    query_app.command("compare-hardware")(compare_hardware)
-    query_app.command("compare-models")(compare_models)
-    query_app.command("trend")(trend)
-    query_app.command("matrix")(matrix)
-    query_app.command("runs")(runs)
-    query_app.command("sql")(sql)
+    for name, command in COMMANDS.items():
+        query_app.command(name)(command)
     app.add_typer(query_app, name="query")
