@@ -207,14 +207,12 @@ def hand_sql(model: str, hardware: str) -> dict[str, str]:
                 UNION ALL
                 SELECT run_id, model_id, hardware_id, measured_at, 0, 1 FROM compatibility WHERE NOT is_simulated),
             agg AS (SELECT run_id, sum(res) AS results, sum(comp) AS compatibility_facts,
-                           count(DISTINCT model_id) AS models, list(DISTINCT hardware_id) AS hw,
+                           count(DISTINCT model_id) AS models,
+                           array_to_string(list_sort(list(DISTINCT h.hardware_type)), ',') AS hardware_types,
                            min(measured_at) AS first_measured_at, max(measured_at) AS last_measured_at
-                    FROM ev GROUP BY run_id)
+                    FROM ev JOIN hardware h USING (hardware_id) GROUP BY run_id)
             SELECT u.run_id, u.origin, u.started_at, u.git_commit, u.git_branch, u.host, a.results,
-                   a.compatibility_facts, a.models,
-                   (SELECT string_agg(hardware_type, ',' ORDER BY hardware_type) FROM hardware
-                    WHERE list_contains(a.hw, hardware_id)) AS hardware_types,
-                   a.first_measured_at, a.last_measured_at
+                   a.compatibility_facts, a.models, a.hardware_types, a.first_measured_at, a.last_measured_at
             FROM agg a JOIN runs u USING (run_id) ORDER BY u.started_at DESC, u.run_id""",
     }
 

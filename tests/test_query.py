@@ -226,12 +226,20 @@ def test_runs_counts_what_each_run_measured(wh):
     for rel, doc in info["files"].items():
         if rel.startswith("direct/"):
             starts[rel] = datetime.fromisoformat(doc["timestamp"])
-    want = sorted((starts[f], n) for f, n in per_file.items() if f in starts)
-    got = sorted((r["started_at"], r["results"]) for r in df.iter_rows(named=True)
+    hardware, models = defaultdict(set), defaultdict(set)
+    for r in measured(info):
+        hardware[r["source_file"]].add(r["hardware_type"])
+        models[r["source_file"]].add(r["model_name"])
+    want = sorted((starts[f], n, ",".join(sorted(hardware[f])), len(models[f]))
+                  for f, n in per_file.items() if f in starts)
+    got = sorted((r["started_at"], r["results"], r["hardware_types"], r["models"]) for r in df.iter_rows(named=True)
                  if r["source"] == "run_direct_benchmark")
     assert got == want
     compat_run = df.filter(df["compatibility_facts"] > 0)
     assert compat_run["compatibility_facts"].to_list() == [len(info["compat"])]
+    assert compat_run["hardware_types"].to_list() == [",".join(sorted({e["hardware_type"] for e in info["compat"]}))]
+    only_cpu = queries.runs(db, Filters(hardware="cpu"))
+    assert set(only_cpu["hardware_types"].to_list()) == {"cpu"}  # what matched the filter, not all the run had
     runner = df.filter(df["source"] == "benchwh.runner.inference").row(0, named=True)
     assert (runner["results"], runner["git_commit"]) == (2, "abc1234")
 

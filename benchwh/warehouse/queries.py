@@ -245,19 +245,21 @@ def runs(source, filters: Filters | None = None, limit: int | None = None):
                    is_simulated, measured_at
             FROM compatibility
         ), agg AS (
-            SELECT run_id,
+            -- the hardware names joined to each row (8 or so: a hash join) and gathered as a
+            -- sorted list per run: half the time of a lookup per run after the grouping
+            SELECT ev.run_id,
                    sum(is_result)::BIGINT AS results,
                    (count(*) - sum(is_result))::BIGINT AS compatibility_facts,
                    count(*) FILTER (WHERE is_simulated) AS simulated,
-                   count(DISTINCT model_id) AS models, list(DISTINCT hardware_id) AS hardware_ids,
+                   count(DISTINCT model_id) AS models,
+                   array_to_string(list_sort(list(DISTINCT h.hardware_type)), ',') AS hardware_types,
                    min(measured_at) AS first_measured_at, max(measured_at) AS last_measured_at
-            FROM ev {"WHERE " + " AND ".join(where) if where else ""}
-            GROUP BY run_id
+            FROM ev LEFT JOIN hardware h USING (hardware_id)
+            {"WHERE " + " AND ".join(where) if where else ""}
+            GROUP BY ev.run_id
         )
         SELECT a.run_id, ru.origin AS source, ru.started_at, ru.git_commit, ru.git_branch,
-               ru.host, a.results, a.compatibility_facts, a.simulated, a.models,
-               (SELECT string_agg(DISTINCT h.hardware_type, ',' ORDER BY h.hardware_type)
-                FROM hardware h WHERE list_contains(a.hardware_ids, h.hardware_id)) AS hardware_types,
+               ru.host, a.results, a.compatibility_facts, a.simulated, a.models, a.hardware_types,
                a.first_measured_at, a.last_measured_at
         FROM agg a LEFT JOIN runs ru ON ru.run_id = a.run_id
         ORDER BY ru.started_at DESC NULLS LAST, a.first_measured_at DESC NULLS LAST, a.run_id
