@@ -392,21 +392,26 @@ class _EarlyHash:
     them, so a re-import of known files costs the walk and little more. An empty ledger knows
     nothing: nothing is hashed (``hashing`` None), the conversion reads each file once."""
 
+    TASK_FILES = 1000  # files per hashing task: few round trips, and little left for the end
+
     def __init__(self, db, jobs: int, max_bytes: int, opened: ExitStack) -> None:
+        from functools import partial
+
+        from benchwh.import_workers import hash_files
+
         self.db, self.jobs, self.max_bytes, self.opened = db, jobs, max_bytes, opened
+        self.task = partial(hash_files, max_bytes=max_bytes)
         self.pool = self.con = None
         self.hashing: list | None = None  # the hashing tasks: (paths, future)
         self.waiting: list[str] = []  # paths found and not yet handed to a worker
         self.seen = 0
 
     def found(self, files: list[SourceFile]) -> None:
-        from functools import partial
-
-        from benchwh.import_workers import hash_files
-
         self.seen += len(files)
+        if self.hashing is None and self.pool is not None:
+            return  # the ledger is empty: nothing to hash
+        self.waiting += [sf.path for sf in files]
         if self.pool is None:
-            self.waiting.extend(sf.path for sf in files)
             if self.seen < POOL_MIN_FILES:
                 return
             from benchwh.warehouse.bulk import ledger_is_empty
@@ -418,13 +423,9 @@ class _EarlyHash:
                 self.waiting = []
                 return
             self.hashing = []
-        elif self.hashing is None:
-            return
-        else:
-            self.waiting.extend(sf.path for sf in files)
-        while len(self.waiting) >= CHUNK_FILES:
-            part, self.waiting = self.waiting[:CHUNK_FILES], self.waiting[CHUNK_FILES:]
-            self.hashing.append((part, self.pool.submit(partial(hash_files, max_bytes=self.max_bytes), part)))
+        while len(self.waiting) >= self.TASK_FILES:  # a big folder: several tasks
+            part, self.waiting = self.waiting[:self.TASK_FILES], self.waiting[self.TASK_FILES:]
+            self.hashing.append((part, self.pool.submit(self.task, part)))
 
     def digests(self, files: list[SourceFile]) -> list[tuple[str | None, int]]:
         """``(sha256, size)`` of each of ``files`` (all found through ``found``), in order."""

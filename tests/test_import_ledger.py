@@ -114,14 +114,20 @@ def test_a_reimport_with_workers_reads_only_what_changed(tmp_path):
     assert ledger == (POOL_MIN_FILES + 61, POOL_MIN_FILES + 61)
 
 
-def test_hashing_during_the_walk_decides_as_hashing_after_it(tmp_path):
+def test_hashing_during_the_walk_decides_as_hashing_after_it(tmp_path, monkeypatch):
     """With workers and a ledger that holds files, the files are hashed as the walk finds them
-    (``_EarlyHash``). The outcome of each file is the one an import without workers gives:
-    known, changed, new, a copy of a known file, a FIFO, a file over the size limit, and a
-    second folder given after the first."""
+    (``_EarlyHash``, here in tasks of 100 files). The outcome of each file is the one an import
+    without workers gives: known, changed, new, a copy of a known file, a FIFO, a file over the
+    size limit, and a second folder given after the first."""
     import os
 
     from benchwh.import_workers import POOL_MIN_FILES
+    from benchwh.importing import _EarlyHash
+
+    monkeypatch.setattr(_EarlyHash, "TASK_FILES", 100)
+    tasks = []
+    digests = _EarlyHash.digests
+    monkeypatch.setattr(_EarlyHash, "digests", lambda self, files: tasks.append(len(self.hashing)) or digests(self, files))
 
     src, more = tmp_path / "src", tmp_path / "more"
     write_tree(src, POOL_MIN_FILES + 20)
@@ -142,6 +148,7 @@ def test_hashing_during_the_walk_decides_as_hashing_after_it(tmp_path):
         return [(f["path"], f["status"], f["results"], f["reason"]) for f in rep.files], dict(rep.added)
 
     with_workers, without = entries(db, 2), entries(twin, 1)
+    assert tasks == [(POOL_MIN_FILES + 20) // 100]  # hashed by the workers, while the walk went on
     assert with_workers == without
     statuses = {status for _, status, _, _ in with_workers[0]}
     assert statuses == {"duplicate", "imported", "skipped", "quarantined"}, statuses
