@@ -175,3 +175,29 @@ def test_a_failure_after_the_workers_started_stops_them(tmp_path):
     assert multiprocessing.active_children() == []
     with open_warehouse(db) as con:  # the warehouse was closed: it opens read-write again
         assert con.execute("SELECT count(*) FROM import_ledger").fetchone()[0] == POOL_MIN_FILES + 10
+
+
+@pytest.mark.parametrize("backend", __import__("conftest").BACKENDS)
+def test_a_reimport_with_workers_on_each_backend_adds_nothing(backend, make_warehouse, tmp_path):
+    """The warehouse opened during the walk (after the workers' fork) is the one the import
+    writes through, on a DuckDB file and on DuckLake: a second import with workers finds every
+    file known but one new content, which a dry run reads and leaves unrecorded, and an import
+    records."""
+    from benchwh.import_workers import POOL_MIN_FILES
+
+    src = tmp_path / "src"
+    write_tree(src, POOL_MIN_FILES + 5)
+    from benchwh.api import Warehouse
+
+    made = make_warehouse(backend, tmp_path / "wh")
+    wh = Warehouse(made.db, made.data_path)
+    first = wh.import_([src], jobs=2)
+    assert first.statuses["imported"] == POOL_MIN_FILES + 5
+    a_file = sorted(src.rglob("*.json"))[0]
+    (src / "new.json").write_text(a_file.read_text() + "\n")  # content the ledger does not have
+    dry = wh.import_([src], jobs=2, dry_run=True)
+    # read and converted; its results are those of the file it copies: nothing new
+    assert dict(dry.statuses) == {"already imported": POOL_MIN_FILES + 5, "imported (nothing new)": 1}
+    again = wh.import_([src], jobs=2)
+    assert dict(again.statuses) == {"already imported": POOL_MIN_FILES + 5, "imported (nothing new)": 1}
+    assert dict(wh.import_([src], jobs=2).statuses) == {"already imported": POOL_MIN_FILES + 6}
