@@ -30,8 +30,8 @@ from typing import Any, Callable, Iterable
 
 from benchwh.errors import BenchwhError
 from benchwh.import_workers import (
-    CHUNK_FILES, GC_THRESHOLD, POOL_MIN_FILES, FileDone, SourceFile, converted, default_jobs, read_chunks,
-    start_pool,
+    CHUNK_FILES, GC_THRESHOLD, POOL_MIN_FILES, FileDone, SourceFile, converted, default_jobs, hash_files,
+    read_chunks, start_pool,
 )
 from benchwh.legacy_import.convert import DUPLICATE, IMPORTED, NOT_READ, QUARANTINED, SKIPPED
 
@@ -269,7 +269,9 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
         ledgered: dict[str, set[str]] = {}
         early_digests = early is not None and early.hashing is not None
         if early_digests or not ledger_is_empty(con):
-            digests = early.digests(files) if early_digests else _hash_all(files, pool, jobs, max_bytes)
+            # no digests from _EarlyHash: no workers (or the ledger was empty when they started
+            # and another writer of a DuckLake filled it since): hashed here
+            digests = early.digests(files) if early_digests else hash_files([sf.path for sf in files], max_bytes)
             checked = {d for d, _ in digests if d is not None}
             ledgered = ledger_statuses(con, list(checked))
             known = {d for d, have in ledgered.items() if have & {IMPORTED, SKIPPED}}
@@ -397,8 +399,6 @@ class _EarlyHash:
     def __init__(self, db, jobs: int, max_bytes: int, opened: ExitStack) -> None:
         from functools import partial
 
-        from benchwh.import_workers import hash_files
-
         self.db, self.jobs, self.max_bytes, self.opened = db, jobs, max_bytes, opened
         self.task = partial(hash_files, max_bytes=max_bytes)
         self.pool = self.con = None
@@ -429,8 +429,6 @@ class _EarlyHash:
 
     def digests(self, files: list[SourceFile]) -> list[tuple[str | None, int]]:
         """``(sha256, size)`` of each of ``files`` (all found through ``found``), in order."""
-        from benchwh.import_workers import hash_files
-
         by_path: dict[str, tuple[str | None, int]] = {}
         if self.waiting:
             by_path.update(zip(self.waiting, hash_files(self.waiting, self.max_bytes)))
@@ -438,23 +436,6 @@ class _EarlyHash:
             by_path.update(zip(part, fut.result()))
         self.hashing, self.waiting = [], []
         return [by_path[sf.path] for sf in files]
-
-
-def _hash_all(files: list[SourceFile], pool, jobs: int, max_bytes: int) -> list[tuple[str | None, int]]:
-    """``(sha256, size)`` of every file, in order: in the workers' processes when there are."""
-    from functools import partial
-
-    from benchwh.import_workers import hash_files
-
-    paths = [sf.path for sf in files]
-    if pool is None:
-        return hash_files(paths, max_bytes)
-    step = max(1, min(CHUNK_FILES, -(-len(paths) // (4 * jobs))))
-    out: list[tuple[str | None, int]] = []
-    for part in pool.map(partial(hash_files, max_bytes=max_bytes),
-                         [paths[i:i + step] for i in range(0, len(paths), step)]):
-        out.extend(part)
-    return out
 
 
 def _account(report: ImportReport, o: FileDone, added: tuple[int, int, int]) -> None:
