@@ -6,8 +6,8 @@ through it) and every command module (most of a second on a busy machine) before
 starts. ``status`` is what people and scripts call to see where they are, so it gets a plain
 parser; ``query latest|compare-hardware|compare-models|trend|matrix|runs`` (what scripts and
 dashboards call) is read from the command's own typer declarations (``query_options``), in the
-plain spellings only: ``--name value`` and flags, each option once, every required one given.
-Anything else (``--help``, a typo, ``--name=value``, a value that is not a number where one
+plain spellings only: ``--name value`` and flags, each option once (``--param`` as often as
+wanted), every required one given. Anything else (``--help``, a typo, ``--name=value``, a value that is not a number where one
 is wanted, a repeated option) goes through typer, which answers it as it always does.
 """
 
