@@ -278,6 +278,9 @@ def hash_files(paths: list[str], max_bytes: int = DEFAULT_MAX_FILE_SIZE) -> list
     return out
 
 
+ALREADY_IMPORTED = "same content already imported"  # the reason of a file whose content the ledger has
+
+
 def read_chunks(files: list[SourceFile], known: set[str], max_files: int,
                 max_bytes: int = DEFAULT_MAX_FILE_SIZE,
                 prehashed: dict[str, tuple[str, int]] | None = None) -> Iterator[Chunk]:
@@ -293,7 +296,7 @@ def read_chunks(files: list[SourceFile], known: set[str], max_files: int,
         pre = prehashed.get(sf.path) if prehashed else None
         if pre is not None and pre[0] in known:
             chunk.items.append(Item(sf.rel_path, sf.path, pre[0], pre[1], None, DUPLICATE,
-                                    "same content already imported"))
+                                    ALREADY_IMPORTED))
             if len(chunk.items) >= max_files:
                 yield chunk
                 chunk = Chunk([])
@@ -305,7 +308,7 @@ def read_chunks(files: list[SourceFile], known: set[str], max_files: int,
             digest = hashlib.sha256(data).hexdigest()
             if digest in known:
                 chunk.items.append(Item(sf.rel_path, sf.path, digest, len(data), None, DUPLICATE,
-                                        "same content already imported"))
+                                        ALREADY_IMPORTED))
             elif digest in seen:
                 if chunk.items:
                     yield chunk

@@ -8,7 +8,8 @@ it stopped.
 
 How the work is split: worker processes (``jobs``) first hash every file, and the digests are
 checked against the ledger inside DuckDB (content already there is a duplicate and is never read
-again; an empty ledger skips this pass); this process then reads the other files in order
+again; an empty ledger skips this pass; when it holds every file, as on a re-import, nothing
+more is read, converted or written); this process then reads the other files in order
 (content seen earlier in this run is a duplicate and is never parsed); the workers parse,
 identify and convert chunks of them and hand back one ``FileDone`` per file and Arrow columns;
 this process writes them batch by batch, in file order, so the outcome does not depend on
@@ -22,7 +23,7 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter, defaultdict
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,8 +31,8 @@ from typing import Any, Callable, Iterable
 
 from benchwh.errors import BenchwhError
 from benchwh.import_workers import (
-    CHUNK_FILES, GC_THRESHOLD, POOL_MIN_FILES, FileDone, SourceFile, converted, default_jobs, hash_files,
-    read_chunks, start_pool,
+    ALREADY_IMPORTED, CHUNK_FILES, GC_THRESHOLD, POOL_MIN_FILES, FileDone, SourceFile, converted, default_jobs,
+    hash_files, read_chunks, safe_name, start_pool,
 )
 from benchwh.legacy_import.convert import DUPLICATE, IMPORTED, NOT_READ, QUARANTINED, SKIPPED
 
@@ -231,7 +232,8 @@ def run_import(
         early = _EarlyHash(db, jobs, max_bytes, opened) if jobs > 1 else None
         pool = None
         try:
-            files = discover(paths, not_read, early.found if early is not None else None)
+            with _gc_paused():  # the walk makes many small objects and no cycles
+                files = discover(paths, not_read, early.found if early is not None else None)
             if len(files) < POOL_MIN_FILES:
                 jobs = 1
             pool = early.pool if early is not None else None
@@ -252,7 +254,7 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
             max_bytes: int, source_tz: str | None = None, early: "_EarlyHash | None" = None) -> None:
     """``run_import``'s work, once the files are found and the workers started: the ledger
     check, then each converted chunk handed to a ``_Writer`` in file order."""
-    from benchwh.warehouse.bulk import import_settings, ledger_is_empty, ledger_statuses
+    from benchwh.warehouse.bulk import import_settings, ledger_is_empty, ledger_unknown
     from benchwh.warehouse.open import open_warehouse
 
     threads = (os.cpu_count() or 1) - jobs if pool is not None else None
@@ -260,24 +262,31 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
         con = early.con if early is not None and early.con is not None else opened.enter_context(open_warehouse(db))
         opened.enter_context(import_settings(con, threads))
         # The ledger stays in DuckDB: this import's digests (hashed in the workers) are joined
-        # against it once; only the matches come back, so memory follows the import, not the
-        # warehouse. Files found there are not read again. An empty ledger knows nothing: the
+        # against it once; only those it does not know come back, so memory follows the new
+        # files, not the warehouse. Files found there are not read again. An empty ledger knows nothing: the
         # files are then read once, by the conversion.
         known: set[str] = set()
         prehashed: dict[str, tuple[str | None, int]] = {}
         checked: set[str] | None = None
-        ledgered: dict[str, set[str]] = {}
+        ledgered: set[str] = set()
         early_digests = early is not None and early.hashing is not None
         if early_digests or not ledger_is_empty(con):
             # no digests from _EarlyHash: no workers (or the ledger was empty when they started
             # and another writer of a DuckLake filled it since): hashed here
             digests = early.digests(files) if early_digests else hash_files([sf.path for sf in files], max_bytes)
             checked = {d for d, _ in digests if d is not None}
-            ledgered = ledger_statuses(con, list(checked))
-            known = {d for d, have in ledgered.items() if have & {IMPORTED, SKIPPED}}
+            unknown = ledger_unknown(con, list(checked), (IMPORTED, SKIPPED))  # none, on a re-import
+            known = checked - unknown.keys()
+            ledgered = known | {d for d, has_row in unknown.items() if has_row}  # any status
             prehashed = {sf.path: ds for sf, ds in zip(files, digests) if ds[0] in known}
             del digests
-        writer = _Writer(con, report, dry_run, known, checked, set(ledgered))
+            if len(prehashed) == len(files):
+                # Every file's content is in the ledger (a re-import): nothing to read, convert
+                # or write. Each file is reported as the reader decides a known file.
+                with _gc_paused():
+                    _account_known(report, files, progress)
+                return
+        writer = _Writer(con, report, dry_run, known, checked, ledgered)
         max_files = max(1, min(CHUNK_FILES, batch_files))
         chunks = read_chunks(files, known, max_files, max_bytes, prehashed)
         with closing(converted(chunks, forced, pool, jobs, source_tz)) as done_chunks:
@@ -290,6 +299,19 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                 if len(writer.pending) >= batch_files or writer.n_records >= batch_records:
                     writer.flush()
         writer.flush()
+
+
+@contextmanager
+def _gc_paused():
+    """The cycle collector off for a while: a pass over a big heap (after a big import in this
+    process, say) costs more than the walk's few thousand allocations it would look at."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class _Writer:
@@ -327,7 +349,7 @@ class _Writer:
         for o in outcomes:
             if chunk.recheck and o.sha256 in self.known:
                 # an earlier file of this run with the same content was imported meanwhile
-                o = FileDone(o.rel_path, o.sha256, o.size, DUPLICATE, reason="same content already imported")
+                o = FileDone(o.rel_path, o.sha256, o.size, DUPLICATE, reason=ALREADY_IMPORTED)
                 tables = {}
             if o.status == DUPLICATE and o.sha256 not in self.in_ledger:
                 o.reason = f"same content as {self.first_path.get(o.sha256, 'another file')} in this import"
@@ -465,7 +487,29 @@ def _account(report: ImportReport, o: FileDone, added: tuple[int, int, int]) -> 
         s.quarantined += 1
     elif status == DUPLICATE:
         s.duplicate += 1
-    r, c, t = o.converted
-    report.file_done({"path": o.rel_path, "status": status, "format": o.format, "results": added[0],
-                      "compat": added[1], "tests": added[2],
-                      "converted": {"results": r, "compat": c, "tests": t}, "reason": o.reason})
+    report.file_done(_entry(o.rel_path, status, o.format, added, o.converted, o.reason))
+
+
+def _entry(rel_path: str, status: str, fmt: str | None, added: tuple[int, int, int],
+           converted: tuple[int, int, int], reason: str | None) -> dict:
+    """A file's entry in the import report."""
+    return {"path": rel_path, "status": status, "format": fmt, "results": added[0], "compat": added[1],
+            "tests": added[2], "converted": {"results": converted[0], "compat": converted[1], "tests": converted[2]},
+            "reason": reason}
+
+
+def _account_known(report: ImportReport, files: list[SourceFile],
+                   progress: Callable[[int, int, str], None] | None) -> None:
+    """Add ``files``, each a content the ledger already has, to the report: what ``_account``
+    makes of the duplicate the reader decides for each, in one pass."""
+    n = len(files)
+    report.statuses["already imported"] += n
+    s = report.by_format["(duplicate)"]
+    s.files += n
+    s.duplicate += n
+    none = (0, 0, 0)
+    for i, sf in enumerate(files, 1):
+        sf.rel_path = rel = safe_name(sf.rel_path)
+        report.file_done(_entry(rel, DUPLICATE, None, none, none, ALREADY_IMPORTED))
+        if progress:
+            progress(i, n, rel)

@@ -10,7 +10,7 @@ import pytest
 
 from benchwh.importing import run_import
 from benchwh.testing import write_tree
-from benchwh.warehouse.bulk import ledgered_among
+from benchwh.warehouse.bulk import ledger_unknown, ledgered_among
 from benchwh.warehouse.location import resolve
 from benchwh.warehouse.migrate import migrate
 from benchwh.warehouse.open import open_warehouse
@@ -37,6 +37,18 @@ def test_ledgered_among_returns_only_the_matches(imported):
         assert ledgered_among(con, [], ("imported",)) == set()
 
 
+def test_ledger_unknown_returns_only_the_digests_not_known(imported, tmp_path):
+    src, db = imported
+    digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in src.rglob("*.json"))
+    strangers = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(5)]
+    with open_warehouse(db, read_only=True) as con:
+        assert ledger_unknown(con, digests + strangers, ("imported", "skipped")) == dict.fromkeys(strangers, False)
+        # known under another status: there, with a row
+        assert ledger_unknown(con, digests[:3] + strangers[:1], ("quarantined",)) == {
+            **dict.fromkeys(digests[:3], True), strangers[0]: False}
+        assert ledger_unknown(con, [], ("imported",)) == {}
+
+
 def test_reimport_finds_every_file_known_and_adds_nothing(imported, tmp_path):
     src, db = imported
     copy = tmp_path / "copy"
@@ -60,6 +72,29 @@ def test_new_and_known_files_mixed_keep_their_order(imported, tmp_path):
     rep = run_import(db, [mixed], jobs=1)
     statuses = [(f["path"].split("/")[0], f["status"]) for f in rep.files]
     assert statuses == [("a_old", "duplicate")] * 30 + [("b_new", "imported")] * 10
+
+
+def test_a_reimport_of_known_files_only_reports_them_as_a_mixed_import_does(imported, tmp_path):
+    """Every file known: nothing is read, converted or written (the short way); each file's
+    entry, the counts and the progress are those the known files of a mixed import get."""
+    src, db = imported
+    mixed = tmp_path / "mixed"
+    shutil.copytree(src, mixed / "a_old")
+    write_tree(mixed / "b_new", 1, seed=11)
+    rep = run_import(db, [mixed], jobs=1, dry_run=True)  # the long way (a new file among them)
+    old = [dict(f, path=f["path"].removeprefix("a_old/")) for f in rep.files if f["path"].startswith("a_old/")]
+    assert len(old) == 30 and rep.statuses["already imported"] == 30
+    seen = []
+    got = []
+    again = run_import(db, [src], jobs=1, progress=lambda done, total, rel: seen.append((done, total, rel)),
+                       sink=got.append)
+    assert got == old and again.files == [] and again.quarantined_files == []
+    assert dict(again.statuses) == {"already imported": 30} and not again.added
+    assert {k: vars(v) for k, v in again.by_format.items()} == {
+        "(duplicate)": {"files": 30, "results": 0, "compat": 0, "tests": 0, "skipped": 0, "quarantined": 0,
+                        "duplicate": 30}}
+    assert vars(rep.by_format["(duplicate)"]) == vars(again.by_format["(duplicate)"])
+    assert seen == [(i + 1, 30, f["path"]) for i, f in enumerate(old)]
 
 
 def test_the_report_is_streamed_and_reads_as_before(imported, tmp_path, cli):

@@ -41,6 +41,27 @@ def ledger_statuses(con, digests: list[str]) -> dict[str, set[str]]:
     return out
 
 
+def ledger_unknown(con, digests: list[str], statuses: tuple[str, ...]) -> dict[str, bool]:
+    """The digests among ``digests`` (distinct) that no ledger row of one of ``statuses``
+    records, each -> whether the ledger has a row of it at all (of another status): one join
+    inside DuckDB that returns only these, so a re-import of known files brings nothing back."""
+    import pyarrow as pa
+
+    from benchwh.warehouse.connect import execute, register
+
+    if not digests:
+        return {}
+    register(con, "_bw_digests", pa.table({"d": _string_array(digests)}))
+    try:
+        rows = execute(con, "SELECT p.d, count(l.file_sha256) > 0 FROM _bw_digests p "
+                            "LEFT JOIN import_ledger l ON l.file_sha256 = p.d GROUP BY p.d "
+                            "HAVING NOT coalesce(bool_or(list_contains(?, l.status)), false)",
+                       [list(statuses)]).fetchall()
+    finally:
+        con.unregister("_bw_digests")
+    return dict(rows)
+
+
 def ledger_is_empty(con) -> bool:
     """Whether the import ledger holds no file at all (a fresh warehouse)."""
     return con.execute("SELECT NOT EXISTS (SELECT 1 FROM import_ledger)").fetchone()[0]
