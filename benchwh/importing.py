@@ -43,12 +43,16 @@ BATCH_RECORDS = int(os.environ.get("BENCHWH_IMPORT_BATCH_RECORDS", "100000"))
 
 
 def discover(paths: Iterable[str | Path], not_read: list[SourceFile] | None = None,
-             found: Callable[[list[SourceFile]], None] | None = None) -> list[SourceFile]:
+             found: Callable[[list[SourceFile]], None] | None = None,
+             subtrees: "Callable[[list[tuple[str, str]]], Callable[[], tuple[list, list]] | None] | None" = None,
+             ) -> list[SourceFile]:
     """Files to import: each file as given, each folder's readable files (``.json``, ``.jsonl``,
     ``.json.gz``, ``.txt``...: ``decode.readable``) recursively (symlinked folders are not
     followed), sorted by path relative to the folder. Every other file found is appended to
     ``not_read`` (when given), so that each file under the paths is accounted for. ``found``,
-    when given, is handed the files to import as the walk finds them, a folder at a time."""
+    when given, is handed the files to import as the walk finds them, a folder at a time.
+    ``subtrees``, when given, may take over the folders the walk has yet to list (see
+    ``_walk``)."""
     from benchwh.legacy_import.decode import readable
 
     chosen: list[SourceFile] = []
@@ -68,7 +72,7 @@ def discover(paths: Iterable[str | Path], not_read: list[SourceFile] | None = No
             continue
         files: list[SourceFile] = []
         skipped: list[SourceFile] = []
-        _walk(str(p), files, skipped, readable, found)
+        _walk(str(p), files, skipped, readable, found, subtrees)
         files.sort(key=lambda f: f.rel_path)
         chosen.extend(files)
         if not_read is not None:
@@ -82,20 +86,32 @@ _NOT_DATA = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".pdf", 
 
 
 def _walk(root: str, out: list[SourceFile], skipped: list[SourceFile], readable,
-          found: Callable[[list[SourceFile]], None] | None = None) -> None:
+          found: Callable[[list[SourceFile]], None] | None = None, subtrees=None,
+          start: list[tuple[str, str]] | None = None) -> None:
     """Append the readable files under ``root`` to ``out`` and every other file to ``skipped``,
     with their paths relative to ``root``. What ``os.walk`` would find, without its per-folder
     ``lstat`` and path joins (a third of the walk's time): each folder listed once with
     ``os.scandir``, whose entries say what they are; a symlink to a folder is not followed
     (nor listed), one to a file is a file. A folder that cannot be listed goes to ``skipped``
     as ``its/path/`` (reported as such); the root itself unlistable is an error naming it.
-    ``found``: handed each folder's new files to import."""
-    folders = [(root, "")]
+    ``found``: handed each folder's new files to import. ``subtrees``: offered the folders yet
+    to list, ``(path, relative path)`` pairs, after each folder listed; it may take them
+    (returning a function that gives the files and the skipped ones under them, found as this
+    walk would find them) or leave them (None). ``start``: the folders to list, instead of
+    ``root`` (whose name then appears in no error)."""
+    folders = list(start) if start is not None else [(root, "")]
     told = len(out)
+    taken = []  # what subtrees took: functions giving their files
     while folders:
         if found is not None and len(out) > told:
             found(out[told:])
             told = len(out)
+        if subtrees is not None and len(folders) > 1:
+            finish = subtrees(folders)
+            if finish is not None:
+                taken.append(finish)
+                folders = []
+                break
         folder, rel = folders.pop()
         try:
             with os.scandir(folder) as listing:
@@ -117,6 +133,23 @@ def _walk(root: str, out: list[SourceFile], skipped: list[SourceFile], readable,
                 (out if readable(entry.name) else skipped).append(SourceFile(entry.path, rel + entry.name))
     if found is not None and len(out) > told:
         found(out[told:])
+    for finish in taken:
+        files, others = finish()
+        out += files
+        skipped += others
+
+
+def walk_and_hash(folders: list[tuple[str, str]], max_bytes: int) -> tuple[list, list, list, list]:
+    """In a worker: ``_walk`` of ``folders`` (``(path, relative path)`` pairs) and the
+    ``hash_files`` digests of the files it finds; as plain lists (paths, relative paths,
+    digests, skipped ``(path, relative path)``), which travel back cheaper than objects."""
+    from benchwh.legacy_import.decode import readable
+
+    out: list[SourceFile] = []
+    skipped: list[SourceFile] = []
+    _walk("", out, skipped, readable, start=folders)
+    paths = [sf.path for sf in out]
+    return paths, [sf.rel_path for sf in out], hash_files(paths, max_bytes), [(sf.path, sf.rel_path) for sf in skipped]
 
 
 @dataclass
@@ -233,7 +266,8 @@ def run_import(
         pool = None
         try:
             with _gc_paused():  # the walk makes many small objects and no cycles
-                files = discover(paths, not_read, early.found if early is not None else None)
+                files = discover(paths, not_read, early.found if early is not None else None,
+                                 early.subtrees if early is not None else None)
             if len(files) < POOL_MIN_FILES:
                 jobs = 1
             pool = early.pool if early is not None else None
@@ -426,6 +460,7 @@ class _EarlyHash:
         self.pool = self.con = None
         self.hashing: list | None = None  # the hashing tasks: (paths, future)
         self.waiting: list[str] = []  # paths found and not yet handed to a worker
+        self.walked: dict[str, tuple[str | None, int]] = {}  # path -> digest of the files walk_and_hash found
         self.seen = 0
 
     def found(self, files: list[SourceFile]) -> None:
@@ -449,14 +484,38 @@ class _EarlyHash:
             part, self.waiting = self.waiting[:self.TASK_FILES], self.waiting[self.TASK_FILES:]
             self.hashing.append((part, self.pool.submit(self.task, part)))
 
+    SUBTREE_TASKS = 4  # per worker: the folders a walk leaves are split into this many tasks each
+
+    def subtrees(self, folders: list[tuple[str, str]]):
+        """``_walk``'s ``subtrees``: once files are being hashed, and the walk has folders
+        enough to keep every worker busy, the workers walk them and hash what they find
+        (``walk_and_hash``), so the walk, not only the hashing, runs on every core."""
+        k = self.SUBTREE_TASKS * self.jobs
+        if self.hashing is None or len(folders) < k:
+            return None
+        tasks = [self.pool.submit(walk_and_hash, folders[i::k], self.max_bytes) for i in range(k)]
+
+        def finish() -> tuple[list[SourceFile], list[SourceFile]]:
+            files: list[SourceFile] = []
+            skipped: list[SourceFile] = []
+            for task in tasks:
+                paths, rels, digests, others = task.result()
+                files += map(SourceFile, paths, rels)
+                skipped += (SourceFile(p, r) for p, r in others)
+                self.walked.update(zip(paths, digests))
+            return files, skipped
+
+        return finish
+
     def digests(self, files: list[SourceFile]) -> list[tuple[str | None, int]]:
-        """``(sha256, size)`` of each of ``files`` (all found through ``found``), in order."""
-        by_path: dict[str, tuple[str | None, int]] = {}
+        """``(sha256, size)`` of each of ``files`` (all found through ``found`` or
+        ``subtrees``), in order."""
+        by_path = self.walked
         if self.waiting:
             by_path.update(zip(self.waiting, hash_files(self.waiting, self.max_bytes)))
         for part, fut in self.hashing:
             by_path.update(zip(part, fut.result()))
-        self.hashing, self.waiting = [], []
+        self.hashing, self.waiting, self.walked = [], [], {}
         return [by_path[sf.path] for sf in files]
 
 

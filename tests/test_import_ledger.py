@@ -192,6 +192,76 @@ def test_hashing_during_the_walk_decides_as_hashing_after_it(tmp_path, monkeypat
         assert a.execute(q).fetchall() == b.execute(q).fetchall()
 
 
+def test_folders_the_walk_has_left_are_walked_and_hashed_by_the_workers(tmp_path, monkeypatch):
+    """Once the workers hash, the folders still to list are walked by them too
+    (``_EarlyHash.subtrees``): each file found there is decided as an import without workers
+    decides it: known, changed, new, a copy of a known file, a FIFO, a file no importer reads,
+    a folder that cannot be listed, a symlinked folder (not followed)."""
+    import os
+
+    from benchwh.import_workers import POOL_MIN_FILES
+    from benchwh.importing import _EarlyHash
+
+    src = tmp_path / "src"
+    # one flat folder first (its files start the workers), then 30 folders in a deeper one:
+    # when the walk reaches those, they are left to the workers
+    write_tree(tmp_path / "gen", POOL_MIN_FILES + 10, seed=1)
+    (src / "flat").mkdir(parents=True)
+    for i, p in enumerate(sorted((tmp_path / "gen").rglob("*.json"))):
+        p.rename(src / "flat" / f"{i:04}_{p.name}")
+    for i in range(30):
+        write_tree(src / "flat" / "deep" / f"d{i:02}", 3, seed=100 + i)
+    db = str(tmp_path / "w.duckdb")
+    migrate(resolve(db))
+    run_import(db, [src], jobs=1)
+    deep = src / "flat" / "deep"
+    changed = sorted((deep / "d03").rglob("*.json"))[0]
+    changed.write_text(changed.read_text() + "\n")
+    shutil.copy(sorted((deep / "d04").rglob("*.json"))[0], deep / "d05" / "copy.json")
+    write_tree(deep / "d06" / "new", 1, seed=999)
+    os.mkfifo(deep / "d07" / "pipe.json")
+    (deep / "d08" / "chart.png").write_bytes(b"\x89PNG")
+    (deep / "d09" / "locked").mkdir()
+    (deep / "d09" / "locked" / "z.json").write_text("{}")
+    (deep / "d10" / "link").symlink_to(deep / "d11", target_is_directory=True)
+    real = os.scandir
+
+    def scandir(path="."):  # inherited by the workers, forked later
+        if os.path.abspath(path) == str(deep / "d09" / "locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    taken = []
+    subtrees = _EarlyHash.subtrees
+
+    def offered(self, folders):
+        finish = subtrees(self, folders)
+        taken.append((len(folders), finish is not None))
+        return finish
+
+    monkeypatch.setattr(_EarlyHash, "subtrees", offered)
+    twin = str(tmp_path / "twin.duckdb")
+    shutil.copy(db, twin)
+
+    def entries(target, jobs):
+        rep = run_import(target, [src], jobs=jobs)
+        return [(f["path"], f["status"], f["results"], f["reason"]) for f in rep.files], dict(rep.added)
+
+    with_workers, without = entries(db, 2), entries(twin, 1)
+    assert taken == [(30, True)]  # all 30 offered at once (the walk had one folder left before), and taken
+    assert with_workers == without
+    by_status = {}
+    for path, status, _, _ in with_workers[0]:
+        by_status.setdefault(status, []).append(path)
+    assert set(by_status) == {"duplicate", "imported", "skipped", "not read"}, by_status.keys()
+    assert {"flat/deep/d08/chart.png", "flat/deep/d09/locked/"} <= set(by_status["not read"])
+    assert not any("/link/" in p for p, *_ in with_workers[0])
+    with open_warehouse(db, read_only=True) as a, open_warehouse(twin, read_only=True) as b:
+        q = "SELECT file_sha256, path, status, results FROM import_ledger ORDER BY ALL"
+        assert a.execute(q).fetchall() == b.execute(q).fetchall()
+
+
 def test_a_failure_after_the_workers_started_stops_them(tmp_path):
     """The pool may start while the walk goes on; an error later in the walk (a path that does
     not exist) ends the import with that error and leaves no worker running."""
