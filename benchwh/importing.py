@@ -294,11 +294,10 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
     threads = (os.cpu_count() or 1) - jobs if pool is not None else None
     with ExitStack() as opened:
         con = early.con if early is not None and early.con is not None else opened.enter_context(open_warehouse(db))
-        opened.enter_context(import_settings(con, threads))
         # The ledger stays in DuckDB: this import's digests (hashed in the workers) are joined
         # against it once; only those it does not know come back, so memory follows the new
-        # files, not the warehouse. Files found there are not read again. An empty ledger knows nothing: the
-        # files are then read once, by the conversion.
+        # files, not the warehouse. Files found there are not read again. An empty ledger
+        # knows nothing: the files are then read once, by the conversion.
         known: set[str] = set()
         prehashed: dict[str, tuple[str | None, int]] = {}
         checked: set[str] | None = None
@@ -320,6 +319,9 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                 with _gc_paused():
                     _account_known(report, files, progress)
                 return
+        # DuckDB's threads: all of them for the ledger check above (the workers have hashed),
+        # those the workers leave while they convert, all again for the last write
+        all_threads = opened.enter_context(import_settings(con, threads))
         writer = _Writer(con, report, dry_run, known, checked, ledgered)
         max_files = max(1, min(CHUNK_FILES, batch_files))
         chunks = read_chunks(files, known, max_files, max_bytes, prehashed)
@@ -332,6 +334,7 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                         progress(writer.done, len(files), o.rel_path)
                 if len(writer.pending) >= batch_files or writer.n_records >= batch_records:
                     writer.flush()
+        all_threads()
         writer.flush()
 
 

@@ -85,7 +85,9 @@ def import_settings(con, threads: int | None) -> Iterator[None]:
     wrote cached up to its limit (80% of RAM by default), so an import's memory would grow with
     the warehouse; capped, it stays bounded (a batch that needs more spills to disk). Threads
     (when given): while worker processes convert, DuckDB gets the CPUs they leave; more would
-    only wait for theirs, at a cost (measured here: ~2x the CPU per inserted row)."""
+    only wait for theirs, at a cost (measured here: ~2x the CPU per inserted row). Yields a
+    function that gives DuckDB every thread again (``all_threads()``), for work done while the
+    workers have none (the last write)."""
     wanted = {"memory_limit": IMPORT_MEMORY_LIMIT}
     if threads is not None:
         wanted["threads"] = str(max(1, threads))
@@ -94,8 +96,13 @@ def import_settings(con, threads: int | None) -> Iterator[None]:
     old = {k: con.execute(f"SELECT current_setting('{k}')").fetchone()[0] for k in wanted}
     for k, v in wanted.items():
         con.execute(f"SET {k} = '{v}'")
+
+    def all_threads() -> None:
+        if "threads" in old:
+            con.execute(f"SET threads = '{old['threads']}'")
+
     try:
-        yield
+        yield all_threads
     finally:
         for k, v in old.items():
             con.execute(f"SET {k} = '{v}'")
