@@ -289,9 +289,10 @@ def fill_ledger(db: Path, n: int) -> None:
     try:
         con.execute("""
             INSERT INTO import_ledger (ledger_id, file_sha256, path, size_bytes, format, parser_version,
-                status, results, compat, tests, reason, imported_at)
+                status, results, compat, tests, reason, imported_at, file_key)
             SELECT md5('ledger' || i), sha256('file' || i), 'bench/run_' || i || '/benchmark_results.json',
-                   2000 + i % 500, 'f06-hardware-benchmark', 1, 'imported', 1, 0, 0, NULL, TIMESTAMP '2025-01-01'
+                   2000 + i % 500, 'f06-hardware-benchmark', 1, 'imported', 1, 0, 0, NULL, TIMESTAMP '2025-01-01',
+                   CAST('0x' || substr(sha256('file' || i), 1, 15) AS BIGINT)
             FROM range(?) t(i)""", [n])
         con.execute("CHECKPOINT")
     finally:

@@ -158,7 +158,9 @@ def test_migration_0004_moves_a_corpus_warehouse_onto_one_clock(tmp_path, monkey
     before = ids(con)
     assert con.execute(shifted_sql).fetchone()[0] > 0  # the old importer split runs over two clocks
     con.close()
-    assert migrate(loc, "head").after == "0004"
+    from benchwh.migrations import HEAD
+
+    assert migrate(loc, "head").after == HEAD  # 0004 and every later revision
     with open_warehouse(db, read_only=True) as con:
         assert ids(con) == before
         assert con.execute(shifted_sql).fetchone()[0] == 0

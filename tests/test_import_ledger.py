@@ -49,6 +49,44 @@ def test_ledger_unknown_returns_only_the_digests_not_known(imported, tmp_path):
         assert ledger_unknown(con, [], ("imported",)) == {}
 
 
+def test_ledger_unknown_compares_whole_digests_where_keys_match(imported, monkeypatch):
+    """The key (a digest's first 15 hex digits) only narrows the rows compared: a digest that
+    shares a stored digest's key is still unknown; the join that replaces the listed keys above
+    ``_KEYS_LISTED`` matches gives the same answer; a row without a key is always compared."""
+    import benchwh.warehouse.bulk as bulk
+    from benchwh.warehouse.connect import connection
+    from benchwh.warehouse.open import as_location
+
+    src, db = imported
+    digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in src.rglob("*.json"))
+    twin = digests[0][:15] + ("0" if digests[0][15] != "0" else "1") + digests[0][16:]  # same key
+    probe = digests[:5] + [twin]
+    with open_warehouse(db, read_only=True) as con:
+        assert ledger_unknown(con, probe, ("imported",)) == {twin: False}
+        monkeypatch.setattr(bulk, "_KEYS_LISTED", 2)
+        assert ledger_unknown(con, probe, ("imported",)) == {twin: False}
+    monkeypatch.undo()
+    with connection(as_location(db)) as con:  # as an import of an older benchwh could leave it
+        con.execute("UPDATE import_ledger SET file_key = NULL WHERE file_sha256 = ?", [digests[1]])
+    with open_warehouse(db, read_only=True) as con:
+        assert ledger_unknown(con, probe, ("imported",)) == {twin: False}
+        assert ledger_unknown(con, [digests[1]], ("quarantined",)) == {digests[1]: True}
+
+
+def test_check_reports_a_ledger_key_that_does_not_match_its_digest(imported, cli):
+    from benchwh.warehouse.connect import connection
+    from benchwh.warehouse.open import as_location
+
+    src, db = imported
+    assert cli("check", "--db", db).code == 0
+    with connection(as_location(db)) as con:
+        path = con.execute("UPDATE import_ledger SET file_key = file_key + 1 WHERE ledger_id = "
+                           "(SELECT min(ledger_id) FROM import_ledger) RETURNING path").fetchone()[0]
+    res = cli("check", "--db", db)
+    assert res.code != 0 and "ledger rows whose key does not match their digest" in res.stdout + res.stderr
+    assert path in res.stdout + res.stderr
+
+
 def test_reimport_finds_every_file_known_and_adds_nothing(imported, tmp_path):
     src, db = imported
     copy = tmp_path / "copy"

@@ -20,9 +20,9 @@ from benchwh.warehouse.tables import GENERIC_COLUMNS, ID_COLUMN, SCHEMAS
 from conftest import BACKENDS, CORPUS, sql
 
 # revision 3 added the generic columns to results and annotations
-# revision 4's columns (the one clock); the test walks 2 <-> 3 below it
+# revision 4's columns (the one clock) and 5's (the ledger key); the test walks 2 <-> 3 below them
 REV4_COLUMNS = {"time_basis", "metadata_sources", "suspected_placeholder", "placeholder_evidence",
-                "recorded_start", "recorded_at"}
+                "recorded_start", "recorded_at", "file_key"}
 REV3 = {t: [c for c in s.names if c not in REV4_COLUMNS] for t, s in SCHEMAS.items()}
 REV2 = {t: [c for c in cols if t not in ("results", "annotations") or c not in GENERIC_COLUMNS]
         for t, cols in REV3.items()}

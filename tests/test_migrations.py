@@ -145,8 +145,9 @@ def every_row(db: str) -> dict[str, list[tuple]]:
     revision."""
     from benchwh.warehouse.tables import GENERIC_COLUMNS, ID_COLUMN
 
-    def cols(t):  # revisions 3 and 4 added columns to results
-        return ", ".join(c for c in SCHEMAS[t].names if c not in GENERIC_COLUMNS and c not in _REV4_COLUMNS)
+    def cols(t):  # revisions 3 and 4 added columns to results, 5 one to the ledger
+        return ", ".join(c for c in SCHEMAS[t].names
+                         if c not in GENERIC_COLUMNS and c not in _REV4_COLUMNS and c != "file_key")
 
     return {t: sql(db, f"SELECT {cols(t)} FROM {t} ORDER BY {ID_COLUMN[t]}", any_revision=True)
             for t in SCHEMAS if t != "annotations"}
@@ -164,6 +165,33 @@ def test_revision_1_with_rows_upgrades_with_rows_intact(warehouse_db, cli):
     assert migrate(loc, "head").after == head()
     assert every_row(warehouse_db) == before
     assert cli("check", "--db", warehouse_db).code == 0
+
+
+def test_revision_5_keys_every_ledger_row_and_goes_back_without_loss(warehouse_db, cli):
+    """0005 fills ``file_key`` for the rows before it with what the writer computes
+    (``ledger_key``: NULL for a digest that is not sha256 text), and its downgrade drops only
+    that column."""
+    from benchwh.warehouse.tables import ledger_key
+
+    _import_fixture(warehouse_db, cli)
+    before = every_row(warehouse_db)
+    written = sql(warehouse_db, "SELECT file_sha256, file_key FROM import_ledger ORDER BY 1")
+    assert written and all(k == ledger_key(d) and k is not None for d, k in written)
+    loc = resolve(warehouse_db)
+    assert migrate(loc, "0004").after == "0004"
+    assert "file_key" not in {r[0] for r in sql(warehouse_db, "DESCRIBE import_ledger", any_revision=True)}
+    assert every_row(warehouse_db) == before
+    # a row an older writer could have left with text that is not a digest
+    from benchwh.warehouse.connect import connection
+    from benchwh.warehouse.open import as_location
+
+    with connection(as_location(warehouse_db)) as con:
+        con.execute("UPDATE import_ledger SET file_sha256 = 'not-a-digest' WHERE ledger_id = "
+                    "(SELECT min(ledger_id) FROM import_ledger)")
+    assert migrate(loc, "head").after == head()
+    keyed = sql(warehouse_db, "SELECT file_sha256, file_key FROM import_ledger ORDER BY 1")
+    assert ("not-a-digest", None) in keyed
+    assert all(k == ledger_key(d) for d, k in keyed) and len(keyed) == len(written)
 
 
 # File-only: a file is backed up and restored byte for byte (a lake's counterpart follows).

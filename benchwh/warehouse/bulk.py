@@ -41,25 +41,46 @@ def ledger_statuses(con, digests: list[str]) -> dict[str, set[str]]:
     return out
 
 
+# Above this many key matches, the digests are compared by a join rather than by fetching
+# the matched rows (one parameter each).
+_KEYS_LISTED = 2048
+
+
 def ledger_unknown(con, digests: list[str], statuses: tuple[str, ...]) -> dict[str, bool]:
     """The digests among ``digests`` (distinct) that no ledger row of one of ``statuses``
-    records, each -> whether the ledger has a row of it at all (of another status): one join
-    inside DuckDB that returns only these, so a re-import of known files brings nothing back."""
+    records, each -> whether the ledger has a row of it at all (of another status); only these
+    come back, so a re-import of known files brings nothing back.
+
+    Two steps inside DuckDB: the digests' keys (``ledger_key``) against the ledger's
+    ``file_key`` column (8 bytes a row), then the full digests of the rows whose key matched
+    (none, for new files): the 64-character digests of a big ledger are not read for files it
+    does not hold. Rows without a key (not sha256 text) are always compared."""
     import pyarrow as pa
 
     from benchwh.warehouse.connect import execute, register
+    from benchwh.warehouse.tables import ledger_key
 
     if not digests:
         return {}
-    register(con, "_bw_digests", pa.table({"d": _string_array(digests)}))
+    keys = [ledger_key(d) for d in digests]
+    register(con, "_bw_digests", pa.table({"d": _string_array(digests), "k": pa.array(keys, pa.int64())}))
     try:
-        rows = execute(con, "SELECT p.d, count(l.file_sha256) > 0 FROM _bw_digests p "
-                            "LEFT JOIN import_ledger l ON l.file_sha256 = p.d GROUP BY p.d "
-                            "HAVING NOT coalesce(bool_or(list_contains(?, l.status)), false)",
-                       [list(statuses)]).fetchall()
+        matched = [k for (k,) in execute(
+            con, "SELECT DISTINCT l.file_key FROM import_ledger l WHERE l.file_key IS NULL "
+                 "OR l.file_key IN (SELECT k FROM _bw_digests)").fetchall()]
+        if not matched:
+            return dict.fromkeys(digests, False)
+        if None in matched or len(matched) > _KEYS_LISTED:
+            rows = "import_ledger"  # every row compared
+        else:
+            rows = f"(SELECT file_sha256, status FROM import_ledger WHERE file_key IN ({', '.join('?' * len(matched))}))"
+        found = execute(con, f"SELECT p.d, count(l.file_sha256) > 0 FROM _bw_digests p "
+                             f"LEFT JOIN {rows} l ON l.file_sha256 = p.d GROUP BY p.d "
+                             f"HAVING NOT coalesce(bool_or(list_contains(?, l.status)), false)",
+                        [*(matched if rows != "import_ledger" else ()), list(statuses)]).fetchall()
     finally:
         con.unregister("_bw_digests")
-    return dict(rows)
+    return dict(found)
 
 
 def ledger_is_empty(con) -> bool:

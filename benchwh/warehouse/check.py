@@ -60,6 +60,11 @@ def check(con, sample: int = 5) -> dict[str, Any]:
             WHERE status = 'imported' GROUP BY 1
         )
         SELECT l.sha FROM l LEFT JOIN f USING (sha) WHERE coalesce(f.n, 0) <> l.n""")
+    # The import finds known files by this key (revision 5): a wrong one would hide a file.
+    record("ledger rows whose key does not match their digest", """
+        SELECT path FROM import_ledger WHERE file_key IS DISTINCT FROM
+            CASE WHEN regexp_full_match(file_sha256, '[0-9a-f]{64}')
+                 THEN CAST('0x' || substr(file_sha256, 1, 15) AS BIGINT) END""")
     for table in ("results", "compatibility", "test_results"):
         record(f"{table} whose source file has no ledger row", f"""
             SELECT DISTINCT x.source_file FROM {table} x

@@ -65,6 +65,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("ledger_id", S), ("file_sha256", S), ("path", S), ("size_bytes", pa.int64()), ("format", S),
         ("parser_version", I), ("status", S), ("results", I), ("compat", I), ("tests", I),
         ("reason", S), ("imported_at", TS),
+        ("file_key", pa.int64()),  # revision 5: the digest's first 60 bits (``ledger_key``)
     ]),
     "annotations": pa.schema([
         ("annotation_id", S), ("kind", S), ("model_name", S), ("hardware_type", S), ("device_name", S),
@@ -73,6 +74,14 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("benchmark", S), ("benchmark_params", S),  # revision 3
     ]),
 }
+
+def ledger_key(file_sha256: str) -> int | None:
+    """``import_ledger.file_key`` of a digest: its first 15 hex digits as a number (what
+    revision 5 computes for the rows before it); None for text that is not a sha256 digest."""
+    if len(file_sha256) == 64 and not file_sha256.strip("0123456789abcdef"):
+        return int(file_sha256[:15], 16)
+    return None
+
 
 ID_COLUMN = {
     "runs": "run_id", "models": "model_id", "hardware": "hardware_id", "results": "result_id",

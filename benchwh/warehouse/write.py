@@ -18,7 +18,7 @@ import pyarrow as pa
 from benchwh.records import (
     CompatFact, ModelInfo, Provenance, Result, RunInfo, RunMeta, TestOutcome, content_id, hardware_id, model_id,
 )
-from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS, TS, WRITE_ORDER
+from benchwh.warehouse.tables import ID_COLUMN, SCHEMAS, TS, WRITE_ORDER, ledger_key
 
 
 # One encoder for every call: json.dumps with these options builds a new one each time.
@@ -50,6 +50,10 @@ class LedgerRow:
     @property
     def ledger_id(self) -> str:
         return self.id_of(self.file_sha256, self.path, self.status, self.parser_version)
+
+    @property
+    def file_key(self) -> int | None:
+        return ledger_key(self.file_sha256)
 
     @staticmethod
     def id_of(file_sha256: str, path: str, status: str, parser_version: int | None) -> str:
