@@ -285,14 +285,16 @@ def fill_ledger(db: Path, n: int) -> None:
     imports would have left them."""
     import duckdb
 
+    from benchwh.warehouse.tables import ledger_key_sql
+
     con = duckdb.connect(str(db))
     try:
-        con.execute("""
+        con.execute(f"""
             INSERT INTO import_ledger (ledger_id, file_sha256, path, size_bytes, format, parser_version,
                 status, results, compat, tests, reason, imported_at, file_key)
             SELECT md5('ledger' || i), sha256('file' || i), 'bench/run_' || i || '/benchmark_results.json',
                    2000 + i % 500, 'f06-hardware-benchmark', 1, 'imported', 1, 0, 0, NULL, TIMESTAMP '2025-01-01',
-                   CAST('0x' || substr(sha256('file' || i), 1, 15) AS BIGINT)
+                   {ledger_key_sql("sha256('file' || i)")}
             FROM range(?) t(i)""", [n])
         con.execute("CHECKPOINT")
     finally:

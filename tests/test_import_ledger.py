@@ -73,6 +73,19 @@ def test_ledger_unknown_compares_whole_digests_where_keys_match(imported, monkey
         assert ledger_unknown(con, [digests[1]], ("quarantined",)) == {digests[1]: True}
 
 
+def test_the_ledger_key_is_the_same_in_python_and_in_sql():
+    import duckdb
+
+    from benchwh.warehouse.tables import ledger_key, ledger_key_sql
+
+    texts = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(200)] + [
+        "f" * 64, "0" * 64, "F" * 64, "f" * 63, "f" * 65, "g" * 64, "", "not-a-digest"]
+    con = duckdb.connect()
+    got = con.execute(f"SELECT {ledger_key_sql('t')} FROM unnest(?) u(t)", [texts]).fetchall()
+    assert [k for (k,) in got] == [ledger_key(t) for t in texts]
+    assert ledger_key("f" * 64) == 2**60 - 1 and ledger_key("F" * 64) is None
+
+
 def test_check_reports_a_ledger_key_that_does_not_match_its_digest(imported, cli):
     from benchwh.warehouse.connect import connection
     from benchwh.warehouse.open import as_location

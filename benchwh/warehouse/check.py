@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchwh.warehouse.tables import ID_COLUMN
+from benchwh.warehouse.tables import ID_COLUMN, ledger_key_sql
 
 _ORPHANS = [
     ("results without run", "results", "run_id", "runs"),
@@ -61,10 +61,8 @@ def check(con, sample: int = 5) -> dict[str, Any]:
         )
         SELECT l.sha FROM l LEFT JOIN f USING (sha) WHERE coalesce(f.n, 0) <> l.n""")
     # The import finds known files by this key (revision 5): a wrong one would hide a file.
-    record("ledger rows whose key does not match their digest", """
-        SELECT path FROM import_ledger WHERE file_key IS DISTINCT FROM
-            CASE WHEN regexp_full_match(file_sha256, '[0-9a-f]{64}')
-                 THEN CAST('0x' || substr(file_sha256, 1, 15) AS BIGINT) END""")
+    record("ledger rows whose key does not match their digest",
+           f"SELECT path FROM import_ledger WHERE file_key IS DISTINCT FROM {ledger_key_sql('file_sha256')}")
     for table in ("results", "compatibility", "test_results"):
         record(f"{table} whose source file has no ledger row", f"""
             SELECT DISTINCT x.source_file FROM {table} x

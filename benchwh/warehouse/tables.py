@@ -83,6 +83,12 @@ def ledger_key(file_sha256: str) -> int | None:
     return None
 
 
+def ledger_key_sql(column: str) -> str:
+    """``ledger_key`` of the text column ``column`` (a fixed name), as SQL."""
+    return (f"CASE WHEN regexp_full_match({column}, '[0-9a-f]{{64}}') "
+            f"THEN CAST('0x' || substr({column}, 1, 15) AS BIGINT) END")
+
+
 ID_COLUMN = {
     "runs": "run_id", "models": "model_id", "hardware": "hardware_id", "results": "result_id",
     "compatibility": "compat_id", "test_results": "test_id", "import_ledger": "ledger_id",
