@@ -320,9 +320,10 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                     _account_known(report, files, progress)
                 return
         # DuckDB's threads: all of them for the ledger check above (the workers have hashed),
-        # those the workers leave while they convert, all again for the last write
-        all_threads = opened.enter_context(import_settings(con, threads))
-        writer = _Writer(con, report, dry_run, known, checked, ledgered)
+        # those the workers leave from here on (more also need more memory than the cap: a
+        # write of a 100,000-result batch with both cores ran out of it)
+        recap = opened.enter_context(import_settings(con, threads))
+        writer = _Writer(con, report, dry_run, known, checked, ledgered, recap)
         max_files = max(1, min(CHUNK_FILES, batch_files))
         chunks = read_chunks(files, known, max_files, max_bytes, prehashed)
         with closing(converted(chunks, forced, pool, jobs, source_tz)) as done_chunks:
@@ -334,7 +335,6 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                         progress(writer.done, len(files), o.rel_path)
                 if len(writer.pending) >= batch_files or writer.n_records >= batch_records:
                     writer.flush()
-        all_threads()
         writer.flush()
 
 
@@ -358,7 +358,8 @@ class _Writer:
     it is updated here."""
 
     def __init__(self, con, report: ImportReport, dry_run: bool, known: set[str],
-                 checked: set[str] | None = None, ledgered: set[str] | None = None) -> None:
+                 checked: set[str] | None = None, ledgered: set[str] | None = None,
+                 recap: Callable[[], None] | None = None) -> None:
         self.con, self.report, self.dry_run, self.known = con, report, dry_run, known
         self.in_ledger = frozenset(known)  # "already imported" means these, not a twin in this run
         # Which contents the ledger may already have rows of (any status): a ledger row's id is
@@ -371,6 +372,7 @@ class _Writer:
 
         self.sole_writer = not is_lake(con)
         self.checked, self.ledgered = checked, ledgered or set()
+        self.recap = recap  # puts the import's memory cap back after a write that raised it
         self.written: set[str] = set()
         self.first_path: dict[str, str] = {}
         self.pending: list[FileDone] = []
@@ -410,7 +412,11 @@ class _Writer:
         if len(batch) == 0 and all(o.status in (DUPLICATE, NOT_READ) for o in self.pending):
             stats = WriteStats()  # files already imported (a re-import): nothing to write
         else:
-            stats = commit(self.con, lambda c: self._write(c, batch, when), dry_run=self.dry_run, what="import")
+            try:
+                stats = commit(self.con, lambda c: self._write(c, batch, when), dry_run=self.dry_run, what="import")
+            finally:
+                if self.recap is not None:
+                    self.recap()
         self.report.added.update({k: v for k, v in stats.inserted.items() if v})
         for o in self.pending:
             _account(self.report, o, _added(stats, o))

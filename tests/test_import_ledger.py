@@ -357,3 +357,17 @@ def test_a_reimport_with_workers_on_each_backend_adds_nothing(backend, make_ware
     again = wh.import_([src], jobs=2)
     assert dict(again.statuses) == {"already imported": POOL_MIN_FILES + 5, "imported (nothing new)": 1}
     assert dict(wh.import_([src], jobs=2).statuses) == {"already imported": POOL_MIN_FILES + 6}
+
+
+def test_memory_at_least_raises_a_lower_limit_and_never_lowers_one():
+    import duckdb
+
+    from benchwh.warehouse.bulk import memory_at_least
+
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '64MB'")
+    memory_at_least(con, "1GiB")
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "1.0 GiB"
+    con.execute("SET memory_limit = '4GiB'")
+    memory_at_least(con, "1GiB")
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"

@@ -10,6 +10,27 @@ from typing import Iterator
 # take as parameters.
 _SETTABLE = ("memory_limit", "threads")
 IMPORT_MEMORY_LIMIT = "256MB"
+# An update of many rows keeps their new values in memory until its transaction commits (it
+# cannot spill): the placeholder check's update may take up to this, whatever the cap above.
+UPDATE_MEMORY_LIMIT = "2GiB"
+_UNITS = {"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
+          "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+
+
+def _setting_bytes(text: str) -> float:
+    """DuckDB's ``memory_limit`` as it prints it (``244.1 MiB``) -> bytes."""
+    number, _, unit = text.strip().partition(" ")
+    return float(number) * _UNITS.get(unit or "bytes", 1)
+
+
+def memory_at_least(con, limit: str = UPDATE_MEMORY_LIMIT) -> None:
+    """Raise DuckDB's memory limit to ``limit`` (a fixed text of this module) if it is lower,
+    for the rest of the transaction: an update's changes stay in memory until it commits. An
+    import puts its own cap back after each commit (``import_settings``)."""
+    old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{limit}'")
+    if _setting_bytes(con.execute("SELECT current_setting('memory_limit')").fetchone()[0]) < _setting_bytes(old):
+        con.execute(f"SET memory_limit = '{old}'")
 
 
 def ledgered_among(con, digests: list[str], statuses: tuple[str, ...]) -> set[str]:
@@ -107,8 +128,7 @@ def import_settings(con, threads: int | None) -> Iterator[None]:
     the warehouse; capped, it stays bounded (a batch that needs more spills to disk). Threads
     (when given): while worker processes convert, DuckDB gets the CPUs they leave; more would
     only wait for theirs, at a cost (measured here: ~2x the CPU per inserted row). Yields a
-    function that gives DuckDB every thread again (``all_threads()``), for work done while the
-    workers have none (the last write)."""
+    function that puts the memory cap back (after a write that raised it: ``memory_at_least``)."""
     wanted = {"memory_limit": IMPORT_MEMORY_LIMIT}
     if threads is not None:
         wanted["threads"] = str(max(1, threads))
@@ -117,13 +137,11 @@ def import_settings(con, threads: int | None) -> Iterator[None]:
     old = {k: con.execute(f"SELECT current_setting('{k}')").fetchone()[0] for k in wanted}
     for k, v in wanted.items():
         con.execute(f"SET {k} = '{v}'")
-
-    def all_threads() -> None:
-        if "threads" in old:
-            con.execute(f"SET threads = '{old['threads']}'")
+    def recap() -> None:
+        con.execute(f"SET memory_limit = '{wanted['memory_limit']}'")
 
     try:
-        yield all_threads
+        yield recap
     finally:
         for k, v in old.items():
             con.execute(f"SET {k} = '{v}'")

@@ -619,6 +619,8 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
     groups, with every group such a row is in, gives what a recompute over the whole table
     gives, at the cost of the write rather than of the warehouse. ``None`` recomputes every row
     (needed when a stored row changed its values and so may have left a group)."""
+    from benchwh.warehouse.bulk import memory_at_least
+
     cols = _PLACEHOLDER_COLUMNS
     keys = "SELECT DISTINCT metric, v, model_id, hardware_id, scenario FROM "
     rest = "model_id, hardware_id, scenario, run_id, measured_at"
@@ -642,17 +644,24 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
             + f" FROM {src} r JOIN {k} k ON k.metric = '{c}' AND r.{c} = k.v AND r.model_id = k.model_id "
               f"AND r.hardware_id = k.hardware_id AND r.scenario IS NOT DISTINCT FROM k.scenario" for c in cols) + ")"
 
-    def evidence(scope: str) -> str:  # (result_id, evidence) of the rows ``a``, from their rows ``xs``
+    def evidence(scope: str, rows: str) -> str:  # (result_id, evidence) of the rows ``rows``, from ``xs``
+        # A row is in at most one group per headline number: its evidence joins those groups
+        # (few, small) one number at a time, in the metrics' order; no aggregate per row, so
+        # the memory stays that of the groups however many rows share them.
+        part = ("{g}.metric || ' = ' || CAST({g}.v AS VARCHAR) || ' exactly in ' || CAST({g}.runs AS VARCHAR) "
+                "|| ' runs on ' || CAST({g}.days AS VARCHAR) || ' days (' || CAST({g}.d0 AS VARCHAR) || ' .. ' "
+                "|| CAST({g}.d1 AS VARCHAR) || ')'")
+        ordered = sorted(cols)
+        joins = " ".join(
+            f"LEFT JOIN g g{i} ON g{i}.metric = '{c}' AND g{i}.v = a.{c} AND g{i}.model_id = a.model_id "
+            f"AND g{i}.hardware_id = a.hardware_id AND g{i}.scenario IS NOT DISTINCT FROM a.scenario"
+            for i, c in enumerate(ordered))
+        parts = ", ".join(part.format(g=f"g{i}") for i in range(len(ordered)))
         return (f"WITH {scope}, g AS (SELECT metric, v, model_id, hardware_id, scenario, "
                 f"count(DISTINCT run_id) AS runs, count(DISTINCT CAST(measured_at AS DATE)) AS days, "
                 f"min(CAST(measured_at AS DATE)) AS d0, max(CAST(measured_at AS DATE)) AS d1 FROM xs "
-                f"GROUP BY ALL HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2), "
-                f"ev AS (SELECT xs.result_id, string_agg(g.metric || ' = ' || CAST(g.v AS VARCHAR) || ' exactly in ' || "
-                f"CAST(g.runs AS VARCHAR) || ' runs on ' || CAST(g.days AS VARCHAR) || ' days (' || "
-                f"CAST(g.d0 AS VARCHAR) || ' .. ' || CAST(g.d1 AS VARCHAR) || ')', '; ' ORDER BY g.metric) AS evidence "
-                f"FROM xs JOIN g ON xs.metric = g.metric AND xs.v = g.v AND xs.model_id = g.model_id "
-                f"AND xs.hardware_id = g.hardware_id AND xs.scenario IS NOT DISTINCT FROM g.scenario GROUP BY xs.result_id) "
-                f"SELECT a.result_id, ev.evidence FROM a LEFT JOIN ev USING (result_id)")
+                f"GROUP BY ALL HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2) "
+                f"SELECT a.result_id, nullif(concat_ws('; ', {parts}), '') AS evidence FROM {rows} a {joins}")
 
     changed = ("(results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
                "OR results.placeholder_evidence IS DISTINCT FROM e.evidence)")
@@ -661,7 +670,8 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
         # for a fraction of the cost (measured: 0.16 s against 0.6 s for 17,500 new rows)
         touched = None
     if touched is None:
-        ev = evidence(f"xs AS {unpivot('results')}, a AS (SELECT result_id FROM results)")
+        ev = evidence(f"xs AS {unpivot('results')}", "results")
+        memory_at_least(con)  # see below
         row = con.execute(f"UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), "
                           f"placeholder_evidence = e.evidence FROM ({ev}) e "
                           f"WHERE results.result_id = e.result_id AND {changed}").fetchone()
@@ -680,25 +690,45 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
     try:
         hold("_bw_touched", touched.select(["result_id", *cols, *rest.split(", ")]))
         k1 = f"k1 AS ({keys}{unpivot('_bw_touched')})"
-        n1 = con.execute(f"WITH {k1} SELECT * FROM {near('k1', flags)}").to_arrow_table()
+        # Only a group on two days or more gives evidence, and only the touched groups changed:
+        # a row none of whose touched groups spans two days keeps its flag and evidence. Those
+        # groups are found by one aggregate over the table (little memory, however many rows
+        # share a value); the rows of the others are never fetched.
+        hot = con.execute(f"WITH {k1}, xs AS {in_groups('k1', 'results', False)} "
+                          f"SELECT metric, v, model_id, hardware_id, scenario FROM xs GROUP BY ALL "
+                          f"HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2").to_arrow_table()
+        if not hot.num_rows:
+            return 0
+        hold("_bw_hot", hot)
+        k1 = "k1 AS (SELECT * FROM _bw_hot)"
+        n1 = con.execute(f"WITH {k1} SELECT * FROM {near('k1', flags)}").to_arrow_table()  # one row per id
         hold("_bw_n1", n1)
-        ar = f"ar AS (SELECT DISTINCT * FROM {in_groups('k1', '_bw_n1', True)})"
+        # Rows are kept one per id (in Arrow, by id) rather than by DISTINCT over whole rows,
+        # whose hash tables outgrow the import's memory cap when many rows share a group.
+        ar = (f"ar AS (SELECT * FROM _bw_n1 WHERE result_id IN "
+              f"(SELECT result_id FROM {in_groups('k1', '_bw_n1', False)}))")
         more = con.execute(f"WITH {k1}, {ar}, k AS ({keys}{unpivot('ar')}) "
                            f"SELECT * FROM k EXCEPT SELECT * FROM k1").to_arrow_table()
         src = "_bw_n1"
         if more.num_rows:
+            import pyarrow.compute as pc
+
             hold("_bw_more", more)
-            extra = con.execute(f"SELECT * FROM {near('_bw_more', flags)}").to_arrow_table()
-            hold("_bw_n2", pa.concat_tables([n1, extra.cast(n1.schema)]))
+            extra = con.execute(f"SELECT * FROM {near('_bw_more', flags)}").to_arrow_table().cast(n1.schema)
+            extra = extra.filter(pc.invert(pc.is_in(extra.column("result_id"), value_set=n1.column("result_id"))))
+            hold("_bw_n2", pa.concat_tables([n1, extra]))
             src = "_bw_n2"
-        ev = evidence(f"{k1}, {ar}, a AS (SELECT DISTINCT result_id FROM ar), k AS ({keys}{unpivot('ar')}), "
-                      f"n2 AS (SELECT DISTINCT * FROM {src}), xs AS {in_groups('k', 'n2', False)}")
+        ev = evidence(f"{k1}, {ar}, k AS ({keys}{unpivot('ar')}), n2 AS (SELECT * FROM {src}), "
+                      f"xs AS {in_groups('k', 'n2', False)}", "ar")
         upd = con.execute(
-            f"SELECT e.result_id, e.evidence FROM ({ev}) e JOIN (SELECT DISTINCT result_id{flags} FROM {src}) results "
+            f"SELECT e.result_id, e.evidence FROM ({ev}) e JOIN (SELECT result_id{flags} FROM {src}) results "
             f"USING (result_id) WHERE {changed}").to_arrow_table()
         if not upd.num_rows:
             return 0
         hold("_bw_upd", upd)
+        # every row of a big group may change (its counts do), and an update holds what it
+        # changed in memory until the commit
+        memory_at_least(con)
         row = con.execute("UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), "
                           "placeholder_evidence = e.evidence FROM _bw_upd e "
                           "WHERE results.result_id = e.result_id").fetchone()
