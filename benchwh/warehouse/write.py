@@ -690,19 +690,19 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
     try:
         hold("_bw_touched", touched.select(["result_id", *cols, *rest.split(", ")]))
         k1 = f"k1 AS ({keys}{unpivot('_bw_touched')})"
+        n1 = con.execute(f"WITH {k1} SELECT * FROM {near('k1', flags)}").to_arrow_table()  # one row per id
+        hold("_bw_n1", n1)
         # Only a group on two days or more gives evidence, and only the touched groups changed:
-        # a row none of whose touched groups spans two days keeps its flag and evidence. Those
-        # groups are found by one aggregate over the table (little memory, however many rows
-        # share a value); the rows of the others are never fetched.
-        hot = con.execute(f"WITH {k1}, xs AS {in_groups('k1', 'results', False)} "
+        # a row none of whose touched groups spans two days keeps its flag and evidence. The
+        # touched groups are narrowed to those (one aggregate over n1, small however many rows
+        # share a value); none left, nothing changes.
+        hot = con.execute(f"WITH {k1}, xs AS {in_groups('k1', '_bw_n1', False)} "
                           f"SELECT metric, v, model_id, hardware_id, scenario FROM xs GROUP BY ALL "
                           f"HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2").to_arrow_table()
         if not hot.num_rows:
             return 0
         hold("_bw_hot", hot)
         k1 = "k1 AS (SELECT * FROM _bw_hot)"
-        n1 = con.execute(f"WITH {k1} SELECT * FROM {near('k1', flags)}").to_arrow_table()  # one row per id
-        hold("_bw_n1", n1)
         # Rows are kept one per id (in Arrow, by id) rather than by DISTINCT over whole rows,
         # whose hash tables outgrow the import's memory cap when many rows share a group.
         ar = (f"ar AS (SELECT * FROM _bw_n1 WHERE result_id IN "
