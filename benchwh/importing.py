@@ -320,10 +320,9 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                     _account_known(report, files, progress)
                 return
         # DuckDB's threads: all of them for the ledger check above (the workers have hashed),
-        # those the workers leave from here on (more also need more memory than the cap: a
-        # write of a 100,000-result batch with both cores ran out of it)
-        recap = opened.enter_context(import_settings(con, threads))
-        writer = _Writer(con, report, dry_run, known, checked, ledgered, recap)
+        # those the workers leave while they convert, all again for the last write
+        settings = opened.enter_context(import_settings(con, threads))
+        writer = _Writer(con, report, dry_run, known, checked, ledgered, settings.recap)
         max_files = max(1, min(CHUNK_FILES, batch_files))
         chunks = read_chunks(files, known, max_files, max_bytes, prehashed)
         with closing(converted(chunks, forced, pool, jobs, source_tz)) as done_chunks:
@@ -335,6 +334,7 @@ def _import(db, files, forced, dry_run, progress, batch_files, batch_records, po
                         progress(writer.done, len(files), o.rel_path)
                 if len(writer.pending) >= batch_files or writer.n_records >= batch_records:
                     writer.flush()
+        settings.all_threads()
         writer.flush()
 
 

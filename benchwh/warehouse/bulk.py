@@ -4,7 +4,7 @@ is already ledgered, and DuckDB settings for the length of the import."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 # Setting names come from here, never from a user: they are identifiers DuckDB's SET cannot
 # take as parameters.
@@ -122,13 +122,14 @@ def _string_array(values: list[str]):
 
 
 @contextmanager
-def import_settings(con, threads: int | None) -> Iterator[None]:
+def import_settings(con, threads: int | None) -> Iterator[Any]:
     """DuckDB settings for an import, put back afterwards. Memory: DuckDB keeps the blocks it
     wrote cached up to its limit (80% of RAM by default), so an import's memory would grow with
     the warehouse; capped, it stays bounded (a batch that needs more spills to disk). Threads
     (when given): while worker processes convert, DuckDB gets the CPUs they leave; more would
-    only wait for theirs, at a cost (measured here: ~2x the CPU per inserted row). Yields a
-    function that puts the memory cap back (after a write that raised it: ``memory_at_least``)."""
+    only wait for theirs, at a cost (measured here: ~2x the CPU per inserted row). Yields an
+    object whose ``recap()`` puts the memory cap back (after a write that raised it:
+    ``memory_at_least``) and ``all_threads()`` gives DuckDB every thread again."""
     wanted = {"memory_limit": IMPORT_MEMORY_LIMIT}
     if threads is not None:
         wanted["threads"] = str(max(1, threads))
@@ -137,11 +138,20 @@ def import_settings(con, threads: int | None) -> Iterator[None]:
     old = {k: con.execute(f"SELECT current_setting('{k}')").fetchone()[0] for k in wanted}
     for k, v in wanted.items():
         con.execute(f"SET {k} = '{v}'")
-    def recap() -> None:
-        con.execute(f"SET memory_limit = '{wanted['memory_limit']}'")
+    class Settings:
+        @staticmethod
+        def recap() -> None:
+            """The memory cap again (after a write that raised it)."""
+            con.execute(f"SET memory_limit = '{wanted['memory_limit']}'")
+
+        @staticmethod
+        def all_threads() -> None:
+            """Every thread again, for the last write (the workers have nothing left)."""
+            if "threads" in old:
+                con.execute(f"SET threads = '{old['threads']}'")
 
     try:
-        yield recap
+        yield Settings
     finally:
         for k, v in old.items():
             con.execute(f"SET {k} = '{v}'")
