@@ -366,8 +366,8 @@ def test_memory_at_least_raises_a_lower_limit_and_never_lowers_one():
 
     con = duckdb.connect()
     con.execute("SET memory_limit = '64MB'")
-    memory_at_least(con, "1GiB")
+    memory_at_least(con, 1 << 30)
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "1.0 GiB"
     con.execute("SET memory_limit = '4GiB'")
-    memory_at_least(con, "1GiB")
+    memory_at_least(con, 1 << 30)
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"

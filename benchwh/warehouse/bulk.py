@@ -3,6 +3,7 @@ is already ledgered, and DuckDB settings for the length of the import."""
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -12,7 +13,7 @@ _SETTABLE = ("memory_limit", "threads")
 IMPORT_MEMORY_LIMIT = "256MB"
 # An update of many rows keeps their new values in memory until its transaction commits (it
 # cannot spill): the placeholder check's update may take up to this, whatever the cap above.
-UPDATE_MEMORY_LIMIT = "2GiB"
+UPDATE_MEMORY_BYTES = 2 << 30
 _UNITS = {"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
           "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
 
@@ -23,12 +24,18 @@ def _setting_bytes(text: str) -> float:
     return float(number) * _UNITS.get(unit or "bytes", 1)
 
 
-def memory_at_least(con, limit: str = UPDATE_MEMORY_LIMIT) -> None:
-    """Raise DuckDB's memory limit to ``limit`` (a fixed text of this module) if it is lower,
-    for the rest of the transaction: an update's changes stay in memory until it commits. An
-    import puts its own cap back after each commit (``import_settings``)."""
+def memory_at_least(con, limit: int = UPDATE_MEMORY_BYTES) -> None:
+    """Raise DuckDB's memory limit to ``limit`` bytes, or to DuckDB's own default (80% of this
+    machine's memory) where that is less, if it is lower, for the rest of the transaction: an
+    update's changes stay in memory until it commits. An import puts its own cap back after
+    each commit (``import_settings``)."""
     old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        limit = min(limit, int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.8))
+    except (AttributeError, ValueError, OSError):
+        pass
+    text = f"{limit >> 20}MiB"  # a number this function made, never a user's text
+    con.execute(f"SET memory_limit = '{text}'")
     if _setting_bytes(con.execute("SELECT current_setting('memory_limit')").fetchone()[0]) < _setting_bytes(old):
         con.execute(f"SET memory_limit = '{old}'")
 
