@@ -110,7 +110,6 @@ def _walk(root: str, out: list[SourceFile], skipped: list[SourceFile], readable,
             finish = subtrees(folders)
             if finish is not None:
                 taken.append(finish)
-                folders = []
                 break
         folder, rel = folders.pop()
         try:
@@ -535,7 +534,7 @@ def _account(report: ImportReport, o: FileDone, added: tuple[int, int, int]) -> 
         report.note_not_read(o.rel_path, o.reason or "no importer reads this kind of file")
         return
     if o.status == DUPLICATE:
-        report.statuses["already imported" if (o.reason or "").startswith("same content already")
+        report.statuses["already imported" if o.reason == ALREADY_IMPORTED
                         else "same content as another file"] += 1
     elif o.status == IMPORTED and o.converted != (0, 0, 0) and sum(added) == 0:
         report.statuses["imported (nothing new)"] += 1

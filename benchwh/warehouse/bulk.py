@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any, Iterator
 
 # Setting names come from here, never from a user: they are identifiers DuckDB's SET cannot
@@ -41,32 +42,9 @@ def memory_at_least(con, limit: int = UPDATE_MEMORY_BYTES) -> None:
 
 
 def ledgered_among(con, digests: list[str], statuses: tuple[str, ...]) -> set[str]:
-    """Those of ``digests`` the ledger records with one of ``statuses``: one semi-join inside
-    DuckDB against the ledger, so only matches come to Python, never the whole ledger."""
-    return {d for d, have in ledger_statuses(con, digests).items() if have & set(statuses)}
-
-
-def ledger_statuses(con, digests: list[str]) -> dict[str, set[str]]:
-    """Each of ``digests`` the ledger records (whatever the status) -> the statuses it has
-    there: one semi-join inside DuckDB, only the matches come to Python."""
-    import pyarrow as pa
-
-    from benchwh.warehouse.connect import execute, register
-
-    if not digests:
-        return {}
-    # Built from buffers, registered and queried with pandas hidden: pyarrow's and DuckDB's
-    # conversions of Python objects import pandas (seconds) to look for pandas objects.
-    register(con, "_bw_digests", pa.table({"d": _string_array(digests)}))
-    try:
-        rows = execute(con, "SELECT DISTINCT l.file_sha256, l.status FROM import_ledger l "
-                            "SEMI JOIN _bw_digests p ON l.file_sha256 = p.d").fetchall()
-    finally:
-        con.unregister("_bw_digests")
-    out: dict[str, set[str]] = {}
-    for d, status in rows:
-        out.setdefault(d, set()).add(status)
-    return out
+    """Those of ``digests`` the ledger records with one of ``statuses`` (``ledger_unknown``
+    answers which are not: only those come to Python, never the whole ledger)."""
+    return set(digests) - ledger_unknown(con, list(dict.fromkeys(digests)), statuses).keys()
 
 
 # Above this many key matches, the digests are compared by a join rather than by fetching
@@ -98,14 +76,13 @@ def ledger_unknown(con, digests: list[str], statuses: tuple[str, ...]) -> dict[s
                  "OR l.file_key IN (SELECT k FROM _bw_digests)").fetchall()]
         if not matched:
             return dict.fromkeys(digests, False)
-        if None in matched or len(matched) > _KEYS_LISTED:
-            rows = "import_ledger"  # every row compared
-        else:
-            rows = f"(SELECT file_sha256, status FROM import_ledger WHERE file_key IN ({', '.join('?' * len(matched))}))"
+        listed = None not in matched and len(matched) <= _KEYS_LISTED
+        rows = (f"(SELECT file_sha256, status FROM import_ledger WHERE file_key IN ({', '.join('?' * len(matched))}))"
+                if listed else "import_ledger")  # else every row compared
         found = execute(con, f"SELECT p.d, count(l.file_sha256) > 0 FROM _bw_digests p "
                              f"LEFT JOIN {rows} l ON l.file_sha256 = p.d GROUP BY p.d "
                              f"HAVING NOT coalesce(bool_or(list_contains(?, l.status)), false)",
-                        [*(matched if rows != "import_ledger" else ()), list(statuses)]).fetchall()
+                        [*(matched if listed else ()), list(statuses)]).fetchall()
     finally:
         con.unregister("_bw_digests")
     return dict(found)
@@ -145,20 +122,15 @@ def import_settings(con, threads: int | None) -> Iterator[Any]:
     old = {k: con.execute(f"SELECT current_setting('{k}')").fetchone()[0] for k in wanted}
     for k, v in wanted.items():
         con.execute(f"SET {k} = '{v}'")
-    class Settings:
-        @staticmethod
-        def recap() -> None:
-            """The memory cap again (after a write that raised it)."""
-            con.execute(f"SET memory_limit = '{wanted['memory_limit']}'")
+    def recap() -> None:  # the memory cap again (after a write that raised it)
+        con.execute(f"SET memory_limit = '{wanted['memory_limit']}'")
 
-        @staticmethod
-        def all_threads() -> None:
-            """Every thread again, for the last write (the workers have nothing left)."""
-            if "threads" in old:
-                con.execute(f"SET threads = '{old['threads']}'")
+    def all_threads() -> None:  # every thread again, for the last write (the workers have nothing left)
+        if "threads" in old:
+            con.execute(f"SET threads = '{old['threads']}'")
 
     try:
-        yield Settings
+        yield SimpleNamespace(recap=recap, all_threads=all_threads)
     finally:
         for k, v in old.items():
             con.execute(f"SET {k} = '{v}'")

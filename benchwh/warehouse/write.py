@@ -644,6 +644,12 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
             + f" FROM {src} r JOIN {k} k ON k.metric = '{c}' AND r.{c} = k.v AND r.model_id = k.model_id "
               f"AND r.hardware_id = k.hardware_id AND r.scenario IS NOT DISTINCT FROM k.scenario" for c in cols) + ")"
 
+    # the groups of ``xs`` that give evidence: repeated on two days or more
+    groups = ("SELECT metric, v, model_id, hardware_id, scenario, count(DISTINCT run_id) AS runs, "
+              "count(DISTINCT CAST(measured_at AS DATE)) AS days, min(CAST(measured_at AS DATE)) AS d0, "
+              "max(CAST(measured_at AS DATE)) AS d1 FROM xs GROUP BY ALL "
+              "HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2")
+
     def evidence(scope: str, rows: str) -> str:  # (result_id, evidence) of the rows ``rows``, from ``xs``
         # A row is in at most one group per headline number: its evidence joins those groups
         # (few, small) one number at a time, in the metrics' order; no aggregate per row, so
@@ -657,10 +663,7 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
             f"AND g{i}.hardware_id = a.hardware_id AND g{i}.scenario IS NOT DISTINCT FROM a.scenario"
             for i, c in enumerate(ordered))
         parts = ", ".join(part.format(g=f"g{i}") for i in range(len(ordered)))
-        return (f"WITH {scope}, g AS (SELECT metric, v, model_id, hardware_id, scenario, "
-                f"count(DISTINCT run_id) AS runs, count(DISTINCT CAST(measured_at AS DATE)) AS days, "
-                f"min(CAST(measured_at AS DATE)) AS d0, max(CAST(measured_at AS DATE)) AS d1 FROM xs "
-                f"GROUP BY ALL HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2) "
+        return (f"WITH {scope}, g AS ({groups}) "
                 f"SELECT a.result_id, nullif(concat_ws('; ', {parts}), '') AS evidence FROM {rows} a {joins}")
 
     changed = ("(results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
@@ -697,8 +700,7 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
         # touched groups are narrowed to those (one aggregate over n1, small however many rows
         # share a value); none left, nothing changes.
         hot = con.execute(f"WITH {k1}, xs AS {in_groups('k1', '_bw_n1', False)} "
-                          f"SELECT metric, v, model_id, hardware_id, scenario FROM xs GROUP BY ALL "
-                          f"HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2").to_arrow_table()
+                          f"SELECT metric, v, model_id, hardware_id, scenario FROM ({groups})").to_arrow_table()
         if not hot.num_rows:
             return 0
         hold("_bw_hot", hot)
