@@ -268,3 +268,37 @@ def test_placeholders_on_the_legacy_files_imported_in_pieces(tmp_path):
     _import_in_chunks(db, files, 4)
     changes, flagged = _recompute_changes(db)
     assert flagged >= 2 and changes == 0
+
+
+def test_a_group_that_comes_to_span_two_days_flags_its_stored_rows(tmp_path):
+    """A later write that makes a stored row's group span two days gives the stored row that
+    group's evidence, next to the evidence it had from another group; the new row's other
+    numbers, on one day only, give none. The outcome is what a whole-table recompute gives."""
+    from benchwh.importing import run_import
+    from benchwh.warehouse.open import open_warehouse
+
+    def bench(i: int, day: str, latency: float, memory: float) -> Path:
+        doc = {"model": "BERT", "model_key": "bert", "model_category": "embedding",
+               "model_path": "bert-base-uncased", "hardware": "CPU", "hardware_key": "cpu",
+               "timestamp": f"{day}T10:00:00", "compatible": True,
+               "batch_sizes": {"1": {"throughput": 50.0 + i, "latency_ms": latency,
+                                     "memory_usage_mb": memory, "success": True}}}
+        path = tmp_path / f"benchmark_bert_cpu_{i}.json"
+        path.write_text(json.dumps(doc))
+        return path
+
+    db = str(tmp_path / "w.duckdb")
+    files = [bench(0, "2025-03-01", 20.0, 100.0), bench(1, "2025-03-02", 21.0, 100.0),
+             bench(2, "2025-03-03", 20.0, 101.0)]
+    _import_in_chunks(db, files[:2], 2)  # memory 100 on two days: both rows flagged
+    run_import(db, [files[2]], jobs=1)  # latency 20 now on two days too
+    with open_warehouse(db, read_only=True) as con:
+        rows = con.execute("SELECT latency_ms_mean, memory_peak_mb, placeholder_evidence FROM results "
+                           "ORDER BY measured_at").fetchall()
+    first, second, third = rows
+    assert "latency_ms_mean = 20.0" in first[2] and "memory_peak_mb = 100.0" in first[2]
+    assert first[2].index("latency_ms_mean") < first[2].index("memory_peak_mb")
+    assert "memory_peak_mb = 100.0" in second[2] and "latency" not in second[2]
+    assert "latency_ms_mean = 20.0" in third[2] and "memory" not in third[2]
+    changes, flagged = _recompute_changes(db)
+    assert flagged == 3 and changes == 0

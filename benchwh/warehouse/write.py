@@ -613,77 +613,61 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
     different days, so that the outcome does not depend on the order the rows came in.
     Returns how many rows it changed.
 
-    ``touched`` (rows a write just inserted, with their headline numbers, model, hardware and
-    scenario) limits the work to the groups those rows joined: a group (metric, value, model,
-    hardware, scenario) changes only when a row joins it, so recomputing the rows of those
-    groups, with every group such a row is in, gives what a recompute over the whole table
-    gives, at the cost of the write rather than of the warehouse. ``None`` recomputes every row
-    (needed when a stored row changed its values and so may have left a group)."""
+    A row's evidence names each of its numbers whose group (metric, value, model, hardware,
+    scenario) spans two days or more; it depends on nothing else, so a group that grows does not
+    change its rows' evidence. ``touched`` (rows a write just inserted, with their headline
+    numbers, model, hardware and scenario) limits the work to what the write can change: its own
+    rows, and the stored rows of the groups its rows just made span two days (rows only join
+    groups, so no other row's evidence changes); the result is what a recompute over the whole
+    table gives, at the cost of the write rather than of the warehouse. ``None`` recomputes
+    every row (needed when a stored row changed its values and so may have left a group)."""
     from benchwh.warehouse.bulk import memory_at_least
 
     cols = _PLACEHOLDER_COLUMNS
-    keys = "SELECT DISTINCT metric, v, model_id, hardware_id, scenario FROM "
-    rest = "model_id, hardware_id, scenario, run_id, measured_at"
+    ordered = sorted(cols)
+    group = ("metric", "v", "model_id", "hardware_id", "scenario")
+    flags = ("suspected_placeholder", "placeholder_evidence")
+    wanted = ("result_id", *cols, "model_id", "hardware_id", "scenario", "measured_at")
 
     def unpivot(src: str) -> str:  # one row per non-zero headline number of the rows of ``src``
         return "(" + " UNION ALL ".join(
-            f"SELECT result_id, '{c}' AS metric, {c} AS v, {rest} FROM {src} WHERE {c} IS NOT NULL AND {c} <> 0"
+            f"SELECT result_id, '{c}' AS metric, {c} AS v, model_id, hardware_id, scenario, "
+            f"CAST(measured_at AS DATE) AS day FROM {src} WHERE {c} IS NOT NULL AND {c} <> 0"
             for c in cols) + ")"
 
-    def near(k: str, extra: str = "") -> str:  # stored rows of a model and hardware of ``k`` sharing
-        # a headline value with one of its groups: one scan that probes ids and numbers only, so
-        # the exact group match below runs on a few rows
-        return ("(SELECT result_id, " + ", ".join(cols) + f", {rest}{extra} FROM results WHERE "
+    def near(k: str, extra: tuple[str, ...] = ()) -> str:  # stored rows of a model and hardware of
+        # ``k`` sharing a headline value with one of its groups: one scan that probes ids and
+        # numbers only, so the exact group match below runs on a few rows
+        return ("(SELECT " + ", ".join((*wanted, *extra)) + " FROM results WHERE "
                 f"(model_id, hardware_id) IN (SELECT model_id, hardware_id FROM {k}) AND ("
                 + " OR ".join(f"{c} IN (SELECT v FROM {k} WHERE metric = '{c}')" for c in cols) + "))")
 
-    def in_groups(k: str, src: str, whole_rows: bool) -> str:  # the rows of ``src`` in the groups of ``k``
-        return "(" + " UNION ALL ".join(
-            f"SELECT r.result_id, " + (", ".join(f"r.{x}" for x in cols) if whole_rows else f"'{c}' AS metric, r.{c} AS v")
-            + ", " + ", ".join(f"r.{x}" for x in rest.split(", "))
-            + f" FROM {src} r JOIN {k} k ON k.metric = '{c}' AND r.{c} = k.v AND r.model_id = k.model_id "
-              f"AND r.hardware_id = k.hardware_id AND r.scenario IS NOT DISTINCT FROM k.scenario" for c in cols) + ")"
+    def members(k: str, src: str) -> str:  # (result_id, group, day) of the rows of ``src`` in the groups of ``k``
+        return ("(SELECT m.* FROM " + unpivot(src) + " m JOIN " + k + " k ON k.metric = m.metric AND k.v = m.v "
+                "AND k.model_id = m.model_id AND k.hardware_id = m.hardware_id "
+                "AND k.scenario IS NOT DISTINCT FROM m.scenario)")
 
-    # the groups of ``xs`` that give evidence: repeated on two days or more
-    groups = ("SELECT metric, v, model_id, hardware_id, scenario, count(DISTINCT run_id) AS runs, "
-              "count(DISTINCT CAST(measured_at AS DATE)) AS days, min(CAST(measured_at AS DATE)) AS d0, "
-              "max(CAST(measured_at AS DATE)) AS d1 FROM xs GROUP BY ALL "
-              "HAVING count(DISTINCT CAST(measured_at AS DATE)) >= 2")
+    def hot_groups(k: str) -> str:  # the groups of ``k`` whose stored rows span two days or more
+        return (f"WITH n AS MATERIALIZED {near(k)} SELECT {', '.join(group)} FROM {members(k, 'n')} "
+                "GROUP BY ALL HAVING count(DISTINCT day) >= 2")
 
-    def evidence(scope: str, rows: str) -> str:  # (result_id, evidence) of the rows ``rows``, from ``xs``
-        # A row is in at most one group per headline number: its evidence joins those groups
-        # (few, small) one number at a time, in the metrics' order; no aggregate per row, so
-        # the memory stays that of the groups however many rows share them.
-        part = ("{g}.metric || ' = ' || CAST({g}.v AS VARCHAR) || ' exactly in ' || CAST({g}.runs AS VARCHAR) "
-                "|| ' runs on ' || CAST({g}.days AS VARCHAR) || ' days (' || CAST({g}.d0 AS VARCHAR) || ' .. ' "
-                "|| CAST({g}.d1 AS VARCHAR) || ')'")
-        ordered = sorted(cols)
+    def evidence(rows: str, hot: str) -> str:  # (result_id, evidence) of ``rows`` given the hot groups ``hot``
+        # one LEFT JOIN per number, in the metrics' order: no aggregate per row
         joins = " ".join(
-            f"LEFT JOIN g g{i} ON g{i}.metric = '{c}' AND g{i}.v = a.{c} AND g{i}.model_id = a.model_id "
+            f"LEFT JOIN {hot} g{i} ON g{i}.metric = '{c}' AND g{i}.v = a.{c} AND g{i}.model_id = a.model_id "
             f"AND g{i}.hardware_id = a.hardware_id AND g{i}.scenario IS NOT DISTINCT FROM a.scenario"
             for i, c in enumerate(ordered))
-        parts = ", ".join(part.format(g=f"g{i}") for i in range(len(ordered)))
-        return (f"WITH {scope}, g AS ({groups}) "
-                f"SELECT a.result_id, nullif(concat_ws('; ', {parts}), '') AS evidence FROM {rows} a {joins}")
+        parts = ", ".join(f"CASE WHEN g{i}.metric IS NOT NULL THEN '{c} = ' || CAST(a.{c} AS VARCHAR) "
+                          "|| ' exactly, in runs on two or more days' END" for i, c in enumerate(ordered))
+        return (f"SELECT a.result_id, a.suspected_placeholder, a.placeholder_evidence, "
+                f"nullif(concat_ws('; ', {parts}), '') AS evidence FROM {rows} a {joins}")
 
-    changed = ("(results.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
-               "OR results.placeholder_evidence IS DISTINCT FROM e.evidence)")
+    changed = ("(e.suspected_placeholder IS DISTINCT FROM (e.evidence IS NOT NULL) "
+               "OR e.placeholder_evidence IS DISTINCT FROM e.evidence)")
     if touched is not None and con.execute("SELECT count(*) FROM results").fetchone()[0] <= 2 * touched.num_rows:
         # most of the table is new (a first import): one pass over it all gives the same answer
         # for a fraction of the cost (measured: 0.16 s against 0.6 s for 17,500 new rows)
         touched = None
-    if touched is None:
-        ev = evidence(f"xs AS {unpivot('results')}", "results")
-        memory_at_least(con)  # see below
-        row = con.execute(f"UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), "
-                          f"placeholder_evidence = e.evidence FROM ({ev}) e "
-                          f"WHERE results.result_id = e.result_id AND {changed}").fetchone()
-        return int(row[0]) if row else 0
-    # The touched rows' groups -> their stored rows (n1) -> every group of those (k) -> its rows
-    # (n2). Each step reads the table once at most: n2 is n1 unless a row of n1 is in a group the
-    # touched rows are not in; the rows whose flag or evidence changes are found in n2 (it holds
-    # their stored values), so the table is updated only where something changes.
-    flags = ", suspected_placeholder, placeholder_evidence"
     held: list[str] = []
 
     def hold(view: str, tbl: pa.Table) -> None:
@@ -691,48 +675,58 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
         held.append(view)
 
     try:
-        hold("_bw_touched", touched.select(["result_id", *cols, *rest.split(", ")]))
-        k1 = f"k1 AS ({keys}{unpivot('_bw_touched')})"
-        n1 = con.execute(f"WITH {k1} SELECT * FROM {near('k1', flags)}").to_arrow_table()  # one row per id
-        hold("_bw_n1", n1)
-        # Only a group on two days or more gives evidence, and only the touched groups changed:
-        # a row none of whose touched groups spans two days keeps its flag and evidence. The
-        # touched groups are narrowed to those (one aggregate over n1, small however many rows
-        # share a value); none left, nothing changes.
-        hot = con.execute(f"WITH {k1}, xs AS {in_groups('k1', '_bw_n1', False)} "
-                          f"SELECT metric, v, model_id, hardware_id, scenario FROM ({groups})").to_arrow_table()
-        if not hot.num_rows:
-            return 0
-        hold("_bw_hot", hot)
-        k1 = "k1 AS (SELECT * FROM _bw_hot)"
-        # Rows are kept one per id (in Arrow, by id) rather than by DISTINCT over whole rows,
-        # whose hash tables outgrow the import's memory cap when many rows share a group.
-        ar = (f"ar AS (SELECT * FROM _bw_n1 WHERE result_id IN "
-              f"(SELECT result_id FROM {in_groups('k1', '_bw_n1', False)}))")
-        more = con.execute(f"WITH {k1}, {ar}, k AS ({keys}{unpivot('ar')}) "
-                           f"SELECT * FROM k EXCEPT SELECT * FROM k1").to_arrow_table()
-        src = "_bw_n1"
-        if more.num_rows:
+        if touched is None:
+            hot = (f"(SELECT {', '.join(group)} FROM {unpivot('results')} GROUP BY ALL "
+                   "HAVING count(DISTINCT day) >= 2)")
+            rows = "results"
+        else:
             import pyarrow.compute as pc
 
-            hold("_bw_more", more)
-            extra = con.execute(f"SELECT * FROM {near('_bw_more', flags)}").to_arrow_table().cast(n1.schema)
-            extra = extra.filter(pc.invert(pc.is_in(extra.column("result_id"), value_set=n1.column("result_id"))))
-            hold("_bw_n2", pa.concat_tables([n1, extra]))
-            src = "_bw_n2"
-        ev = evidence(f"{k1}, {ar}, k AS ({keys}{unpivot('ar')}), n2 AS (SELECT * FROM {src}), "
-                      f"xs AS {in_groups('k', 'n2', False)}", "ar")
-        upd = con.execute(
-            f"SELECT e.result_id, e.evidence FROM ({ev}) e JOIN (SELECT result_id{flags} FROM {src}) results "
-            f"USING (result_id) WHERE {changed}").to_arrow_table()
-        if not upd.num_rows:
-            return 0
-        hold("_bw_upd", upd)
-        # every row of a big group may change (its counts do), and an update holds what it
-        # changed in memory until the commit
-        memory_at_least(con)
+            hold("_bw_t", touched.select([*wanted, *flags]))
+            k1 = con.execute(f"SELECT DISTINCT {', '.join(group)} FROM {unpivot('_bw_t')}").to_arrow_table()
+            if not k1.num_rows:
+                return 0
+            hold("_bw_k1", k1)
+            # each touched group: does it span two days now, and did it before this write's rows
+            spans = con.execute(
+                f"WITH n AS MATERIALIZED {near('_bw_k1')} SELECT {', '.join(group)}, count(DISTINCT day) >= 2 AS hot, "
+                "count(DISTINCT day) FILTER (WHERE result_id NOT IN (SELECT result_id FROM _bw_t)) >= 2 AS was "
+                f"FROM {members('_bw_k1', 'n')} GROUP BY ALL HAVING count(DISTINCT day) >= 2"
+            ).to_arrow_table()
+            if not spans.num_rows:
+                return 0  # no touched group gives evidence: the new rows have none, no stored row changes
+            new_hot = spans.filter(pc.invert(spans.column("was")))
+            parts = [touched.select([*wanted, *flags]).cast(
+                pa.schema([touched.schema.field(n) for n in (*wanted, *flags)]))]
+            if new_hot.num_rows:  # the stored rows of a group that now spans two days gain its evidence
+                hold("_bw_new", new_hot.select(list(group)))
+                stored = con.execute(
+                    f"WITH n AS MATERIALIZED {near('_bw_new', flags)} SELECT * FROM n WHERE result_id IN "
+                    f"(SELECT result_id FROM {members('_bw_new', 'n')}) "
+                    "AND result_id NOT IN (SELECT result_id FROM _bw_t)").to_arrow_table()
+                parts.append(stored.cast(parts[0].schema))
+            rows_tbl = pa.concat_tables(parts)
+            hold("_bw_r", rows_tbl)
+            # the other groups of those rows (not touched) keep whether they span two days
+            other = con.execute(f"SELECT DISTINCT {', '.join(group)} FROM {unpivot('_bw_r')} "
+                                "EXCEPT SELECT " + ", ".join(group) + " FROM _bw_k1").to_arrow_table()
+            hot_tbl = spans.select(list(group))
+            if other.num_rows:
+                hold("_bw_o", other)
+                hot_tbl = pa.concat_tables([hot_tbl, con.execute(hot_groups("_bw_o")).to_arrow_table()
+                                            .cast(hot_tbl.schema)])
+            hold("_bw_hot", hot_tbl)
+            hot, rows = "_bw_hot", "_bw_r"
+        upd = f"SELECT e.result_id, e.evidence FROM ({evidence(rows, hot)}) e WHERE {changed}"
+        if touched is not None:
+            upd_tbl = con.execute(upd).to_arrow_table()
+            if not upd_tbl.num_rows:
+                return 0
+            hold("_bw_upd", upd_tbl)
+            upd = "SELECT * FROM _bw_upd"
+        memory_at_least(con)  # an update holds what it changed in memory until the commit
         row = con.execute("UPDATE results SET suspected_placeholder = (e.evidence IS NOT NULL), "
-                          "placeholder_evidence = e.evidence FROM _bw_upd e "
+                          f"placeholder_evidence = e.evidence FROM ({upd}) e "
                           "WHERE results.result_id = e.result_id").fetchone()
         return int(row[0]) if row else 0
     finally:
