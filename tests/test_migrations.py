@@ -194,6 +194,38 @@ def test_revision_5_keys_every_ledger_row_and_goes_back_without_loss(warehouse_d
     assert all(k == ledger_key(d) for d, k in keyed) and len(keyed) == len(written)
 
 
+def test_revision_6_rewrites_placeholder_evidence_into_what_the_writer_now_writes(warehouse_db, cli, tmp_path):
+    """0006 turns revision 5's evidence (with the group's counts and days) into the form the
+    writer now writes, number for number; the flags do not change, and its downgrade keeps
+    every row as it is."""
+    from benchwh.warehouse.connect import connection
+    from benchwh.warehouse.open import as_location
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for i, day in enumerate(("2025-03-01", "2025-03-02")):  # latency and memory repeated on two days
+        doc = {"model": "BERT", "model_key": "bert", "model_category": "embedding",
+               "model_path": "bert-base-uncased", "hardware": "CPU", "hardware_key": "cpu",
+               "timestamp": f"{day}T10:00:00", "compatible": True,
+               "batch_sizes": {"1": {"throughput": 50.0 + i, "latency_ms": 20.0,
+                                     "memory_usage_mb": 100.0, "success": True}}}
+        (src / f"benchmark_bert_cpu_{i}.json").write_text(json.dumps(doc))
+    assert cli("import", str(src), "--db", warehouse_db).code == 0
+    query = "SELECT result_id, suspected_placeholder, placeholder_evidence FROM results ORDER BY 1"
+    written = sql(warehouse_db, query)
+    assert len(written) == 2 and all(flag and text.count("; ") == 1 for _, flag, text in written)
+    loc = resolve(warehouse_db)
+    assert migrate(loc, "0005").after == "0005"
+    assert sql(warehouse_db, query, any_revision=True) == written  # the downgrade changed nothing
+    with connection(as_location(warehouse_db)) as con:  # what revision 5's writer wrote for them
+        con.execute("UPDATE results SET placeholder_evidence = replace(placeholder_evidence, "
+                    "' exactly, in runs on two or more days', ' exactly in 2 runs on 2 days (2025-03-01 .. 2025-03-02)')")
+    old = sql(warehouse_db, query, any_revision=True)
+    assert all(text.count(" exactly in 2 runs on 2 days (2025-03-01 .. 2025-03-02)") == 2 for _, _, text in old)
+    assert migrate(loc, "head").after == head()
+    assert sql(warehouse_db, query) == written
+
+
 # File-only: a file is backed up and restored byte for byte (a lake's counterpart follows).
 def test_failing_migration_leaves_file_byte_identical(fresh_db, cli, monkeypatch):
     """Inject a failure into the real 0002 upgrade after it has created its table."""
