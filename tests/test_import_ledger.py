@@ -371,3 +371,21 @@ def test_memory_at_least_raises_a_lower_limit_and_never_lowers_one():
     con.execute("SET memory_limit = '4GiB'")
     memory_at_least(con, 1 << 30)
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
+
+
+def test_import_settings_apply_for_the_import_and_are_put_back_even_on_an_error():
+    import duckdb
+
+    from benchwh.warehouse.bulk import import_settings
+
+    con = duckdb.connect()
+    names = ("memory_limit", "checkpoint_threshold", "threads")
+    con.execute("SET threads = 2")
+    con.execute("SET memory_limit = '1GiB'")  # DuckDB prints a limit rounded: one it prints exactly
+    before = {n: con.execute(f"SELECT current_setting('{n}')").fetchone()[0] for n in names}
+    with pytest.raises(RuntimeError):
+        with import_settings(con, threads=1):
+            during = {n: con.execute(f"SELECT current_setting('{n}')").fetchone()[0] for n in names}
+            raise RuntimeError("a failed import")
+    assert during == {"memory_limit": "244.1 MiB", "checkpoint_threshold": "61.0 MiB", "threads": 1}
+    assert {n: con.execute(f"SELECT current_setting('{n}')").fetchone()[0] for n in names} == before
