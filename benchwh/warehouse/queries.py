@@ -209,28 +209,38 @@ def matrix(source, filters: Filters | None = None, limit: int | None = None):
     counts as compatible: the model does run there. With a batch-size or precision filter
     only results count as evidence (compatibility facts have neither)."""
     where, params = (filters or Filters()).where("ev", by_id=True, generic=False)
-    newest = _NEWEST_ID.format(p="", extra="c := compatible, ", id="evidence_id")
+    # the winner's table and rowid ride along (the id breaks ties, they never do), so its row
+    # is fetched by rowid rather than found again by a semi-join over all the evidence
+    newest = ("max(struct_pack(m := coalesce(epoch_us(measured_at), -9223372036854775807), c := compatible, "
+              "i := epoch_us(inserted_at), id := evidence_id, e := evidence, rid := rid))")
+    shown = "model_id, hardware_id, compatible, status, error, is_simulated, measured_at, source_file"
     sql = f"""
         WITH ev AS (
             SELECT model_id, hardware_id, compatible, status, error, is_simulated, measured_at,
                    inserted_at, source_file, 'compatibility' AS evidence, compat_id AS evidence_id,
-                   NULL::INTEGER AS batch_size, NULL::VARCHAR AS precision
+                   NULL::INTEGER AS batch_size, NULL::VARCHAR AS precision, rowid AS rid
             FROM compatibility WHERE compatible IS NOT NULL
             UNION ALL
             SELECT model_id, hardware_id, status = 'completed', status, error, is_simulated,
-                   measured_at, inserted_at, source_file, 'result', result_id, batch_size, precision
+                   measured_at, inserted_at, source_file, 'result', result_id, batch_size, precision, rowid
             FROM results WHERE status IN ('completed', 'failed') AND model_id IS NOT NULL  -- models only
         ), f AS (
             SELECT ev.*, h.hardware_type FROM ev LEFT JOIN hardware h ON h.hardware_id = ev.hardware_id
             {"WHERE " + " AND ".join(where) if where else ""}
-        ), winners AS (
-            SELECT {newest} AS id FROM f GROUP BY model_id, hardware_type, is_simulated
+        ), winners AS MATERIALIZED (
+            SELECT {newest} AS w FROM f GROUP BY model_id, hardware_type, is_simulated
+        ), won AS (
+            SELECT {shown}, 'compatibility' AS evidence, compat_id AS evidence_id FROM compatibility
+            WHERE rowid IN (SELECT w.rid FROM winners WHERE w.e = 'compatibility')
+            UNION ALL
+            SELECT model_id, hardware_id, status = 'completed', status, error, is_simulated, measured_at,
+                   source_file, 'result', result_id FROM results
+            WHERE rowid IN (SELECT w.rid FROM winners WHERE w.e = 'result')
         )
-        SELECT m.model_name, f.hardware_type, f.compatible, f.status, f.evidence, f.measured_at,
+        SELECT m.model_name, h.hardware_type, f.compatible, f.status, f.evidence, f.measured_at,
                f.is_simulated, f.error, f.source_file, f.evidence_id
-        FROM f LEFT JOIN models m ON m.model_id = f.model_id
-        WHERE f.evidence_id IN (SELECT id FROM winners)
-        ORDER BY m.model_name, f.hardware_type, f.is_simulated
+        FROM won f LEFT JOIN models m ON m.model_id = f.model_id LEFT JOIN hardware h ON h.hardware_id = f.hardware_id
+        ORDER BY m.model_name, h.hardware_type, f.is_simulated
     """
     return _select(source, sql, params, limit)
 
