@@ -684,7 +684,7 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
         else:
             import pyarrow.compute as pc
 
-            hold("_bw_t", touched.select([*wanted, *flags]))
+            hold("_bw_t", touched.select(list(wanted)))
             k1 = con.execute(f"SELECT DISTINCT {', '.join(group)} FROM {unpivot('_bw_t')}").to_arrow_table()
             if not k1.num_rows:
                 return 0
@@ -698,8 +698,7 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
             if not spans.num_rows:
                 return 0  # no touched group gives evidence: the new rows have none, no stored row changes
             new_hot = spans.filter(pc.invert(spans.column("was")))
-            parts = [touched.select([*wanted, *flags]).cast(
-                pa.schema([touched.schema.field(n) for n in (*wanted, *flags)]))]
+            parts = [touched.select([*wanted, *flags])]
             if new_hot.num_rows:  # the stored rows of a group that now spans two days gain its evidence
                 hold("_bw_new", new_hot.select(list(group)))
                 stored = con.execute(
@@ -707,8 +706,7 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
                     f"(SELECT result_id FROM {members('_bw_new', 'n')}) "
                     "AND result_id NOT IN (SELECT result_id FROM _bw_t)").to_arrow_table()
                 parts.append(stored.cast(parts[0].schema))
-            rows_tbl = pa.concat_tables(parts)
-            hold("_bw_r", rows_tbl)
+            hold("_bw_r", pa.concat_tables(parts))
             # the other groups of those rows (not touched) keep whether they span two days
             other = con.execute(f"SELECT DISTINCT {', '.join(group)} FROM {unpivot('_bw_r')} "
                                 "EXCEPT SELECT " + ", ".join(group) + " FROM _bw_k1").to_arrow_table()
