@@ -43,18 +43,15 @@ METRICS = {
     "memory": "memory_peak_mb",
 }
 
-# The id of the newest row of a group, as one aggregate: max() over a struct ordered
-# (measured_at [unknown lowest], <extra>, inserted_at, id) and its id field. One hash
-# aggregation: several times faster than row_number() OVER (...) = 1, and ~1.5x faster than
-# arg_max(id, <same key>) on 1M rows (benchmarks/query_speed.py). The id makes ties
-# deterministic. Every field is non-NULL (struct comparison puts NULL fields first).
-# ``_NEWEST_ROWID`` gives the winner's rowid instead (the id still breaks ties, the rowid never
-# does): the winners' rows are then fetched by rowid, not found by a semi-join on their ids
-# that reads every column of every row (1.3x faster for ``latest`` on 1M results).
-_NEWEST_ID = ("max(struct_pack(m := coalesce(epoch_us({p}measured_at), -9223372036854775807), "
-              "{extra}i := epoch_us({p}inserted_at), id := {p}{id})).id")
-_NEWEST_ROWID = ("max(struct_pack(m := coalesce(epoch_us({p}measured_at), -9223372036854775807), "
-                 "i := epoch_us({p}inserted_at), id := {p}result_id, rid := {p}rowid)).rid")
+# The newest row of a group, as one aggregate: max() over a struct ordered (measured_at
+# [unknown lowest], <extra>, inserted_at, id), then fields that ride along (the winner's rowid:
+# the id is unique, so they never decide). One hash aggregation: several times faster than
+# row_number() OVER (...) = 1, and ~1.5x faster than arg_max(id, <same key>) on 1M rows
+# (benchmarks/query_speed.py). The id makes ties deterministic. Every field is non-NULL (struct
+# comparison puts NULL fields first). The winners' rows are then fetched by rowid, not found by
+# a semi-join on their ids that reads every column of every row (1.3x faster for ``latest``).
+_NEWEST = ("max(struct_pack(m := coalesce(epoch_us({p}measured_at), -9223372036854775807), "
+           "{extra}i := epoch_us({p}inserted_at), id := {p}{id}, {ride}))")
 _CONFIG_ORDER = ", ".join(f"{c} NULLS FIRST" for c in CONFIG)
 _GENERIC_ORDER = ", ".join(f"{c} NULLS FIRST" for c in GENERIC)
 
@@ -104,7 +101,7 @@ def _newest_ids(filters: Filters | None) -> tuple[str, list[Any]]:
     where, params = (filters or Filters()).where("r", by_id=True)
     key = ("r.model_id", *(f"r.{c}" for c in GENERIC), "h.hardware_type", *(f"r.{c}" for c in CONFIG),
            "r.is_simulated")
-    sql = (f"SELECT {_NEWEST_ROWID.format(p='r.')} "
+    sql = (f"SELECT {_NEWEST.format(p='r.', extra='', id='result_id', ride='rid := r.rowid')}.rid "
            "FROM results r LEFT JOIN hardware h ON h.hardware_id = r.hardware_id"
            + (" WHERE " + " AND ".join(where) if where else "") + f" GROUP BY {', '.join(key)}")
     return sql, params
@@ -209,20 +206,20 @@ def matrix(source, filters: Filters | None = None, limit: int | None = None):
     counts as compatible: the model does run there. With a batch-size or precision filter
     only results count as evidence (compatibility facts have neither)."""
     where, params = (filters or Filters()).where("ev", by_id=True, generic=False)
-    # the winner's table and rowid ride along (the id breaks ties, they never do), so its row
-    # is fetched by rowid rather than found again by a semi-join over all the evidence
-    newest = ("max(struct_pack(m := coalesce(epoch_us(measured_at), -9223372036854775807), c := compatible, "
-              "i := epoch_us(inserted_at), id := evidence_id, e := evidence, rid := rid))")
-    shown = "model_id, hardware_id, compatible, status, error, is_simulated, measured_at, source_file"
+    # the winner's table and rowid ride along, so its row is fetched by rowid rather than found
+    # again by a semi-join over all the evidence
+    newest = _NEWEST.format(p="", extra="c := compatible, ", id="evidence_id", ride="e := evidence, rid := rid")
+    # what the matrix shows of each kind of evidence, read once to choose and once for the winners
+    comp = ("model_id, hardware_id, compatible, status, error, is_simulated, measured_at, source_file, "
+            "'compatibility' AS evidence, compat_id AS evidence_id")
+    res = ("model_id, hardware_id, status = 'completed' AS compatible, status, error, is_simulated, measured_at, "
+           "source_file, 'result' AS evidence, result_id AS evidence_id")
     sql = f"""
         WITH ev AS (
-            SELECT model_id, hardware_id, compatible, status, error, is_simulated, measured_at,
-                   inserted_at, source_file, 'compatibility' AS evidence, compat_id AS evidence_id,
-                   NULL::INTEGER AS batch_size, NULL::VARCHAR AS precision, rowid AS rid
+            SELECT {comp}, inserted_at, NULL::INTEGER AS batch_size, NULL::VARCHAR AS precision, rowid AS rid
             FROM compatibility WHERE compatible IS NOT NULL
             UNION ALL
-            SELECT model_id, hardware_id, status = 'completed', status, error, is_simulated,
-                   measured_at, inserted_at, source_file, 'result', result_id, batch_size, precision, rowid
+            SELECT {res}, inserted_at, batch_size, precision, rowid
             FROM results WHERE status IN ('completed', 'failed') AND model_id IS NOT NULL  -- models only
         ), f AS (
             SELECT ev.*, h.hardware_type FROM ev LEFT JOIN hardware h ON h.hardware_id = ev.hardware_id
@@ -230,12 +227,9 @@ def matrix(source, filters: Filters | None = None, limit: int | None = None):
         ), winners AS MATERIALIZED (
             SELECT {newest} AS w FROM f GROUP BY model_id, hardware_type, is_simulated
         ), won AS (
-            SELECT {shown}, 'compatibility' AS evidence, compat_id AS evidence_id FROM compatibility
-            WHERE rowid IN (SELECT w.rid FROM winners WHERE w.e = 'compatibility')
+            SELECT {comp} FROM compatibility WHERE rowid IN (SELECT w.rid FROM winners WHERE w.e = 'compatibility')
             UNION ALL
-            SELECT model_id, hardware_id, status = 'completed', status, error, is_simulated, measured_at,
-                   source_file, 'result', result_id FROM results
-            WHERE rowid IN (SELECT w.rid FROM winners WHERE w.e = 'result')
+            SELECT {res} FROM results WHERE rowid IN (SELECT w.rid FROM winners WHERE w.e = 'result')
         )
         SELECT m.model_name, h.hardware_type, f.compatible, f.status, f.evidence, f.measured_at,
                f.is_simulated, f.error, f.source_file, f.evidence_id

@@ -626,6 +626,8 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
     cols = _PLACEHOLDER_COLUMNS
     ordered = sorted(cols)
     group = ("metric", "v", "model_id", "hardware_id", "scenario")
+    gcols = ", ".join(group)
+    spans_two_days = "GROUP BY ALL HAVING count(DISTINCT day) >= 2"
     flags = ("suspected_placeholder", "placeholder_evidence")
     wanted = ("result_id", *cols, "model_id", "hardware_id", "scenario", "measured_at")
 
@@ -649,9 +651,9 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
                 "AND k.model_id = m.model_id AND k.hardware_id = m.hardware_id "
                 "AND k.scenario IS NOT DISTINCT FROM m.scenario)")
 
-    def hot_groups(k: str) -> str:  # the groups of ``k`` whose stored rows span two days or more
-        return (f"WITH n AS MATERIALIZED {near(k)} SELECT {', '.join(group)} FROM {members(k, 'n')} "
-                "GROUP BY ALL HAVING count(DISTINCT day) >= 2")
+    def hot_groups(k: str, also: str = "") -> str:  # the groups of ``k`` whose stored rows span two
+        # days or more (with the aggregates ``also``)
+        return f"WITH n AS MATERIALIZED {near(k)} SELECT {gcols}{also} FROM {members(k, 'n')} {spans_two_days}"
 
     def evidence(rows: str, hot: str) -> str:  # (result_id, evidence) of ``rows`` given the hot groups ``hot``
         # one LEFT JOIN per number, in the metrics' order: no aggregate per row
@@ -678,23 +680,20 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
 
     try:
         if touched is None:
-            hot = (f"(SELECT {', '.join(group)} FROM {unpivot('results')} GROUP BY ALL "
-                   "HAVING count(DISTINCT day) >= 2)")
+            hot = f"(SELECT {gcols} FROM {unpivot('results')} {spans_two_days})"
             rows = "results"
         else:
             import pyarrow.compute as pc
 
             hold("_bw_t", touched.select(list(wanted)))
-            k1 = con.execute(f"SELECT DISTINCT {', '.join(group)} FROM {unpivot('_bw_t')}").to_arrow_table()
+            k1 = con.execute(f"SELECT DISTINCT {gcols} FROM {unpivot('_bw_t')}").to_arrow_table()
             if not k1.num_rows:
                 return 0
             hold("_bw_k1", k1)
-            # each touched group: does it span two days now, and did it before this write's rows
-            spans = con.execute(
-                f"WITH n AS MATERIALIZED {near('_bw_k1')} SELECT {', '.join(group)}, count(DISTINCT day) >= 2 AS hot, "
-                "count(DISTINCT day) FILTER (WHERE result_id NOT IN (SELECT result_id FROM _bw_t)) >= 2 AS was "
-                f"FROM {members('_bw_k1', 'n')} GROUP BY ALL HAVING count(DISTINCT day) >= 2"
-            ).to_arrow_table()
+            # the touched groups that span two days now, and whether they did before this write's rows
+            spans = con.execute(hot_groups("_bw_k1", ", count(DISTINCT day) FILTER "
+                                           "(WHERE result_id NOT IN (SELECT result_id FROM _bw_t)) >= 2 AS was")
+                                ).to_arrow_table()
             if not spans.num_rows:
                 return 0  # no touched group gives evidence: the new rows have none, no stored row changes
             new_hot = spans.filter(pc.invert(spans.column("was")))
@@ -708,8 +707,8 @@ def flag_placeholders(con, touched: "pa.Table | None" = None) -> int:
                 parts.append(stored.cast(parts[0].schema))
             hold("_bw_r", pa.concat_tables(parts))
             # the other groups of those rows (not touched) keep whether they span two days
-            other = con.execute(f"SELECT DISTINCT {', '.join(group)} FROM {unpivot('_bw_r')} "
-                                "EXCEPT SELECT " + ", ".join(group) + " FROM _bw_k1").to_arrow_table()
+            other = con.execute(f"SELECT DISTINCT {gcols} FROM {unpivot('_bw_r')} "
+                                f"EXCEPT SELECT {gcols} FROM _bw_k1").to_arrow_table()
             hot_tbl = spans.select(list(group))
             if other.num_rows:
                 hold("_bw_o", other)
